@@ -1,0 +1,61 @@
+package dev.ferry.activities.storage;
+
+import java.util.Optional;
+
+/**
+ * Paths from a source are never trusted. A path is safe when it is relative, uses {@code /}
+ * separators, and has no empty, {@code .} or {@code ..} segment, no NUL and no backslash that a
+ * Windows-like destination could read as a separator.
+ */
+public final class SafePath {
+  private SafePath() {}
+
+  /** Why {@code path} would escape or corrupt the destination root, or empty when it is safe. */
+  public static Optional<String> problem(String path) {
+    if (path == null || path.isEmpty()) {
+      return Optional.of("empty path");
+    }
+    if (path.indexOf('\0') >= 0) {
+      return Optional.of("path contains a NUL character");
+    }
+    if (path.startsWith("/") || path.matches("^[A-Za-z]:.*")) {
+      return Optional.of("absolute path");
+    }
+    if (path.indexOf('\\') >= 0) {
+      return Optional.of("path contains a backslash");
+    }
+    for (String segment : path.split("/", -1)) {
+      if (segment.isEmpty()) {
+        return Optional.of("path has an empty segment");
+      }
+      if (segment.equals("..")) {
+        return Optional.of("path has a '..' segment that would escape the destination root");
+      }
+      if (segment.equals(".")) {
+        return Optional.of("path has a '.' segment");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Returns {@code path} when safe, else throws {@link StorageException.Permanent}. */
+  public static String require(String path) {
+    problem(path)
+        .ifPresent(
+            p -> {
+              throw new StorageException.Permanent("refused path '" + path + "': " + p, null);
+            });
+    return path;
+  }
+
+  /** Joins a root prefix (may be empty) and a relative path with a single {@code /}. */
+  public static String join(String prefix, String relative) {
+    if (prefix == null || prefix.isEmpty()) {
+      return relative;
+    }
+    if (relative.isEmpty()) {
+      return prefix;
+    }
+    return prefix.endsWith("/") ? prefix + relative : prefix + "/" + relative;
+  }
+}

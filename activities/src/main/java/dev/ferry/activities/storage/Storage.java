@@ -1,0 +1,75 @@
+package dev.ferry.activities.storage;
+
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The whole storage contract: a root (a folder, a bucket prefix) and six operations on paths
+ * relative to it. Paths use {@code /} and never start with it; the engine has checked them with
+ * {@link SafePath} before they reach a connector.
+ *
+ * <p>Implementations are thread-safe: one instance serves every stream of a job. Failures are
+ * {@link StorageException}s that say whether retrying can help.
+ */
+public interface Storage extends AutoCloseable {
+
+  /** What this store can do. */
+  Capabilities capabilities();
+
+  /** A human-readable location (URI without secrets), for messages. */
+  String describe();
+
+  /**
+   * Streams every file (and, where the store has folders, every folder) under the root to {@code
+   * sink}, recursively, in any order, without holding the listing in memory. A root that does not
+   * exist lists nothing. Entries that cannot be read are reported to {@code problems} and the
+   * listing goes on.
+   */
+  void list(Consumer<Entry> sink, Consumer<ListingProblem> problems);
+
+  /** The entry at {@code path}, if there is one. */
+  Optional<Entry> stat(String path);
+
+  /** Opens a file for reading from its first byte. The caller closes the stream. */
+  InputStream open(String path);
+
+  /**
+   * Writes {@code data} (exactly {@code source.size()} bytes) to {@code path}, replacing what is
+   * there, creating parent folders as needed and keeping {@code source.mtimeMillis()} where the
+   * store can. Partially written data never becomes visible under {@code path}. When {@code verify}
+   * is true the connector checks what it stored against the bytes it consumed, by the store's
+   * native means, and throws {@link StorageException.Transient} when they differ.
+   *
+   * @return how the write was verified and the hash the store reported
+   */
+  Written write(String path, Entry source, InputStream data, WriteOptions options);
+
+  /** Creates a folder and its parents; does nothing on stores without folders. */
+  void mkdirs(String path);
+
+  /** Deletes a file, or a folder when it is empty. Missing paths are not an error. */
+  void delete(String path);
+
+  @Override
+  default void close() {}
+
+  /** One path the listing could not read, and why. */
+  record ListingProblem(String path, String reason) {}
+
+  /**
+   * Options of one write.
+   *
+   * @param verify check the stored bytes after writing
+   * @param partSize part (chunk) size in bytes for multipart or block uploads
+   */
+  record WriteOptions(boolean verify, long partSize) {}
+
+  /**
+   * The result of a write.
+   *
+   * @param verifiedBy how the stored bytes were checked ({@code none} when not verified)
+   * @param destHash the hash the store reports for the object, if any
+   */
+  record Written(String verifiedBy, String destHash) {}
+}

@@ -1,0 +1,117 @@
+package dev.ferry.activities.storage;
+
+import java.time.Duration;
+
+/**
+ * A failure of a storage operation, classified by what the caller should do about it. Each
+ * connector maps its provider's errors onto these kinds and keeps the provider's own message.
+ */
+public abstract sealed class StorageException extends RuntimeException
+    permits StorageException.NotFound,
+        StorageException.AccessDenied,
+        StorageException.Throttled,
+        StorageException.Transient,
+        StorageException.Permanent {
+
+  StorageException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /** True when trying the same operation again may succeed. */
+  public abstract boolean retryable();
+
+  /** Short plain-words name of the kind, for reports. */
+  public abstract String kind();
+
+  /** The object or folder does not exist. Not retried. */
+  public static final class NotFound extends StorageException {
+    public NotFound(String message, Throwable cause) {
+      super(message, cause);
+    }
+
+    @Override
+    public boolean retryable() {
+      return false;
+    }
+
+    @Override
+    public String kind() {
+      return "not found";
+    }
+  }
+
+  /** Authentication failed or access was denied. Not retried: credentials must change. */
+  public static final class AccessDenied extends StorageException {
+    public AccessDenied(String message, Throwable cause) {
+      super(message, cause);
+    }
+
+    @Override
+    public boolean retryable() {
+      return false;
+    }
+
+    @Override
+    public String kind() {
+      return "access denied";
+    }
+  }
+
+  /** The store asked us to slow down; retry after {@link #retryAfter()}. */
+  public static final class Throttled extends StorageException {
+    private final Duration retryAfter;
+
+    public Throttled(String message, Duration retryAfter, Throwable cause) {
+      super(message, cause);
+      this.retryAfter = retryAfter;
+    }
+
+    public Duration retryAfter() {
+      return retryAfter;
+    }
+
+    @Override
+    public boolean retryable() {
+      return true;
+    }
+
+    @Override
+    public String kind() {
+      return "throttled";
+    }
+  }
+
+  /** A network error, a server error, or bytes that did not verify: worth another attempt. */
+  public static final class Transient extends StorageException {
+    public Transient(String message, Throwable cause) {
+      super(message, cause);
+    }
+
+    @Override
+    public boolean retryable() {
+      return true;
+    }
+
+    @Override
+    public String kind() {
+      return "transient error";
+    }
+  }
+
+  /** A request the store will never accept as made (bad name, too large, quota). Not retried. */
+  public static final class Permanent extends StorageException {
+    public Permanent(String message, Throwable cause) {
+      super(message, cause);
+    }
+
+    @Override
+    public boolean retryable() {
+      return false;
+    }
+
+    @Override
+    public String kind() {
+      return "permanent error";
+    }
+  }
+}
