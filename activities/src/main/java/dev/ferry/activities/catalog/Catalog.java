@@ -1,0 +1,460 @@
+package dev.ferry.activities.catalog;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.workflows.BatchRef;
+import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.Progress;
+import dev.ferry.workflows.RunMode;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The catalog's jobs, runs and per-file manifest on PostgreSQL. Thread-safe; every method is one
+ * short transaction.
+ */
+public final class Catalog {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Jdbi jdbi;
+
+  public Catalog(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  public Jdbi jdbi() {
+    return jdbi;
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  /** The job that moves {@code source} to {@code dest}, created when there is none. */
+  public UUID findOrCreateJob(String name, String source, String dest) {
+    return jdbi.inTransaction(
+        h -> {
+          h.execute("select pg_advisory_xact_lock(hashtext(?))", source + "\n" + dest);
+          Optional<UUID> found =
+              h.createQuery(
+                      "select id from jobs where source_uri = ? and dest_uri = ? order by created_at limit 1")
+                  .bind(0, source)
+                  .bind(1, dest)
+                  .mapTo(UUID.class)
+                  .findOne();
+          if (found.isPresent()) {
+            return found.get();
+          }
+          UUID id = UUID.randomUUID();
+          h.execute(
+              "insert into jobs(id, name, source_uri, dest_uri) values (?, ?, ?, ?)",
+              id,
+              name,
+              source,
+              dest);
+          return id;
+        });
+  }
+
+  public JobRow job(UUID id) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("select id, name, source_uri, dest_uri, state from jobs where id = ?")
+                .bind(0, id)
+                .map(
+                    (rs, ctx) ->
+                        new JobRow(
+                            rs.getObject(1, UUID.class),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getString(5)))
+                .one());
+  }
+
+  // ---- runs -------------------------------------------------------------------------------
+
+  public long createRun(UUID jobId, RunMode mode, RunOptions options) {
+    return jdbi.withHandle(
+        h ->
+            h.createUpdate(
+                    "insert into runs(job_id, mode, options) values (:job, :mode, cast(:options as jsonb))")
+                .bind("job", jobId)
+                .bind("mode", mode.name())
+                .bind("options", toJson(options))
+                .executeAndReturnGeneratedKeys("id")
+                .mapTo(Long.class)
+                .one());
+  }
+
+  public void setWorkflowId(long runId, String workflowId) {
+    jdbi.useHandle(
+        h -> h.execute("update runs set workflow_id = ? where id = ?", workflowId, runId));
+  }
+
+  /** The latest run of a job that has not ended, if any (a run cut off by a crash). */
+  public Optional<RunRow> unfinishedRun(UUID jobId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select * from runs where job_id = ? and finished_at is null order by id desc limit 1")
+                .bind(0, jobId)
+                .map((rs, ctx) -> runRow(rs))
+                .findOne());
+  }
+
+  public RunRow run(long runId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("select * from runs where id = ?")
+                .bind(0, runId)
+                .map((rs, ctx) -> runRow(rs))
+                .one());
+  }
+
+  public UUID jobOf(long runId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("select job_id from runs where id = ?")
+                .bind(0, runId)
+                .mapTo(UUID.class)
+                .one());
+  }
+
+  public RunOptions options(long runId) {
+    String json =
+        jdbi.withHandle(
+            h ->
+                h.createQuery("select options::text from runs where id = ?")
+                    .bind(0, runId)
+                    .mapTo(String.class)
+                    .one());
+    try {
+      return JSON.readValue(json, RunOptions.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("run " + runId + " has unreadable options", e);
+    }
+  }
+
+  public void setState(long runId, JobState state, String message) {
+    jdbi.useTransaction(
+        h -> {
+          h.execute(
+              "update runs set state = ?, message = coalesce(?, message) where id = ?",
+              state.name(),
+              message,
+              runId);
+          h.execute(
+              "update jobs set state = ?, updated_at = now() where id = (select job_id from runs where id = ?)",
+              state.name(),
+              runId);
+        });
+  }
+
+  /** Adds live figures of a batch in progress to the run's counters. */
+  public void addProgress(long runId, long files, long bytes, long unchanged, long failed) {
+    if (files == 0 && bytes == 0 && unchanged == 0 && failed == 0) {
+      return;
+    }
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                """
+                update runs set files_done = files_done + ?, bytes_done = bytes_done + ?,
+                  files_unchanged = files_unchanged + ?, files_failed = files_failed + ?
+                where id = ?""",
+                files,
+                bytes,
+                unchanged,
+                failed,
+                runId));
+  }
+
+  /** Records the scan's totals on the run. */
+  public void recordScan(long runId, dev.ferry.workflows.ScanResult r) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                """
+                update runs set files_total = ?, bytes_total = ?, files_to_copy = ?, bytes_to_copy = ?,
+                  files_unchanged = ?, files_skipped = ?, files_failed = ?, files_done = 0, bytes_done = 0
+                where id = ?""",
+                r.files(),
+                r.bytes(),
+                r.filesToTransfer(),
+                r.bytesToTransfer(),
+                r.unchanged(),
+                r.skipped(),
+                r.failed(),
+                runId));
+  }
+
+  /** Final figures, counted file by file from the manifest, and the run marked as ended. */
+  public Progress finish(long runId, JobState state, String message) {
+    return jdbi.inTransaction(
+        h -> {
+          h.createUpdate(
+                  """
+                  update runs r set state = :state, message = :message, finished_at = now(),
+                    files_done = c.done, bytes_done = c.done_bytes, files_unchanged = c.unchanged,
+                    files_skipped = c.skipped, files_failed = c.failed
+                  from (select
+                      count(*) filter (where outcome = 'transferred' and not folder) as done,
+                      coalesce(sum(size) filter (where outcome = 'transferred' and not folder), 0)
+                        as done_bytes,
+                      count(*) filter (where outcome = 'unchanged') as unchanged,
+                      count(*) filter (where outcome = 'skipped' and not folder) as skipped,
+                      count(*) filter (where outcome = 'failed') as failed
+                    from run_files where run_id = :run) c
+                  where r.id = :run""")
+              .bind("state", state.name())
+              .bind("message", message)
+              .bind("run", runId)
+              .execute();
+          h.execute(
+              "update jobs set state = ?, updated_at = now() where id = (select job_id from runs where id = ?)",
+              state.name(),
+              runId);
+          return h.createQuery("select * from runs where id = ?")
+              .bind(0, runId)
+              .map((rs, ctx) -> toProgress(runRow(rs)))
+              .one();
+        });
+  }
+
+  static Progress toProgress(RunRow r) {
+    return new Progress(
+        r.state(),
+        r.filesTotal(),
+        r.bytesTotal(),
+        r.filesToCopy(),
+        r.bytesToCopy(),
+        r.filesDone(),
+        r.bytesDone(),
+        r.filesUnchanged(),
+        r.filesSkipped(),
+        r.filesFailed(),
+        0,
+        r.message());
+  }
+
+  private static RunRow runRow(ResultSet rs) throws SQLException {
+    Timestamp fin = rs.getTimestamp("finished_at");
+    return new RunRow(
+        rs.getLong("id"),
+        rs.getObject("job_id", UUID.class),
+        RunMode.valueOf(rs.getString("mode")),
+        JobState.valueOf(rs.getString("state")),
+        rs.getString("workflow_id"),
+        rs.getString("message"),
+        rs.getTimestamp("started_at").toInstant(),
+        fin == null ? null : fin.toInstant(),
+        rs.getLong("files_total"),
+        rs.getLong("bytes_total"),
+        rs.getLong("files_to_copy"),
+        rs.getLong("bytes_to_copy"),
+        rs.getLong("files_done"),
+        rs.getLong("bytes_done"),
+        rs.getLong("files_unchanged"),
+        rs.getLong("files_skipped"),
+        rs.getLong("files_failed"));
+  }
+
+  // ---- plan and transfer ------------------------------------------------------------------
+
+  /**
+   * Cuts pending files above {@code afterSeq} into up to {@code max} batches of at most {@code
+   * maxFiles} files or {@code maxBytes} bytes; a file larger than {@code maxBytes} goes alone.
+   */
+  public List<BatchRef> nextBatches(
+      long runId, long afterSeq, int max, int maxFiles, long maxBytes) {
+    List<BatchRef> out = new ArrayList<>();
+    long[] cur = {afterSeq, afterSeq, 0, 0}; // from, to, files, bytes
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select seq, size from run_files
+                    where run_id = ? and seq > ? and outcome is null
+                    order by seq limit ?""")
+                .bind(0, runId)
+                .bind(1, afterSeq)
+                .bind(2, max * maxFiles)
+                .setFetchSize(5000)
+                .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)})
+                .useStream(
+                    rows ->
+                        rows.forEach(
+                            row -> {
+                              if (out.size() >= max) {
+                                return;
+                              }
+                              if (cur[2] > 0
+                                  && (cur[2] >= maxFiles || cur[3] + row[1] > maxBytes)) {
+                                out.add(new BatchRef(runId, cur[0], cur[1], cur[2], cur[3]));
+                                cur[0] = cur[1];
+                                cur[2] = 0;
+                                cur[3] = 0;
+                              }
+                              if (out.size() < max) {
+                                cur[1] = row[0];
+                                cur[2]++;
+                                cur[3] += row[1];
+                              }
+                            })));
+    if (cur[2] > 0 && out.size() < max) {
+      out.add(new BatchRef(runId, cur[0], cur[1], cur[2], cur[3]));
+    }
+    return out;
+  }
+
+  /** Files of a batch that have no outcome yet. */
+  public List<FileRow> pendingFiles(long runId, long fromSeq, long toSeq) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select f.seq, f.path, f.folder, f.size, f.mtime, f.action, m.sha256
+                    from run_files f
+                    left join manifest m on m.job_id = (select job_id from runs where id = :run)
+                      and m.path = f.path and f.action = 'CHECK'
+                    where f.run_id = :run and f.seq > :from and f.seq <= :to and f.outcome is null
+                    order by f.seq""")
+                .bind("run", runId)
+                .bind("from", fromSeq)
+                .bind("to", toSeq)
+                .map(
+                    (rs, ctx) ->
+                        new FileRow(
+                            rs.getLong(1),
+                            rs.getString(2),
+                            rs.getBoolean(3),
+                            rs.getLong(4),
+                            rs.getLong(5),
+                            rs.getString(6),
+                            rs.getString(7)))
+                .list());
+  }
+
+  /** Records a file's final outcome in the run and, when verified, in the job's manifest. */
+  public void recordOutcome(
+      long runId,
+      FileRow f,
+      String outcome,
+      String reason,
+      String sha256,
+      String destHash,
+      String verifiedBy,
+      int attempts) {
+    jdbi.useTransaction(
+        h -> {
+          h.execute(
+              """
+              update run_files set outcome = ?, reason = ?, sha256 = ?, dest_hash = ?, verified_by = ?,
+                attempts = ?, finished_at = now()
+              where run_id = ? and seq = ?""",
+              outcome,
+              reason,
+              sha256,
+              destHash,
+              verifiedBy,
+              attempts,
+              runId,
+              f.seq());
+          if (!f.folder() && ("transferred".equals(outcome) || "unchanged".equals(outcome))) {
+            h.execute(
+                """
+                insert into manifest(job_id, path, size, mtime, sha256, dest_hash, verified_by)
+                select job_id, ?, ?, ?, ?, ?, ? from runs where id = ?
+                on conflict (job_id, path) do update set size = excluded.size, mtime = excluded.mtime,
+                  sha256 = coalesce(excluded.sha256, manifest.sha256),
+                  dest_hash = coalesce(excluded.dest_hash, manifest.dest_hash),
+                  verified_by = coalesce(excluded.verified_by, manifest.verified_by), updated_at = now()""",
+                f.path(),
+                f.size(),
+                f.mtime(),
+                sha256,
+                destHash,
+                verifiedBy,
+                runId);
+          }
+        });
+  }
+
+  public void event(long runId, String path, String event, String detail) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                "insert into run_events(run_id, path, event, detail) values (?, ?, ?, ?)",
+                runId,
+                path,
+                event,
+                detail));
+  }
+
+  /** Streams a run's report rows in path order. */
+  public void forEachReportRow(long runId, Consumer<ReportRow> sink) {
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by, attempts
+                    from run_files where run_id = ? and not folder order by path""")
+                .bind(0, runId)
+                .setFetchSize(5000)
+                .map(
+                    (rs, ctx) ->
+                        new ReportRow(
+                            rs.getString(1),
+                            rs.getLong(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getString(5),
+                            rs.getString(6),
+                            rs.getInt(7)))
+                .useStream(s -> s.forEach(sink)));
+  }
+
+  /** Up to {@code limit} failed files of a run with their reasons. */
+  public List<ReportRow> failures(long runId, int limit) {
+    List<ReportRow> out = new ArrayList<>();
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select path, size, outcome, reason, sha256, verified_by, attempts
+                    from run_files where run_id = ? and outcome = 'failed' order by path limit ?""")
+                .bind(0, runId)
+                .bind(1, limit)
+                .map(
+                    (rs, ctx) ->
+                        new ReportRow(
+                            rs.getString(1),
+                            rs.getLong(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getString(5),
+                            rs.getString(6),
+                            rs.getInt(7)))
+                .forEach(out::add));
+    return out;
+  }
+
+  static String toJson(Object o) {
+    try {
+      return JSON.writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Instant now() {
+    return Instant.now();
+  }
+}

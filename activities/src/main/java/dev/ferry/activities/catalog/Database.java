@@ -1,0 +1,99 @@
+package dev.ferry.activities.catalog;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.postgres.PostgresPlugin;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.postgresql.util.PSQLException;
+
+/**
+ * Opens the catalog: creates the database when it is missing, applies the versioned schema
+ * migrations (Flyway, under {@code db/migration}) and returns a {@link Jdbi}.
+ */
+public final class Database {
+  private Database() {}
+
+  /** Thrown when PostgreSQL cannot be reached, with a message that says what to do. */
+  public static final class Unreachable extends RuntimeException {
+    Unreachable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  public static Jdbi open(DbConfig config) {
+    createIfMissing(config);
+    DataSource ds = dataSource(config);
+    Flyway.configure()
+        .dataSource(ds)
+        .locations("classpath:db/migration")
+        .loggers("slf4j")
+        .load()
+        .migrate();
+    return Jdbi.create(ds).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
+  }
+
+  static DataSource dataSource(DbConfig config) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(config.url());
+    ds.setUser(config.user());
+    if (!config.password().isEmpty()) {
+      ds.setPassword(config.password());
+    }
+    ds.setConnectTimeout(5);
+    return ds;
+  }
+
+  private static void createIfMissing(DbConfig config) {
+    try (Connection c = connect(config)) {
+      return;
+    } catch (PSQLException e) {
+      if (!"3D000".equals(e.getSQLState())) { // invalid_catalog_name: database does not exist
+        throw unreachable(config, e);
+      }
+    } catch (SQLException e) {
+      throw unreachable(config, e);
+    }
+    try (Connection c = connect(config.withDatabase("postgres"));
+        Statement st = c.createStatement()) {
+      st.execute("create database \"" + config.databaseName().replace("\"", "") + "\"");
+    } catch (PSQLException e) {
+      if (!"42P04".equals(e.getSQLState())
+          && !"23505".equals(e.getSQLState())) { // created meanwhile
+        throw unreachable(config, e);
+      }
+    } catch (SQLException e) {
+      throw unreachable(config, e);
+    }
+  }
+
+  private static Connection connect(DbConfig config) throws SQLException {
+    return DriverManager.getConnection(
+        config.url(), config.user(), config.password().isEmpty() ? null : config.password());
+  }
+
+  private static Unreachable unreachable(DbConfig config, SQLException e) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    String hint;
+    if (state.startsWith("08")) {
+      hint =
+          "PostgreSQL is not reachable. Start it with 'scripts/setup' (installs and starts a local"
+              + " PostgreSQL), or point Ferry at a running server with FERRY_DB_URL, FERRY_DB_USER"
+              + " and FERRY_DB_PASSWORD.";
+    } else if (state.equals("28P01") || state.equals("28000")) {
+      hint =
+          "PostgreSQL refused the login. Set FERRY_DB_USER and FERRY_DB_PASSWORD, or run"
+              + " 'scripts/setup' to allow local connections from 127.0.0.1.";
+    } else {
+      hint = "Check FERRY_DB_URL, FERRY_DB_USER and FERRY_DB_PASSWORD.";
+    }
+    return new Unreachable(
+        "cannot open the Ferry database at " + config.url() + ": " + e.getMessage() + "\n" + hint,
+        e);
+  }
+}

@@ -1,0 +1,277 @@
+package dev.ferry.activities.engine;
+
+import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.JobRow;
+import dev.ferry.activities.catalog.RunOptions;
+import dev.ferry.activities.catalog.RunRow;
+import dev.ferry.activities.storage.Capabilities;
+import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.SafePath;
+import dev.ferry.activities.storage.Storage;
+import dev.ferry.workflows.RunMode;
+import dev.ferry.workflows.ScanResult;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+import org.jdbi.v3.core.Handle;
+import org.postgresql.PGConnection;
+
+/**
+ * Lists the source and the destination into the manifest and decides, per path, what a run has to
+ * do. Nothing is held in memory: listings stream into PostgreSQL through COPY and the decisions are
+ * made by SQL over the manifest.
+ *
+ * <p>Decisions: a file is {@code UNCHANGED} when the job's last verified copy has the same size and
+ * modification time and the destination still holds an object of that size; {@code CHECK} when only
+ * the time differs and a SHA-256 is known (the transfer hashes the source and sends it only when
+ * the content changed); {@code UNCHANGED} also when there is no record but the destination keeps
+ * times and holds the same size and time; otherwise {@code COPY}. Unsafe paths, names the
+ * destination cannot hold, and paths that could not be read are {@code REFUSE}d and reported as
+ * failed.
+ */
+public final class ScanService {
+  private final Catalog catalog;
+  private final StorageResolver storage;
+
+  public ScanService(Catalog catalog, StorageResolver storage) {
+    this.catalog = catalog;
+    this.storage = storage;
+  }
+
+  /**
+   * Scans the run's source and destination. {@code heartbeat} receives the number of paths listed
+   * so far, often.
+   */
+  public ScanResult scan(long runId, LongConsumer heartbeat) {
+    RunRow run = catalog.run(runId);
+    JobRow job = catalog.job(run.jobId());
+    RunOptions options = catalog.options(runId);
+    Filters filters = Filters.of(options);
+    try (Storage source = storage.open(job.sourceUri(), options);
+        Storage dest = storage.open(job.destUri(), options)) {
+      Capabilities caps = dest.capabilities();
+      ScanResult result;
+      try {
+        result =
+            catalog
+                .jdbi()
+                .inTransaction(
+                    h -> {
+                      h.execute("delete from run_files where run_id = ?", runId);
+                      h.execute("delete from dest_files where run_id = ?", runId);
+                      long lastSeq = listSource(h, runId, source, caps, filters, heartbeat);
+                      listDestination(h, runId, dest, heartbeat);
+                      decide(h, runId, run, caps);
+                      if (run.mode() == RunMode.DRY_RUN) {
+                        h.execute(
+                            """
+                      update run_files set outcome = 'skipped', reason = case action
+                          when 'CHECK' then 'dry run: would compare by SHA-256 and send if changed'
+                          when 'MKDIR' then 'dry run: would create the folder'
+                          else 'dry run: would transfer' end
+                      where run_id = ? and outcome is null""",
+                            runId);
+                      }
+                      h.execute("delete from dest_files where run_id = ?", runId);
+                      return counts(h, runId, lastSeq);
+                    });
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot record the listing: " + e.getMessage(), e);
+      }
+      catalog.recordScan(runId, result);
+      return result;
+    }
+  }
+
+  private long listSource(
+      Handle h,
+      long runId,
+      Storage source,
+      Capabilities caps,
+      Filters filters,
+      LongConsumer heartbeat)
+      throws SQLException {
+    PGConnection pg = h.getConnection().unwrap(PGConnection.class);
+    AtomicLong seq = new AtomicLong();
+    try (CopyWriter w =
+        new CopyWriter(
+            pg.getCopyAPI()
+                .copyIn(
+                    "copy run_files(run_id, seq, path, folder, size, mtime, action, outcome, reason)"
+                        + " from stdin with (format csv)"))) {
+      SqlSink sink =
+          (path, folder, size, mtime, action, outcome, reason) -> {
+            w.row(runId, seq.incrementAndGet(), path, folder, size, mtime, action, outcome, reason);
+            if ((seq.get() & 1023) == 0) {
+              heartbeat.accept(seq.get());
+            }
+          };
+      source.list(
+          e -> {
+            try {
+              String problem = SafePath.problem(e.path()).orElse(null);
+              if (problem != null) {
+                sink.put(
+                    safeForReport(e.path()),
+                    e.folder(),
+                    e.size(),
+                    e.mtimeMillis(),
+                    "REFUSE",
+                    "failed",
+                    "refused: " + problem);
+              } else if (!filters.accepts(e)) {
+                return;
+              } else if (e.folder()) {
+                sink.put(
+                    e.path(),
+                    true,
+                    0,
+                    e.mtimeMillis(),
+                    caps.folders() ? "MKDIR" : "NONE",
+                    caps.folders() ? null : "skipped",
+                    caps.folders() ? null : "the destination has no folders");
+              } else if (caps.maxPathBytes() > 0
+                  && e.path().getBytes(StandardCharsets.UTF_8).length > caps.maxPathBytes()) {
+                sink.put(
+                    e.path(),
+                    false,
+                    e.size(),
+                    e.mtimeMillis(),
+                    "REFUSE",
+                    "failed",
+                    "refused: the path is longer than the destination's limit of "
+                        + caps.maxPathBytes()
+                        + " bytes");
+              } else {
+                sink.put(e.path(), false, e.size(), e.mtimeMillis(), "COPY", null, null);
+              }
+            } catch (SQLException ex) {
+              throw new IllegalStateException("cannot record the listing: " + ex.getMessage(), ex);
+            }
+          },
+          p -> {
+            try {
+              sink.put(safeForReport(p.path()), false, 0, -1, "REFUSE", "failed", p.reason());
+            } catch (SQLException ex) {
+              throw new IllegalStateException("cannot record the listing: " + ex.getMessage(), ex);
+            }
+          });
+      w.finish();
+    }
+    return seq.get();
+  }
+
+  private static String safeForReport(String path) {
+    return path.replace('\0', '\uFFFD');
+  }
+
+  private static void listDestination(Handle h, long runId, Storage dest, LongConsumer heartbeat)
+      throws SQLException {
+    PGConnection pg = h.getConnection().unwrap(PGConnection.class);
+    AtomicLong n = new AtomicLong();
+    try (CopyWriter w =
+        new CopyWriter(
+            pg.getCopyAPI()
+                .copyIn(
+                    "copy dest_files(run_id, path, size, mtime) from stdin with (format csv)"))) {
+      dest.list(
+          (Entry e) -> {
+            if (e.folder()) {
+              return;
+            }
+            try {
+              w.row(runId, e.path(), e.size(), e.mtimeMillis());
+            } catch (SQLException ex) {
+              throw new IllegalStateException("cannot record the listing: " + ex.getMessage(), ex);
+            }
+            if ((n.incrementAndGet() & 1023) == 0) {
+              heartbeat.accept(n.get());
+            }
+          },
+          p -> {});
+      w.finish();
+    }
+  }
+
+  private static void decide(Handle h, long runId, RunRow run, Capabilities destCaps) {
+    if (run.mode() == RunMode.FULL) {
+      return; // a full run copies everything again
+    }
+    h.createUpdate(
+            """
+            update run_files f set action = 'UNCHANGED', outcome = 'unchanged',
+              reason = 'same size and time as the last verified copy',
+              sha256 = m.sha256, dest_hash = m.dest_hash, verified_by = m.verified_by
+            from manifest m, dest_files d
+            where f.run_id = :run and f.action = 'COPY' and m.job_id = :job and m.path = f.path
+              and d.run_id = :run and d.path = f.path
+              and m.size = f.size and d.size = f.size and m.mtime = f.mtime""")
+        .bind("run", runId)
+        .bind("job", run.jobId())
+        .execute();
+    h.createUpdate(
+            """
+            update run_files f set action = 'CHECK'
+            from manifest m, dest_files d
+            where f.run_id = :run and f.action = 'COPY' and m.job_id = :job and m.path = f.path
+              and d.run_id = :run and d.path = f.path
+              and m.size = f.size and d.size = f.size and m.sha256 is not null""")
+        .bind("run", runId)
+        .bind("job", run.jobId())
+        .execute();
+    if (destCaps.preservesMtime()) {
+      h.createUpdate(
+              """
+              update run_files f set action = 'UNCHANGED', outcome = 'unchanged',
+                reason = 'same size and time at the destination'
+              from dest_files d
+              where f.run_id = :run and f.action = 'COPY' and d.run_id = :run and d.path = f.path
+                and d.size = f.size and abs(d.mtime - f.mtime) < 1000
+                and not exists (select 1 from manifest m where m.job_id = :job and m.path = f.path)""")
+          .bind("run", runId)
+          .bind("job", run.jobId())
+          .execute();
+    }
+  }
+
+  private static ScanResult counts(Handle h, long runId, long lastSeq) {
+    return h.createQuery(
+            """
+            select
+              count(*) filter (where not folder and action <> 'REFUSE'),
+              coalesce(sum(size) filter (where not folder and action <> 'REFUSE'), 0),
+              count(*) filter (where not folder and action in ('COPY', 'CHECK')),
+              coalesce(sum(size) filter (where not folder and action in ('COPY', 'CHECK')), 0),
+              count(*) filter (where outcome = 'unchanged'),
+              count(*) filter (where outcome = 'skipped' and not folder),
+              count(*) filter (where outcome = 'failed')
+            from run_files where run_id = ?""")
+        .bind(0, runId)
+        .map(
+            (rs, ctx) ->
+                new ScanResult(
+                    rs.getLong(1),
+                    rs.getLong(2),
+                    rs.getLong(3),
+                    rs.getLong(4),
+                    rs.getLong(5),
+                    rs.getLong(6),
+                    rs.getLong(7),
+                    lastSeq))
+        .one();
+  }
+
+  @FunctionalInterface
+  private interface SqlSink {
+    void put(
+        String path,
+        boolean folder,
+        long size,
+        long mtime,
+        String action,
+        String outcome,
+        String reason)
+        throws SQLException;
+  }
+}

@@ -1,0 +1,317 @@
+package dev.ferry.activities.engine;
+
+import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.FileRow;
+import dev.ferry.activities.catalog.JobRow;
+import dev.ferry.activities.catalog.RunOptions;
+import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.Storage;
+import dev.ferry.activities.storage.StorageException;
+import dev.ferry.workflows.BatchRef;
+import dev.ferry.workflows.BatchResult;
+import dev.ferry.workflows.Limits;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves one batch: every pending file of a manifest range is read once (SHA-256 on the way),
+ * written, verified by the destination's native means, recorded, and — when asked and only after
+ * verification — deleted at the source. One failing file never stops the others: transient errors
+ * are retried (four attempts in all, honouring Retry-After), permanent ones are recorded at once. A
+ * stop request (pause, cancel) leaves unfinished files pending for the next batch.
+ */
+public final class TransferService {
+  /** Attempts per file: the first plus up to three reruns. */
+  public static final int ATTEMPTS = 4;
+
+  private static final Logger log = LoggerFactory.getLogger(TransferService.class);
+
+  private final Catalog catalog;
+  private final StorageResolver storage;
+  private final Duration firstBackoff;
+
+  public TransferService(Catalog catalog, StorageResolver storage) {
+    this(catalog, storage, Duration.ofSeconds(1));
+  }
+
+  public TransferService(Catalog catalog, StorageResolver storage, Duration firstBackoff) {
+    this.catalog = catalog;
+    this.storage = storage;
+    this.firstBackoff = firstBackoff;
+  }
+
+  /** Live figures of a batch in progress, read by the heartbeat. */
+  public static final class Meter {
+    final AtomicLong bytes = new AtomicLong();
+    final AtomicLong files = new AtomicLong();
+    final AtomicLong unchanged = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final AtomicLong skipped = new AtomicLong();
+    final AtomicLong bytesOfFiles = new AtomicLong();
+    private long flushedBytes;
+    private long flushedFiles;
+    private long flushedUnchanged;
+    private long flushedFailed;
+
+    /** Adds what changed since the last call to the run's live counters. */
+    public synchronized void flush(Catalog catalog, long runId) {
+      long b = bytes.get();
+      long f = files.get();
+      long u = unchanged.get();
+      long x = failed.get();
+      catalog.addProgress(
+          runId, f - flushedFiles, b - flushedBytes, u - flushedUnchanged, x - flushedFailed);
+      flushedBytes = b;
+      flushedFiles = f;
+      flushedUnchanged = u;
+      flushedFailed = x;
+    }
+
+    public long files() {
+      return files.get();
+    }
+
+    public long bytes() {
+      return bytes.get();
+    }
+  }
+
+  public BatchResult transfer(BatchRef batch, Limits limits, Meter meter, BooleanSupplier stop) {
+    long runId = batch.runId();
+    JobRow job = catalog.job(catalog.jobOf(runId));
+    RunOptions options = catalog.options(runId);
+    RunResources shared = RunResources.of(runId, limits.concurrency(), limits.bwlimitMbps());
+    List<FileRow> files = catalog.pendingFiles(runId, batch.fromSeq(), batch.toSeq());
+    try (Storage source = storage.open(job.sourceUri(), options);
+        Storage dest = storage.open(job.destUri(), options);
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      FileMover mover = new FileMover(runId, source, dest, options, shared, meter, stop);
+      for (FileRow f : files) {
+        pool.submit(() -> mover.moveGated(f));
+      }
+      pool.shutdown();
+      while (!pool.awaitTermination(200, TimeUnit.MILLISECONDS)) {
+        // wait; stop requests reach each copy through its stream
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Stopped();
+    }
+    long left = catalog.pendingFiles(runId, batch.fromSeq(), batch.toSeq()).size();
+    return new BatchResult(
+        meter.files.get(),
+        meter.bytesOfFiles.get(),
+        meter.unchanged.get(),
+        meter.skipped.get(),
+        meter.failed.get(),
+        left == 0);
+  }
+
+  /** Copies single files for one batch. */
+  private final class FileMover {
+    private final long runId;
+    private final Storage source;
+    private final Storage dest;
+    private final RunOptions options;
+    private final RunResources shared;
+    private final Meter meter;
+    private final BooleanSupplier stop;
+
+    FileMover(
+        long runId,
+        Storage source,
+        Storage dest,
+        RunOptions options,
+        RunResources shared,
+        Meter meter,
+        BooleanSupplier stop) {
+      this.runId = runId;
+      this.source = source;
+      this.dest = dest;
+      this.options = options;
+      this.shared = shared;
+      this.meter = meter;
+      this.stop = stop;
+    }
+
+    void moveGated(FileRow f) {
+      if (stop.getAsBoolean()) {
+        return;
+      }
+      try {
+        shared.gate.enter();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      try {
+        move(f);
+      } catch (Stopped s) {
+        // left pending
+      } catch (RuntimeException e) {
+        log.warn("unexpected error moving {}", f.path(), e);
+        record(f, "failed", "unexpected error: " + e, null, null, null, 1);
+        meter.failed.incrementAndGet();
+      } finally {
+        shared.gate.leave();
+      }
+    }
+
+    private void move(FileRow f) {
+      for (int attempt = 1; ; attempt++) {
+        if (stop.getAsBoolean()) {
+          throw new Stopped();
+        }
+        try {
+          if (f.folder()) {
+            dest.mkdirs(f.path());
+            record(f, "transferred", "folder created", null, null, null, attempt);
+            return;
+          }
+          if ("CHECK".equals(f.action()) && f.knownSha256() != null) {
+            String sha = hashSource(f);
+            if (sha.equals(f.knownSha256())) {
+              record(
+                  f,
+                  "unchanged",
+                  "same content (SHA-256), only the time changed",
+                  sha,
+                  null,
+                  "sha256",
+                  attempt);
+              meter.unchanged.incrementAndGet();
+              return;
+            }
+          }
+          copy(f, attempt);
+          return;
+        } catch (StorageException e) {
+          String reason = e.kind() + ": " + e.getMessage();
+          if (!e.retryable() || attempt >= ATTEMPTS) {
+            catalog.event(runId, f.path(), "failed", reason);
+            record(f, "failed", reason, null, null, null, attempt);
+            meter.failed.incrementAndGet();
+            return;
+          }
+          Duration wait =
+              e instanceof StorageException.Throttled t && t.retryAfter() != null
+                  ? t.retryAfter()
+                  : firstBackoff.multipliedBy(1L << (attempt - 1));
+          catalog.event(
+              runId,
+              f.path(),
+              "retry",
+              "attempt "
+                  + attempt
+                  + " failed ("
+                  + reason
+                  + "); retrying in "
+                  + wait.toMillis()
+                  + " ms");
+          pause(wait);
+        }
+      }
+    }
+
+    private String hashSource(FileRow f) {
+      try (MeteredStream in =
+          new MeteredStream(source.open(f.path()), new AtomicLong(), shared.throttle, stop)) {
+        in.transferTo(OutputStream.nullOutputStream());
+        return in.sha256Hex();
+      } catch (java.io.IOException e) {
+        throw new StorageException.Transient("reading " + f.path() + ": " + e.getMessage(), e);
+      }
+    }
+
+    private void copy(FileRow f, int attempt) {
+      Entry entry = Entry.file(f.path(), f.size(), f.mtime());
+      Storage.Written written;
+      String sha;
+      try (InputStream raw = source.open(f.path());
+          MeteredStream in = new MeteredStream(raw, meter.bytes, shared.throttle, stop)) {
+        written =
+            dest.write(
+                f.path(),
+                entry,
+                in,
+                new Storage.WriteOptions(options.verify(), options.partSizeBytes()));
+        if (in.bytes() != f.size()) {
+          throw new StorageException.Transient(
+              "the source gave "
+                  + in.bytes()
+                  + " bytes, the scan saw "
+                  + f.size()
+                  + ": it changed while being copied",
+              null);
+        }
+        sha = in.sha256Hex();
+      } catch (java.io.IOException e) {
+        throw new StorageException.Transient("reading " + f.path() + ": " + e.getMessage(), e);
+      }
+      // A source that changed while we read it must not be recorded as verified. On file systems
+      // (stores with folders) listing and stat read the same time; object stores may report
+      // their own metadata time on stat, so there only the size is compared.
+      boolean compareTime = source.capabilities().folders() && f.mtime() >= 0;
+      source
+          .stat(f.path())
+          .filter(now -> now.size() != f.size() || (compareTime && now.mtimeMillis() != f.mtime()))
+          .ifPresent(
+              now -> {
+                throw new StorageException.Transient(
+                    f.path()
+                        + " changed while being copied (size "
+                        + f.size()
+                        + " → "
+                        + now.size()
+                        + "); copying it again",
+                    null);
+              });
+      record(f, "transferred", null, sha, written.destHash(), written.verifiedBy(), attempt);
+      meter.files.incrementAndGet();
+      meter.bytesOfFiles.addAndGet(f.size());
+      if (options.deleteSource() && options.verify() && !"none".equals(written.verifiedBy())) {
+        source.delete(f.path());
+        catalog.event(
+            runId,
+            f.path(),
+            "deleted",
+            "source deleted after verified copy (" + written.verifiedBy() + ")");
+      }
+    }
+
+    private void record(
+        FileRow f,
+        String outcome,
+        String reason,
+        String sha,
+        String destHash,
+        String verifiedBy,
+        int attempts) {
+      catalog.recordOutcome(runId, f, outcome, reason, sha, destHash, verifiedBy, attempts);
+    }
+
+    private void pause(Duration d) {
+      long until = System.nanoTime() + d.toNanos();
+      while (System.nanoTime() < until) {
+        if (stop.getAsBoolean()) {
+          throw new Stopped();
+        }
+        try {
+          Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new Stopped();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.ferry.activities.storage;
+
+import dev.ferry.activities.catalog.RunOptions;
+import dev.ferry.activities.engine.StorageResolver;
+import dev.ferry.activities.storage.local.LocalStorage;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Location URIs: a plain path or {@code file:///...}, and {@code s3://bucket/prefix}. Turns what a
+ * user typed into the canonical form stored with a job, and a canonical location into a connector.
+ */
+public final class Locations implements StorageResolver {
+
+  /**
+   * The canonical form of a location: absolute {@code file:} URIs for paths, the URI as given
+   * (without a trailing slash) otherwise.
+   *
+   * @throws IllegalArgumentException with a message naming the accepted forms
+   */
+  public static String canonical(String location) {
+    if (location == null || location.isBlank()) {
+      throw new IllegalArgumentException(
+          "a location is required: a path, file:///..., or s3://bucket/prefix");
+    }
+    String scheme = scheme(location);
+    if (scheme == null) {
+      return Path.of(location).toAbsolutePath().normalize().toUri().toString().replaceAll("/$", "");
+    }
+    URI uri = parse(location);
+    switch (scheme) {
+      case "file" -> {
+        return Path.of(uri).toAbsolutePath().normalize().toUri().toString().replaceAll("/$", "");
+      }
+      case "s3" -> {
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+          throw new IllegalArgumentException(
+              "'" + location + "' names no bucket: write s3://bucket or s3://bucket/prefix");
+        }
+        return location.replaceAll("/+$", "");
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "unknown location scheme '"
+                  + scheme
+                  + ":' in '"
+                  + location
+                  + "': use a path, file:///..., or s3://bucket/prefix");
+    }
+  }
+
+  private static String scheme(String location) {
+    int colon = location.indexOf("://");
+    if (colon <= 0) {
+      return location.startsWith("file:") ? "file" : null;
+    }
+    return location.substring(0, colon).toLowerCase(Locale.ROOT);
+  }
+
+  private static URI parse(String location) {
+    try {
+      return new URI(location.replace(" ", "%20"));
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "'" + location + "' is not a valid location: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public Storage open(String location, RunOptions options) {
+    String canonical = canonical(location);
+    URI uri = URI.create(canonical);
+    return switch (uri.getScheme()) {
+      case "file" -> new LocalStorage(Path.of(uri));
+      default -> throw new IllegalArgumentException("unsupported location " + canonical);
+    };
+  }
+}

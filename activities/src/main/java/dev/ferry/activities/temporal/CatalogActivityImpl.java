@@ -1,0 +1,28 @@
+package dev.ferry.activities.temporal;
+
+import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.engine.FinishService;
+import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.MigrationActivities;
+import dev.ferry.workflows.Progress;
+
+/** Records run states and ends runs in the catalog. */
+public final class CatalogActivityImpl implements MigrationActivities.Catalog {
+  private final Catalog catalog;
+  private final FinishService finisher;
+
+  public CatalogActivityImpl(Catalog catalog, FinishService finisher) {
+    this.catalog = catalog;
+    this.finisher = finisher;
+  }
+
+  @Override
+  public void setState(long runId, JobState state, String message) {
+    catalog.setState(runId, state, message);
+  }
+
+  @Override
+  public Progress finish(long runId, Progress progress) {
+    return finisher.finish(runId, progress.state(), progress.message());
+  }
+}

@@ -1,0 +1,267 @@
+package dev.ferry.api.cli;
+
+import dev.ferry.activities.catalog.RunOptions;
+import dev.ferry.activities.engine.Filters;
+import dev.ferry.activities.storage.Locations;
+import dev.ferry.workflows.Limits;
+import dev.ferry.workflows.RunMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ferry migrate SOURCE DEST [options]}: one migration, start to finish, in this process. */
+@Command(
+    name = "migrate",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Copies SOURCE to DEST as a durable migration: scan, transfer in batches, verify, report.",
+      "Locations: a path or file:///..., or s3://bucket/prefix.",
+      "Running the same command again transfers only new or changed files."
+    },
+    footer = {
+      "",
+      "Exit codes: 0 all files done, 1 some files or the run failed, 2 invalid options,",
+      "3 Ferry could not start (database, Temporal, lock), 130 cancelled."
+    })
+public final class MigrateCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SOURCE", description = "Where to copy from.")
+  String source;
+
+  @Parameters(index = "1", paramLabel = "DEST", description = "Where to copy to.")
+  String dest;
+
+  @Option(
+      names = "--dry-run",
+      description = "Scan only: count files and bytes, list problems; write nothing.")
+  boolean dryRun;
+
+  @Option(
+      names = "--include",
+      paramLabel = "GLOB",
+      description = "Only files matching (repeatable; ** crosses folders).")
+  List<String> include = new ArrayList<>();
+
+  @Option(
+      names = "--exclude",
+      paramLabel = "GLOB",
+      description = "Skip files matching (repeatable; wins over --include).")
+  List<String> exclude = new ArrayList<>();
+
+  @Option(
+      names = "--older-than",
+      paramLabel = "DATE|AGE",
+      description = "Only files modified before (2024-01-31, 30d, 12h, ...).")
+  String olderThan;
+
+  @Option(
+      names = "--newer-than",
+      paramLabel = "DATE|AGE",
+      description = "Only files modified after (2024-01-31, 30d, 12h, ...).")
+  String newerThan;
+
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      defaultValue = "4",
+      description = "Parallel streams, 1-32 (default ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(
+      names = "--chunk-size",
+      paramLabel = "MiB",
+      defaultValue = "8",
+      description = "Multipart part size in MiB, 5-256 (default ${DEFAULT-VALUE}).")
+  int chunkSize;
+
+  @Option(
+      names = "--bwlimit",
+      paramLabel = "Mbps",
+      defaultValue = "0",
+      description = "Bandwidth cap for the whole job in Mbps (default: none).")
+  double bwlimit;
+
+  @Option(names = "--no-verify", description = "Skip verifying each copy after upload.")
+  boolean noVerify;
+
+  @Option(
+      names = "--delete-source",
+      description = "Delete each source file once its copy is verified.")
+  boolean deleteSource;
+
+  @Option(
+      names = "--remove-empty-dirs",
+      description = "With --delete-source: remove source folders left empty.")
+  boolean removeEmptyDirs;
+
+  @Option(
+      names = "--report",
+      paramLabel = "FILE.csv",
+      description = "Write the run's report (one row per file, and a summary) as CSV.")
+  Path report;
+
+  @Option(
+      names = "--s3-endpoint",
+      paramLabel = "URL",
+      description = "Endpoint of an S3-compatible server (else AWS_ENDPOINT_URL or AWS).")
+  String s3Endpoint;
+
+  /** A migration request whose every option was checked. */
+  record Request(
+      String source, String dest, RunMode mode, RunOptions options, Limits limits, Path report) {}
+
+  /** Checks every option; returns the request or throws with one line per problem. */
+  Request validate(Instant now) {
+    List<String> problems = new ArrayList<>();
+    String src = null;
+    String dst = null;
+    try {
+      src = Locations.canonical(source);
+    } catch (IllegalArgumentException e) {
+      problems.add("SOURCE: " + e.getMessage());
+    }
+    try {
+      dst = Locations.canonical(dest);
+    } catch (IllegalArgumentException e) {
+      problems.add("DEST: " + e.getMessage());
+    }
+    if (src != null && dst != null) {
+      if (src.equals(dst)) {
+        problems.add("SOURCE and DEST are the same location (" + src + ")");
+      } else if (dst.startsWith(src + "/")) {
+        problems.add("DEST is inside SOURCE: the copy would be copied again; choose another DEST");
+      }
+      if (src.startsWith("file:")) {
+        Path p = Path.of(java.net.URI.create(src));
+        if (!Files.isDirectory(p)) {
+          problems.add(
+              "SOURCE: "
+                  + p
+                  + (Files.exists(p)
+                      ? " is a file; give the folder that holds it"
+                      : " does not exist"));
+        }
+      }
+    }
+    Limits limits = new Limits(concurrency, bwlimit);
+    if (concurrency < 1 || concurrency > Limits.MAX_CONCURRENCY) {
+      problems.add(
+          "--concurrency must be between 1 and "
+              + Limits.MAX_CONCURRENCY
+              + " (got "
+              + concurrency
+              + ")");
+    }
+    if (chunkSize < RunOptions.MIN_CHUNK_MIB || chunkSize > RunOptions.MAX_CHUNK_MIB) {
+      problems.add(
+          "--chunk-size must be between "
+              + RunOptions.MIN_CHUNK_MIB
+              + " and "
+              + RunOptions.MAX_CHUNK_MIB
+              + " MiB (got "
+              + chunkSize
+              + "; S3 parts must be at least 5 MiB)");
+    }
+    if (!(bwlimit >= 0) || Double.isInfinite(bwlimit)) {
+      problems.add(
+          "--bwlimit must be 0 (no limit) or a positive number of Mbps (got " + bwlimit + ")");
+    }
+    for (String g : include) {
+      String p = Filters.problem(g);
+      if (p != null) {
+        problems.add("--include '" + g + "' is not a valid pattern: " + p);
+      }
+    }
+    for (String g : exclude) {
+      String p = Filters.problem(g);
+      if (p != null) {
+        problems.add("--exclude '" + g + "' is not a valid pattern: " + p);
+      }
+    }
+    long older = time("--older-than", olderThan, now, problems);
+    long newer = time("--newer-than", newerThan, now, problems);
+    if (older >= 0 && newer >= 0 && newer >= older) {
+      problems.add("--newer-than must be earlier than --older-than, or no file can match");
+    }
+    if (removeEmptyDirs && !deleteSource) {
+      problems.add("--remove-empty-dirs only applies with --delete-source");
+    }
+    if (deleteSource && noVerify) {
+      problems.add(
+          "--delete-source deletes only verified copies: it cannot be combined with --no-verify");
+    }
+    if (report != null) {
+      Path parent = report.toAbsolutePath().getParent();
+      if (Files.isDirectory(report)) {
+        problems.add("--report " + report + " is a folder; name a file such as report.csv");
+      } else if (parent == null || !Files.isDirectory(parent)) {
+        problems.add("--report: the folder " + parent + " does not exist");
+      }
+    }
+    if (s3Endpoint != null && !s3Endpoint.matches("https?://.+")) {
+      problems.add("--s3-endpoint must be an http:// or https:// URL (got '" + s3Endpoint + "')");
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidOptions(problems);
+    }
+    RunOptions options =
+        new RunOptions(
+            include,
+            exclude,
+            older,
+            newer,
+            concurrency,
+            chunkSize,
+            bwlimit,
+            !noVerify,
+            deleteSource,
+            removeEmptyDirs,
+            s3Endpoint);
+    return new Request(
+        src, dst, dryRun ? RunMode.DRY_RUN : RunMode.INCREMENTAL, options, limits, report);
+  }
+
+  private static long time(String name, String value, Instant now, List<String> problems) {
+    if (value == null) {
+      return -1;
+    }
+    try {
+      return TimeSpec.parse(value, now, ZoneId.systemDefault()).toEpochMilli();
+    } catch (IllegalArgumentException e) {
+      problems.add(name + " " + e.getMessage());
+      return -1;
+    }
+  }
+
+  /** One or more invalid options, each with a line that says what is allowed. */
+  static final class InvalidOptions extends RuntimeException {
+    final List<String> problems;
+
+    InvalidOptions(List<String> problems) {
+      super(String.join("\n", problems));
+      this.problems = List.copyOf(problems);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    Request request;
+    try {
+      request = validate(Instant.now());
+    } catch (InvalidOptions e) {
+      for (String p : e.problems) {
+        Ferry.err().println("ferry migrate: " + p);
+      }
+      Ferry.err().println("Run 'ferry migrate --help' for the options.");
+      return Ferry.EXIT_USAGE;
+    }
+    return new MigrationRunner(Ferry.out(), Ferry.err(), System.getenv()).run(request);
+  }
+}

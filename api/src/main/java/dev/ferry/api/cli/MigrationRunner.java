@@ -1,0 +1,274 @@
+package dev.ferry.api.cli;
+
+import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.Database;
+import dev.ferry.activities.catalog.DbConfig;
+import dev.ferry.activities.catalog.ReportRow;
+import dev.ferry.activities.catalog.RunRow;
+import dev.ferry.api.runtime.FerryHome;
+import dev.ferry.api.runtime.FerryRuntime;
+import dev.ferry.api.runtime.JobLock;
+import dev.ferry.api.runtime.LocalTemporal;
+import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.MigrationInput;
+import dev.ferry.workflows.MigrationWorkflow;
+import dev.ferry.workflows.Progress;
+import dev.ferry.workflows.RunMode;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs one validated migration request end to end in this process: catalog, a local (or the
+ * configured) Temporal service, a worker, the workflow, live progress, the summary and the report.
+ * Ctrl-C cancels the run cleanly. A run cut off earlier (the process was killed) is picked up
+ * again: the workflow itself when the Temporal dev server kept it, else a new run that the manifest
+ * makes incremental.
+ */
+final class MigrationRunner {
+  private final PrintStream out;
+  private final PrintStream err;
+  private final Map<String, String> env;
+
+  MigrationRunner(PrintStream out, PrintStream err, Map<String, String> env) {
+    this.out = out;
+    this.err = err;
+    this.env = env;
+  }
+
+  int run(MigrateCommand.Request req) {
+    FerryHome home = FerryHome.fromEnv(env);
+    Catalog catalog;
+    try {
+      catalog = FerryRuntime.openCatalog(DbConfig.fromEnv(env));
+    } catch (Database.Unreachable e) {
+      err.println("ferry: " + e.getMessage());
+      return Ferry.EXIT_ENVIRONMENT;
+    }
+    UUID jobId =
+        catalog.findOrCreateJob(req.source() + " -> " + req.dest(), req.source(), req.dest());
+    Optional<JobLock> lock;
+    try {
+      lock = JobLock.tryAcquire(home.sub("locks").resolve(jobId + ".lock"));
+    } catch (IOException e) {
+      err.println("ferry: cannot take the job lock under " + home.dir() + ": " + e.getMessage());
+      return Ferry.EXIT_ENVIRONMENT;
+    }
+    if (lock.isEmpty()) {
+      err.println(
+          "ferry: another 'ferry migrate' is already running this migration (job "
+              + jobId
+              + "); wait for it to finish or stop it first.");
+      return Ferry.EXIT_ENVIRONMENT;
+    }
+    try (JobLock held = lock.get();
+        LocalTemporal temporal = LocalTemporal.start(home, "job-" + jobId, env);
+        FerryRuntime runtime = FerryRuntime.start(catalog, temporal)) {
+      out.println("Ferry: " + req.source() + " -> " + req.dest());
+      out.println("Using " + temporal.describe());
+      return drive(req, jobId, catalog, runtime.client());
+    } catch (IOException e) {
+      err.println("ferry: " + e.getMessage());
+      return Ferry.EXIT_ENVIRONMENT;
+    } catch (IllegalStateException e) {
+      err.println("ferry: " + e.getMessage());
+      return Ferry.EXIT_ENVIRONMENT;
+    }
+  }
+
+  private int drive(MigrateCommand.Request req, UUID jobId, Catalog catalog, WorkflowClient client)
+      throws IOException {
+    long runId = -1;
+    String workflowId = null;
+    Optional<RunRow> unfinished = catalog.unfinishedRun(jobId);
+    if (unfinished.isPresent()) {
+      RunRow old = unfinished.get();
+      if (old.workflowId() != null
+          && old.mode() == req.mode()
+          && isRunning(client, old.workflowId())) {
+        runId = old.id();
+        workflowId = old.workflowId();
+        out.println(
+            "Resuming run " + runId + ", which was interrupted; files already copied are kept.");
+      } else {
+        if (old.workflowId() != null && isRunning(client, old.workflowId())) {
+          client.newUntypedWorkflowStub(old.workflowId()).terminate("superseded by a new run");
+        }
+        catalog.finish(old.id(), JobState.FAILED, "interrupted: the process running it stopped");
+        out.println(
+            "Run "
+                + old.id()
+                + " was interrupted earlier; starting a new run that skips what it copied.");
+      }
+    }
+    if (runId < 0) {
+      runId = catalog.createRun(jobId, req.mode(), req.options());
+      workflowId = MigrationWorkflow.workflowId(jobId.toString(), runId);
+      catalog.setWorkflowId(runId, workflowId);
+      MigrationWorkflow wf =
+          client.newWorkflowStub(
+              MigrationWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setWorkflowId(workflowId)
+                  .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+                  .setStaticSummary("Ferry: " + req.source() + " → " + req.dest())
+                  .build());
+      WorkflowClient.start(
+          wf::run, new MigrationInput(jobId.toString(), runId, req.mode(), req.limits(), null));
+    }
+    WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
+    CompletableFuture<Progress> result = stub.getResultAsync(Progress.class);
+
+    CountDownLatch printed = new CountDownLatch(1);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    Thread hook =
+        new Thread(
+            () -> {
+              interrupted.set(true);
+              if (!result.isDone()) {
+                err.println("\nCancelling: files being copied stop now; what was copied stays.");
+                try {
+                  client
+                      .newWorkflowStub(MigrationWorkflow.class, stub.getExecution().getWorkflowId())
+                      .cancel();
+                } catch (RuntimeException e) {
+                  err.println("ferry: could not cancel cleanly: " + e.getMessage());
+                }
+              }
+              try {
+                printed.await(60, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "ferry-ctrl-c");
+    Runtime.getRuntime().addShutdownHook(hook);
+    Progress end;
+    try (ProgressView view = new ProgressView(out, Boolean.getBoolean("ferry.tty"))) {
+      while (true) {
+        try {
+          end = result.get(500, TimeUnit.MILLISECONDS);
+          break;
+        } catch (TimeoutException e) {
+          view.update(catalog.run(runId));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return Ferry.EXIT_CANCELLED;
+        } catch (java.util.concurrent.ExecutionException e) {
+          err.println("ferry: the run ended abnormally: " + e.getCause().getMessage());
+          end = null;
+          break;
+        }
+      }
+    }
+    try {
+      int code = summarize(catalog, runId, end, req.report());
+      return interrupted.get() ? Ferry.EXIT_CANCELLED : code;
+    } finally {
+      printed.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it waits for the summary above
+      }
+    }
+  }
+
+  private static boolean isRunning(WorkflowClient client, String workflowId) {
+    try {
+      var resp =
+          client
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(client.getOptions().getNamespace())
+                      .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                      .build());
+      return resp.getWorkflowExecutionInfo().getStatus()
+          == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    } catch (io.grpc.StatusRuntimeException e) {
+      return false;
+    }
+  }
+
+  private int summarize(Catalog catalog, long runId, Progress end, Path report) throws IOException {
+    RunRow run = catalog.run(runId);
+    double secs =
+        ((run.finishedAt() == null ? java.time.Instant.now() : run.finishedAt()).toEpochMilli()
+                - run.startedAt().toEpochMilli())
+            / 1000.0;
+    JobState state = end != null ? end.state() : run.state();
+    if (run.mode() == RunMode.DRY_RUN) {
+      out.printf(
+          Locale.ROOT,
+          "Dry run finished in %s: %s files (%s) found; would transfer %s files (%s); %s unchanged;"
+              + " nothing was written.%n",
+          Units.duration(secs),
+          Units.count(run.filesTotal()),
+          Units.bytes(run.bytesTotal()),
+          Units.count(run.filesToCopy()),
+          Units.bytes(run.bytesToCopy()),
+          Units.count(run.filesUnchanged()));
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "%s in %s: %s files (%s) found; %s transferred (%s, %s/s), %s unchanged, %s skipped,"
+              + " %s failed; success rate %.1f%%.%n",
+          switch (state) {
+            case COMPLETED -> "Completed";
+            case CANCELLED -> "Cancelled";
+            case FAILED -> "Failed";
+            default -> "Stopped (" + state.name().toLowerCase(Locale.ROOT) + ")";
+          },
+          Units.duration(secs),
+          Units.count(run.filesTotal()),
+          Units.bytes(run.bytesTotal()),
+          Units.count(run.filesDone()),
+          Units.bytes(run.bytesDone()),
+          Units.bytes(run.bytesDone() / Math.max(0.001, secs)),
+          Units.count(run.filesUnchanged()),
+          Units.count(run.filesSkipped()),
+          Units.count(run.filesFailed()),
+          ReportWriter.successRate(run));
+    }
+    if (run.message() != null) {
+      out.println("Reason: " + run.message());
+    }
+    List<ReportRow> failures = catalog.failures(runId, 20);
+    if (!failures.isEmpty()) {
+      out.println(run.mode() == RunMode.DRY_RUN ? "Problems found:" : "Failed files:");
+      for (ReportRow f : failures) {
+        out.println("  " + f.path() + ": " + f.reason());
+      }
+      if (run.filesFailed() > failures.size()) {
+        out.println(
+            "  ... and " + (run.filesFailed() - failures.size()) + " more (see the report)");
+      }
+    }
+    if (report != null) {
+      ReportWriter.write(catalog, runId, report);
+      out.println("Report: " + report.toAbsolutePath());
+    }
+    if (state == JobState.CANCELLED) {
+      return Ferry.EXIT_CANCELLED;
+    }
+    return state == JobState.FAILED || run.filesFailed() > 0 ? Ferry.EXIT_FAILED : Ferry.EXIT_OK;
+  }
+}

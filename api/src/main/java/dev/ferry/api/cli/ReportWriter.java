@@ -1,0 +1,78 @@
+package dev.ferry.api.cli;
+
+import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.RunRow;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * A run's report as CSV (Apache Commons CSV): {@code #}-comment lines with the summary, then a
+ * header and one row per file — path, size, outcome (transferred / unchanged / skipped / failed),
+ * reason, SHA-256, how the copy was verified, and attempts. Streamed from the catalog, so a report
+ * of millions of rows needs no memory.
+ */
+final class ReportWriter {
+  static final String[] HEADER = {
+    "path", "size", "outcome", "reason", "sha256", "verified_by", "attempts"
+  };
+
+  private ReportWriter() {}
+
+  static void write(Catalog catalog, long runId, Path file) throws IOException {
+    RunRow run = catalog.run(runId);
+    Duration took =
+        Duration.between(
+            run.startedAt(), run.finishedAt() == null ? java.time.Instant.now() : run.finishedAt());
+    Path tmp = file.resolveSibling(file.getFileName() + ".partial");
+    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+        CSVPrinter csv = CSVFormat.DEFAULT.builder().setCommentMarker('#').get().print(w)) {
+      csv.printComment("Ferry run " + runId + " (" + run.mode() + "), state " + run.state());
+      csv.printComment(
+          "duration_seconds: " + String.format(Locale.ROOT, "%.1f", took.toMillis() / 1000.0));
+      csv.printComment("files_found: " + run.filesTotal() + ", bytes_found: " + run.bytesTotal());
+      csv.printComment(
+          "files_transferred: " + run.filesDone() + ", bytes_transferred: " + run.bytesDone());
+      csv.printComment("files_unchanged: " + run.filesUnchanged());
+      csv.printComment("files_skipped: " + run.filesSkipped());
+      csv.printComment("files_failed: " + run.filesFailed());
+      csv.printComment(
+          "success_rate_percent: " + String.format(Locale.ROOT, "%.1f", successRate(run)));
+      csv.printRecord((Object[]) HEADER);
+      try {
+        catalog.forEachReportRow(
+            runId,
+            r -> {
+              try {
+                csv.printRecord(
+                    r.path(),
+                    r.size(),
+                    r.outcome(),
+                    r.reason(),
+                    r.sha256(),
+                    r.verifiedBy(),
+                    r.attempts());
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+      } catch (java.io.UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Files done (transferred or unchanged) as a share of those that were attempted. */
+  static double successRate(RunRow run) {
+    long good = run.filesDone() + run.filesUnchanged();
+    long all = good + run.filesFailed();
+    return all == 0 ? 100.0 : 100.0 * good / all;
+  }
+}

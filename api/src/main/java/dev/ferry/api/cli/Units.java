@@ -1,0 +1,32 @@
+package dev.ferry.api.cli;
+
+import java.util.Locale;
+
+/** Human-readable sizes, rates and durations. */
+final class Units {
+  private Units() {}
+
+  static String bytes(double b) {
+    String[] u = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (b >= 1024 && i < u.length - 1) {
+      b /= 1024;
+      i++;
+    }
+    return i == 0
+        ? String.format(Locale.ROOT, "%.0f %s", b, u[i])
+        : String.format(Locale.ROOT, "%.1f %s", b, u[i]);
+  }
+
+  static String duration(double seconds) {
+    if (seconds < 60) {
+      return String.format(Locale.ROOT, "%.1f s", seconds);
+    }
+    long s = Math.round(seconds);
+    return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+  }
+
+  static String count(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+}

@@ -1,0 +1,81 @@
+package dev.ferry.api.runtime;
+
+import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.Database;
+import dev.ferry.activities.catalog.DbConfig;
+import dev.ferry.activities.engine.FinishService;
+import dev.ferry.activities.engine.ScanService;
+import dev.ferry.activities.engine.StorageResolver;
+import dev.ferry.activities.engine.TransferService;
+import dev.ferry.activities.storage.Locations;
+import dev.ferry.activities.temporal.CatalogActivityImpl;
+import dev.ferry.activities.temporal.PlanActivityImpl;
+import dev.ferry.activities.temporal.ScanActivityImpl;
+import dev.ferry.activities.temporal.TransferActivityImpl;
+import dev.ferry.workflows.MigrationWorkflow;
+import dev.ferry.workflows.MigrationWorkflowImpl;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import org.jdbi.v3.core.Jdbi;
+
+/** The catalog plus a worker serving Ferry's workflows and activities on one Temporal service. */
+public final class FerryRuntime implements AutoCloseable {
+  private final Catalog catalog;
+  private final WorkflowClient client;
+  private final WorkerFactory factory;
+
+  private FerryRuntime(Catalog catalog, WorkflowClient client, WorkerFactory factory) {
+    this.catalog = catalog;
+    this.client = client;
+    this.factory = factory;
+  }
+
+  /** Opens the catalog database (creating and migrating it as needed). */
+  public static Catalog openCatalog(DbConfig db) {
+    Jdbi jdbi = Database.open(db);
+    return new Catalog(jdbi);
+  }
+
+  /** Starts a worker on {@link MigrationWorkflow#TASK_QUEUE}. */
+  public static FerryRuntime start(Catalog catalog, LocalTemporal temporal) {
+    return start(catalog, temporal, new Locations());
+  }
+
+  public static FerryRuntime start(
+      Catalog catalog, LocalTemporal temporal, StorageResolver storage) {
+    WorkflowClient client =
+        WorkflowClient.newInstance(
+            temporal.stubs(),
+            WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+    WorkerFactory factory = WorkerFactory.newInstance(client);
+    Worker worker =
+        factory.newWorker(
+            MigrationWorkflow.TASK_QUEUE,
+            WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(64).build());
+    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        new ScanActivityImpl(new ScanService(catalog, storage)),
+        new PlanActivityImpl(catalog),
+        new TransferActivityImpl(new TransferService(catalog, storage), catalog),
+        new CatalogActivityImpl(catalog, new FinishService(catalog, storage)));
+    factory.start();
+    return new FerryRuntime(catalog, client, factory);
+  }
+
+  public Catalog catalog() {
+    return catalog;
+  }
+
+  public WorkflowClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    factory.shutdownNow();
+    factory.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+  }
+}

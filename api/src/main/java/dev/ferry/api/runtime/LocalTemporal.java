@@ -1,0 +1,287 @@
+package dev.ferry.api.runtime;
+
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.testserver.TestServer;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Temporal service Ferry talks to. With {@code TEMPORAL_ADDRESS} set, that cluster. Without it,
+ * Ferry runs one itself: the Temporal CLI's dev server (a real server with its Web UI, persisted to
+ * a SQLite file under Ferry's data directory) when the {@code temporal} binary is found, else the
+ * Java SDK's test server in this process, which keeps nothing across restarts.
+ *
+ * <p>A dev server is keyed by name (a job id for {@code ferry migrate}): its database, log and a
+ * state file live under {@code <home>/temporal/}. A server left running by a process that was
+ * killed is found through the state file and reused, so its workflows carry on.
+ */
+public final class LocalTemporal implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LocalTemporal.class);
+
+  /** How Temporal is provided. */
+  public enum Mode {
+    EXTERNAL,
+    DEV_SERVER,
+    IN_PROCESS
+  }
+
+  private final Mode mode;
+  private final String address;
+  private final String namespace;
+  private final String uiAddress;
+  private final Process process;
+  private final Path stateFile;
+  private final TestServer.PortBoundTestServer testServer;
+  private final WorkflowServiceStubs stubs;
+
+  private LocalTemporal(
+      Mode mode,
+      String address,
+      String namespace,
+      String uiAddress,
+      Process process,
+      Path stateFile,
+      TestServer.PortBoundTestServer testServer) {
+    this.mode = mode;
+    this.address = address;
+    this.namespace = namespace;
+    this.uiAddress = uiAddress;
+    this.process = process;
+    this.stateFile = stateFile;
+    this.testServer = testServer;
+    this.stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+  }
+
+  public static LocalTemporal start(FerryHome home, String name, Map<String, String> env) {
+    String external = env.get("TEMPORAL_ADDRESS");
+    String namespace = env.getOrDefault("TEMPORAL_NAMESPACE", "default");
+    if (external != null && !external.isBlank()) {
+      return new LocalTemporal(Mode.EXTERNAL, external, namespace, null, null, null, null);
+    }
+    Optional<Path> binary = findBinary(env);
+    if (binary.isPresent()) {
+      return startDevServer(home, name, binary.get());
+    }
+    int port = freePort();
+    TestServer.PortBoundTestServer server = TestServer.createPortBoundServer(port, true);
+    return new LocalTemporal(
+        Mode.IN_PROCESS, "127.0.0.1:" + port, "default", null, null, null, server);
+  }
+
+  /** The {@code temporal} CLI: {@code FERRY_TEMPORAL_BIN}, the PATH, or the project's tools. */
+  static Optional<Path> findBinary(Map<String, String> env) {
+    List<Path> candidates = new ArrayList<>();
+    String explicit = env.get("FERRY_TEMPORAL_BIN");
+    if (explicit != null && !explicit.isBlank()) {
+      if (explicit.equals("none")) {
+        return Optional.empty();
+      }
+      candidates.add(Path.of(explicit));
+    }
+    for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (!dir.isEmpty()) {
+        candidates.add(Path.of(dir, "temporal"));
+      }
+    }
+    String tools = System.getProperty("ferry.tools");
+    if (tools != null) {
+      candidates.add(Path.of(tools, "venv", "bin", "temporal"));
+    }
+    return candidates.stream().filter(Files::isExecutable).findFirst();
+  }
+
+  private static LocalTemporal startDevServer(FerryHome home, String name, Path binary) {
+    Path dir = home.sub("temporal");
+    Path stateFile = dir.resolve(name + ".state");
+    // A server that outlived a killed ferry process: reuse it, its workflows are in there.
+    try {
+      if (Files.exists(stateFile)) {
+        String[] s = Files.readString(stateFile).trim().split(" ");
+        long pid = Long.parseLong(s[0]);
+        int port = Integer.parseInt(s[1]);
+        int ui = Integer.parseInt(s[2]);
+        Optional<ProcessHandle> alive = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (alive.isPresent() && answers(port)) {
+          log.info("reusing the Temporal dev server left running (pid {})", pid);
+          return new LocalTemporal(
+              Mode.DEV_SERVER,
+              "127.0.0.1:" + port,
+              "default",
+              "http://127.0.0.1:" + ui,
+              null,
+              stateFile,
+              null);
+        }
+        alive.ifPresent(ProcessHandle::destroy);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("ignoring unreadable dev-server state {}", stateFile, e);
+    }
+    int port = freePort();
+    int ui = freePort();
+    Path db = dir.resolve(name + ".db");
+    Path logFile = dir.resolve(name + ".log");
+    List<String> cmd =
+        List.of(
+            binary.toString(),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            String.valueOf(port),
+            "--ui-port",
+            String.valueOf(ui),
+            "--db-filename",
+            db.toString(),
+            "--namespace",
+            "default",
+            "--log-level",
+            "warn",
+            "--search-attribute",
+            "FerryJobId=Keyword");
+    Process p;
+    try {
+      p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + binary + ": " + e.getMessage(), e);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!answers(port)) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        p.destroy();
+        throw new IllegalStateException(
+            "the Temporal dev server did not start; see " + logFile + " (command: " + cmd + ")");
+      }
+      sleep(20);
+    }
+    try {
+      Files.writeString(stateFile, p.pid() + " " + port + " " + ui + "\n");
+    } catch (IOException e) {
+      log.warn("cannot write {}: {}", stateFile, e.getMessage());
+    }
+    return new LocalTemporal(
+        Mode.DEV_SERVER,
+        "127.0.0.1:" + port,
+        "default",
+        "http://127.0.0.1:" + ui,
+        p,
+        stateFile,
+        null);
+  }
+
+  private static boolean answers(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  public String address() {
+    return address;
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  /** The Web UI's address, or null when there is none. */
+  public String uiAddress() {
+    return uiAddress;
+  }
+
+  public WorkflowServiceStubs stubs() {
+    return stubs;
+  }
+
+  /** One line that says what Temporal this is, for the user. */
+  public String describe() {
+    return switch (mode) {
+      case EXTERNAL -> "Temporal at " + address + " (namespace " + namespace + ")";
+      case DEV_SERVER -> "Temporal dev server at " + address + ", Web UI " + uiAddress;
+      case IN_PROCESS ->
+          "Temporal test server in process at "
+              + address
+              + " — no 'temporal' binary found, so workflow state is not kept across restarts"
+              + " (run scripts/setup to install the Temporal CLI)";
+    };
+  }
+
+  @Override
+  public void close() {
+    stubs.shutdown();
+    stubs.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+    if (testServer != null) {
+      testServer.close();
+    }
+    if (mode == Mode.DEV_SERVER && stateFile != null) {
+      Optional<ProcessHandle> h =
+          process != null ? Optional.of(process.toHandle()) : readPid(stateFile);
+      h.ifPresent(
+          ph -> {
+            ph.destroy();
+            try {
+              ph.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+              ph.destroyForcibly();
+            }
+          });
+      try {
+        Files.deleteIfExists(stateFile);
+      } catch (IOException ignored) {
+        // stale state is detected by pid on the next start
+      }
+    }
+  }
+
+  private static Optional<ProcessHandle> readPid(Path stateFile) {
+    try {
+      return ProcessHandle.of(Long.parseLong(Files.readString(stateFile).trim().split(" ")[0]));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+}

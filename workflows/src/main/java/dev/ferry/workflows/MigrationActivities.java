@@ -1,0 +1,69 @@
+package dev.ferry.workflows;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import java.util.List;
+
+/**
+ * Activity interfaces of a migration, grouped by what they do. Implementations live in the
+ * activities module; every one of them reads the job's source, destination and options from the
+ * catalog by run id, so no secret or file list passes through Temporal.
+ */
+public final class MigrationActivities {
+  private MigrationActivities() {}
+
+  /** Failure types the workflow treats as final (the activity will not succeed by retrying). */
+  public static final String CONFIG_ERROR = "FerryConfigError";
+
+  public static final String ACCESS_DENIED = "FerryAccessDenied";
+  public static final String NOT_FOUND = "FerryNotFound";
+
+  /** Listing the source and deciding what to move. */
+  @ActivityInterface
+  public interface Scan {
+    /**
+     * Lists the source (filters applied) and the destination, streams both into the manifest and
+     * decides per file: transfer, unchanged, or refused. Heartbeats while it runs.
+     */
+    @ActivityMethod
+    ScanResult scan(long runId);
+  }
+
+  /** Cutting the manifest into batches. */
+  @ActivityInterface
+  public interface Plan {
+    /**
+     * Up to {@code max} batches of files still to transfer with sequence numbers above {@code
+     * afterSeq}.
+     */
+    @ActivityMethod
+    List<BatchRef> nextBatches(long runId, long afterSeq, int max);
+  }
+
+  /** Moving the bytes. */
+  @ActivityInterface
+  public interface Transfer {
+    /**
+     * Copies, hashes, verifies and records every pending file of the batch with at most {@code
+     * limits.concurrency()} streams for the whole run. Heartbeats; on cancellation stops within
+     * seconds and returns what was done with {@code complete == false}.
+     */
+    @ActivityMethod
+    BatchResult transferBatch(BatchRef batch, Limits limits);
+  }
+
+  /** Bookkeeping in the catalog. */
+  @ActivityInterface
+  public interface Catalog {
+    /** Records the run's state (and, when it failed, the reason). */
+    @ActivityMethod
+    void setState(long runId, JobState state, String message);
+
+    /**
+     * Ends the run: removes folders left empty by delete-source when asked, records the state and
+     * returns the final counts as the catalog has them (the truth, file by file).
+     */
+    @ActivityMethod
+    Progress finish(long runId, Progress progress);
+  }
+}

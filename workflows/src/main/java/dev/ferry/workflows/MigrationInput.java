@@ -1,0 +1,25 @@
+package dev.ferry.workflows;
+
+/**
+ * The one input of {@link MigrationWorkflow}. It names the job and run (whose source, destination
+ * and options live in PostgreSQL) and carries no file lists and no secrets.
+ *
+ * @param jobId the job's id
+ * @param runId the run's id in the catalog
+ * @param mode what the run does
+ * @param limits the starting concurrency and bandwidth limits
+ * @param carried what an earlier execution of this run handed over at continue-as-new, or null
+ */
+public record MigrationInput(
+    String jobId, long runId, RunMode mode, Limits limits, Carried carried) {
+
+  /**
+   * State handed from one execution of a run to the next.
+   *
+   * @param cursor highest manifest sequence number already handed to a batch
+   * @param progress the counters so far
+   * @param paused whether the run was paused
+   * @param executions how many executions came before this one
+   */
+  public record Carried(long cursor, Progress progress, boolean paused, int executions) {}
+}

@@ -1,0 +1,342 @@
+package dev.ferry.workflows;
+
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Scan → plan → transfer → finish, with a bounded window of transfer batches in flight.
+ *
+ * <p>Pattern: the scan activity streams the listing into the manifest and returns counts only. The
+ * transfer phase pages through the manifest by sequence number ({@link MigrationActivities.Plan})
+ * and keeps at most {@link #WINDOW} batch activities running; each batch moves up to a few thousand
+ * files with bounded inner concurrency. A batch is idempotent — it skips files already finished —
+ * so pausing, cancelling or changing limits simply cancels the batches in flight and schedules
+ * their ranges again later. After {@link #BATCHES_PER_EXECUTION} batches (or when Temporal suggests
+ * it) the run continues as new with its cursor and counters, so the history stays bounded whatever
+ * the number of files: about 3 events per batch, under 2,000 events per execution.
+ *
+ * <p>Counters here are updated per finished batch; the catalog's figures are the truth and the
+ * final ones come from {@link MigrationActivities.Catalog#finish}.
+ */
+public final class MigrationWorkflowImpl implements MigrationWorkflow {
+  static final int WINDOW = 2;
+  static final int BATCHES_PER_EXECUTION = 500;
+
+  private static final RetryOptions RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setBackoffCoefficient(2)
+          .setMaximumInterval(Duration.ofSeconds(30))
+          .setMaximumAttempts(10)
+          .setDoNotRetry(
+              MigrationActivities.CONFIG_ERROR,
+              MigrationActivities.ACCESS_DENIED,
+              MigrationActivities.NOT_FOUND)
+          .build();
+
+  private final MigrationActivities.Scan scan =
+      Workflow.newActivityStub(
+          MigrationActivities.Scan.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofHours(24))
+              .setHeartbeatTimeout(Duration.ofSeconds(30))
+              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+              .setRetryOptions(RETRY)
+              .build());
+  private final MigrationActivities.Plan plan =
+      Workflow.newActivityStub(
+          MigrationActivities.Plan.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(5))
+              .setRetryOptions(RETRY)
+              .build());
+  private final MigrationActivities.Transfer transfer =
+      Workflow.newActivityStub(
+          MigrationActivities.Transfer.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofHours(24))
+              .setHeartbeatTimeout(Duration.ofSeconds(5))
+              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+              .setRetryOptions(RETRY)
+              .build());
+  private final MigrationActivities.Catalog catalog =
+      Workflow.newActivityStub(
+          MigrationActivities.Catalog.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(10))
+              .setRetryOptions(RETRY)
+              .build());
+
+  private MigrationInput input;
+  private Progress progress = Progress.created();
+  private Limits limits;
+  private boolean paused;
+  private boolean cancelRequested;
+  private String fatal;
+  private int inFlight;
+  private final List<CancellationScope> inFlightScopes = new ArrayList<>();
+  private final Deque<BatchRef> again = new ArrayDeque<>();
+
+  @Override
+  public Progress run(MigrationInput in) {
+    input = in;
+    limits = in.limits();
+    try {
+      return execute();
+    } catch (CanceledFailure e) {
+      // Cancelled from outside (Temporal UI or API): record it, then end as cancelled.
+      cancelRequested = true;
+      Workflow.newDetachedCancellationScope(() -> finish(JobState.CANCELLED)).run();
+      throw e;
+    }
+  }
+
+  private Progress execute() {
+    long cursor = 0;
+    int executions = 0;
+    if (input.carried() == null) {
+      setState(JobState.SCANNING);
+      try {
+        progress = progress.scanned(scan.scan(input.runId()));
+      } catch (ActivityFailure f) {
+        if (cancelRequested) {
+          return finish(JobState.CANCELLED);
+        }
+        fatal = "scan failed: " + reason(f);
+        return finish(JobState.FAILED);
+      }
+      if (cancelRequested) {
+        return finish(JobState.CANCELLED);
+      }
+      if (input.mode() == RunMode.DRY_RUN) {
+        return finish(JobState.READY);
+      }
+      setState(paused ? JobState.PAUSED : JobState.RUNNING);
+    } else {
+      MigrationInput.Carried c = input.carried();
+      cursor = c.cursor();
+      progress = c.progress();
+      paused = c.paused();
+      executions = c.executions() + 1;
+    }
+
+    Deque<BatchRef> planned = new ArrayDeque<>();
+    boolean exhausted = false;
+    int launched = 0;
+    while (true) {
+      Workflow.await(() -> cancelRequested || fatal != null || (!paused && inFlight < WINDOW));
+      if (cancelRequested || fatal != null) {
+        break;
+      }
+      if (planned.isEmpty() && again.isEmpty() && !exhausted) {
+        List<BatchRef> next = plan.nextBatches(input.runId(), cursor, WINDOW * 2);
+        if (next.isEmpty()) {
+          exhausted = true;
+        } else {
+          planned.addAll(next);
+          cursor = next.getLast().toSeq();
+        }
+      }
+      BatchRef b = !again.isEmpty() ? again.poll() : planned.poll();
+      if (b == null) {
+        if (inFlight == 0) {
+          break;
+        }
+        Workflow.await(() -> inFlight == 0 || cancelRequested || fatal != null || !again.isEmpty());
+        continue;
+      }
+      launch(b);
+      launched++;
+      if (launched >= BATCHES_PER_EXECUTION || Workflow.getInfo().isContinueAsNewSuggested()) {
+        Workflow.await(() -> inFlight == 0);
+        if (cancelRequested || fatal != null) {
+          break;
+        }
+        // Ranges planned but not finished are planned again: a batch only takes pending files.
+        long carryCursor = cursor;
+        for (BatchRef r : again) {
+          carryCursor = Math.min(carryCursor, r.fromSeq());
+        }
+        for (BatchRef r : planned) {
+          carryCursor = Math.min(carryCursor, r.fromSeq());
+        }
+        Workflow.await(Workflow::isEveryHandlerFinished);
+        MigrationWorkflow next = Workflow.newContinueAsNewStub(MigrationWorkflow.class);
+        next.run(
+            new MigrationInput(
+                input.jobId(),
+                input.runId(),
+                input.mode(),
+                limits,
+                new MigrationInput.Carried(carryCursor, progress, paused, executions)));
+        return progress;
+      }
+    }
+    // Stop what is still running (cancel or failure) and wait for it to let go.
+    inFlightScopes.forEach(CancellationScope::cancel);
+    Workflow.await(() -> inFlight == 0);
+    if (fatal != null) {
+      return finish(JobState.FAILED);
+    }
+    return finish(cancelRequested ? JobState.CANCELLED : JobState.COMPLETED);
+  }
+
+  private void launch(BatchRef b) {
+    inFlight++;
+    Limits l = limits;
+    List<Promise<BatchResult>> holder = new ArrayList<>(1);
+    CancellationScope scope =
+        Workflow.newCancellationScope(
+            () -> holder.add(Async.function(transfer::transferBatch, b, l)));
+    inFlightScopes.add(scope);
+    scope.run();
+    holder
+        .getFirst()
+        .handle(
+            (result, failure) -> {
+              inFlight--;
+              inFlightScopes.remove(scope);
+              if (failure == null) {
+                progress = progress.plus(result);
+                if (!result.complete()) {
+                  again.add(b);
+                }
+              } else if (isCancellation(failure)) {
+                again.add(b);
+              } else if (fatal == null) {
+                fatal = "transfer failed: " + reason(failure);
+              }
+              return null;
+            });
+  }
+
+  private static boolean isCancellation(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof CanceledFailure) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String reason(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c instanceof ActivityFailure) {
+      c = c.getCause();
+    }
+    if (c instanceof ApplicationFailure af) {
+      return af.getOriginalMessage();
+    }
+    if (c instanceof TemporalFailure tf) {
+      return tf.getOriginalMessage();
+    }
+    return String.valueOf(c.getMessage());
+  }
+
+  private void setState(JobState s) {
+    progress = progress.withState(s);
+    catalog.setState(input.runId(), s, null);
+  }
+
+  private Progress finish(JobState s) {
+    progress = progress.withState(s).withMessage(fatal);
+    progress = catalog.finish(input.runId(), progress);
+    return progress;
+  }
+
+  @Override
+  public Progress progress() {
+    return progress;
+  }
+
+  @Override
+  public Limits limits() {
+    return limits;
+  }
+
+  @Override
+  public Progress pause() {
+    if (!paused) {
+      paused = true;
+      inFlightScopes.forEach(CancellationScope::cancel);
+      if (progress.state() == JobState.RUNNING || progress.state() == JobState.SCANNING) {
+        setState(JobState.PAUSED);
+      }
+    }
+    return progress;
+  }
+
+  @Override
+  public void validatePause() {
+    requireActive("pause");
+  }
+
+  @Override
+  public Progress resume() {
+    if (paused) {
+      paused = false;
+      if (progress.state() == JobState.PAUSED) {
+        setState(JobState.RUNNING);
+      }
+    }
+    return progress;
+  }
+
+  @Override
+  public void validateResume() {
+    requireActive("resume");
+  }
+
+  @Override
+  public Progress cancel() {
+    cancelRequested = true;
+    inFlightScopes.forEach(CancellationScope::cancel);
+    return progress;
+  }
+
+  @Override
+  public void validateCancel() {
+    requireActive("cancel");
+  }
+
+  @Override
+  public Limits setLimits(Limits l) {
+    limits = l;
+    // Batches in flight keep their limits; restart them so the change holds within seconds.
+    inFlightScopes.forEach(CancellationScope::cancel);
+    return limits;
+  }
+
+  @Override
+  public void validateSetLimits(Limits l) {
+    requireActive("change the limits of");
+    if (l == null) {
+      throw new IllegalArgumentException("limits are required");
+    }
+    String problem = l.problem();
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+  }
+
+  private void requireActive(String what) {
+    if (progress.state().terminal() || cancelRequested) {
+      throw new IllegalStateException(
+          "cannot " + what + " a run that is " + progress.state().name().toLowerCase());
+    }
+  }
+}

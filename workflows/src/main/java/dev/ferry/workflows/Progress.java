@@ -1,0 +1,101 @@
+package dev.ferry.workflows;
+
+/**
+ * A run's figures as the workflow knows them (updated when a batch completes). Live figures between
+ * batches are in the catalog's run row.
+ *
+ * @param state the run's state
+ * @param filesTotal files found by the scan (after filters)
+ * @param bytesTotal bytes in those files
+ * @param filesToTransfer files the plan found new or changed
+ * @param bytesToTransfer bytes in those files
+ * @param filesTransferred files copied and verified
+ * @param bytesTransferred bytes in those files
+ * @param filesUnchanged files already present and equal at the destination
+ * @param filesSkipped files not transferred on purpose (dry run, refused names)
+ * @param filesFailed files that failed after their last attempt
+ * @param batchesDone transfer batches finished in this run
+ * @param message the reason when the run failed, else null
+ */
+public record Progress(
+    JobState state,
+    long filesTotal,
+    long bytesTotal,
+    long filesToTransfer,
+    long bytesToTransfer,
+    long filesTransferred,
+    long bytesTransferred,
+    long filesUnchanged,
+    long filesSkipped,
+    long filesFailed,
+    long batchesDone,
+    String message) {
+
+  public static Progress created() {
+    return new Progress(JobState.CREATED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null);
+  }
+
+  public Progress withState(JobState s) {
+    return new Progress(
+        s,
+        filesTotal,
+        bytesTotal,
+        filesToTransfer,
+        bytesToTransfer,
+        filesTransferred,
+        bytesTransferred,
+        filesUnchanged,
+        filesSkipped,
+        filesFailed,
+        batchesDone,
+        message);
+  }
+
+  public Progress withMessage(String m) {
+    return new Progress(
+        state,
+        filesTotal,
+        bytesTotal,
+        filesToTransfer,
+        bytesToTransfer,
+        filesTransferred,
+        bytesTransferred,
+        filesUnchanged,
+        filesSkipped,
+        filesFailed,
+        batchesDone,
+        m);
+  }
+
+  public Progress scanned(ScanResult r) {
+    return new Progress(
+        state,
+        r.files(),
+        r.bytes(),
+        r.filesToTransfer(),
+        r.bytesToTransfer(),
+        filesTransferred,
+        bytesTransferred,
+        r.unchanged(),
+        r.skipped(),
+        r.failed(),
+        batchesDone,
+        message);
+  }
+
+  public Progress plus(BatchResult b) {
+    return new Progress(
+        state,
+        filesTotal,
+        bytesTotal,
+        filesToTransfer,
+        bytesToTransfer,
+        filesTransferred + b.transferred(),
+        bytesTransferred + b.bytesTransferred(),
+        filesUnchanged + b.unchanged(),
+        filesSkipped + b.skipped(),
+        filesFailed + b.failed(),
+        batchesDone + 1,
+        message);
+  }
+}
