@@ -25,12 +25,13 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Path base = FerryHome.fromEnv(System.getenv()).sub("demo");
+    Path base = FerryHome.fromEnv(Ferry.env()).sub("demo");
     Path source = base.resolve("source");
     Path dest = base.resolve("destination");
     writeSample(source, files);
     Ferry.out().println("Sample tree: " + source);
     return Ferry.execute(
+        Ferry.env(),
         Ferry.out(),
         Ferry.err(),
         "migrate",

@@ -20,6 +20,11 @@ public final class Ferry implements Runnable {
 
   private static volatile PrintStream out = System.out;
   private static volatile PrintStream err = System.err;
+  private static volatile java.util.Map<String, String> env = System.getenv();
+
+  static java.util.Map<String, String> env() {
+    return env;
+  }
 
   static PrintStream out() {
     return out;
@@ -36,6 +41,16 @@ public final class Ferry implements Runnable {
 
   /** Runs the command line and returns its exit code (for tests and {@link #main}). */
   public static int execute(PrintStream stdout, PrintStream stderr, String... args) {
+    return execute(System.getenv(), stdout, stderr, args);
+  }
+
+  /** Runs the command line with the given environment (for tests). */
+  public static int execute(
+      java.util.Map<String, String> environment,
+      PrintStream stdout,
+      PrintStream stderr,
+      String... args) {
+    env = environment;
     out = stdout;
     err = stderr;
     CommandLine cl = new CommandLine(new Ferry());

@@ -262,6 +262,6 @@ public final class MigrateCommand implements Callable<Integer> {
       Ferry.err().println("Run 'ferry migrate --help' for the options.");
       return Ferry.EXIT_USAGE;
     }
-    return new MigrationRunner(Ferry.out(), Ferry.err(), System.getenv()).run(request);
+    return new MigrationRunner(Ferry.out(), Ferry.err(), Ferry.env()).run(request);
   }
 }

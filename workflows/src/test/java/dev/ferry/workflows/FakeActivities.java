@@ -1,0 +1,102 @@
+package dev.ferry.workflows;
+
+import io.temporal.activity.Activity;
+import io.temporal.client.ActivityCompletionException;
+import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Stand-in activities for testing the workflow's orchestration alone (Temporal's test environment):
+ * a manifest of {@code batches} batches of 1,000 files, each batch taking {@code batchMillis} while
+ * heartbeating, so pause and cancel can reach it.
+ */
+final class FakeActivities
+    implements MigrationActivities.Scan,
+        MigrationActivities.Plan,
+        MigrationActivities.Transfer,
+        MigrationActivities.Catalog {
+  final int batches;
+  volatile long batchMillis;
+  volatile boolean failTransfers;
+  final List<JobState> states = new CopyOnWriteArrayList<>();
+  final List<Limits> limitsSeen = new CopyOnWriteArrayList<>();
+  final AtomicInteger transfersStarted = new AtomicInteger();
+  final AtomicInteger transfersCancelled = new AtomicInteger();
+  final List<Long> done = Collections.synchronizedList(new ArrayList<>());
+  volatile Progress finished;
+
+  FakeActivities(int batches, long batchMillis) {
+    this.batches = batches;
+    this.batchMillis = batchMillis;
+  }
+
+  @Override
+  public ScanResult scan(long runId) {
+    return new ScanResult(
+        batches * 1000L,
+        batches * 1000L * 10,
+        batches * 1000L,
+        batches * 10_000L,
+        0,
+        0,
+        0,
+        batches);
+  }
+
+  @Override
+  public List<BatchRef> nextBatches(long runId, long afterSeq, int max) {
+    List<BatchRef> out = new ArrayList<>();
+    for (long s = afterSeq + 1; s <= batches && out.size() < max; s++) {
+      if (!done.contains(s)) {
+        out.add(new BatchRef(runId, s - 1, s, 1000, 10_000));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public BatchResult transferBatch(BatchRef batch, Limits limits) {
+    transfersStarted.incrementAndGet();
+    limitsSeen.add(limits);
+    if (failTransfers) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "access denied by s3://bucket", MigrationActivities.ACCESS_DENIED);
+    }
+    long until = System.currentTimeMillis() + batchMillis;
+    try {
+      while (System.currentTimeMillis() < until) {
+        Activity.getExecutionContext().heartbeat(null);
+        Thread.sleep(20);
+      }
+    } catch (ActivityCompletionException e) {
+      transfersCancelled.incrementAndGet();
+      return new BatchResult(0, 0, 0, 0, 0, false);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new BatchResult(0, 0, 0, 0, 0, false);
+    }
+    synchronized (done) {
+      if (done.contains(batch.toSeq())) {
+        return new BatchResult(0, 0, 0, 0, 0, true);
+      }
+      done.add(batch.toSeq());
+    }
+    return new BatchResult(1000, 10_000, 0, 0, 0, true);
+  }
+
+  @Override
+  public void setState(long runId, JobState state, String message) {
+    states.add(state);
+  }
+
+  @Override
+  public Progress finish(long runId, Progress progress) {
+    states.add(progress.state());
+    finished = progress;
+    return progress;
+  }
+}

@@ -1,0 +1,180 @@
+package dev.ferry.workflows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The workflow's orchestration in Temporal's test environment, with stand-in activities. */
+class MigrationWorkflowTest {
+  private TestWorkflowEnvironment env;
+  private FakeActivities acts;
+  private WorkflowClient client;
+
+  private MigrationWorkflow start(int batches, long batchMillis, RunMode mode) {
+    return start(new FakeActivities(batches, batchMillis), mode);
+  }
+
+  private MigrationWorkflow start(FakeActivities fakes, RunMode mode) {
+    env = TestWorkflowEnvironment.newInstance();
+    acts = fakes;
+    Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerActivitiesImplementations(acts);
+    env.start();
+    client = env.getWorkflowClient();
+    MigrationWorkflow wf =
+        client.newWorkflowStub(
+            MigrationWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId("wf-test")
+                .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+                .build());
+    WorkflowClient.start(wf::run, new MigrationInput("job", 1, mode, new Limits(4, 0), null));
+    return wf;
+  }
+
+  @AfterEach
+  void stop() {
+    if (env != null) {
+      env.close();
+    }
+  }
+
+  private Progress result() {
+    return client.newUntypedWorkflowStub("wf-test").getResult(Progress.class);
+  }
+
+  @Test
+  void runsEveryBatchAndCompletes() {
+    start(7, 10, RunMode.INCREMENTAL);
+    Progress p = result();
+    assertThat(p.state()).isEqualTo(JobState.COMPLETED);
+    assertThat(p.filesTransferred()).isEqualTo(7000);
+    assertThat(acts.done).hasSize(7);
+    assertThat(acts.states)
+        .containsSubsequence(JobState.SCANNING, JobState.RUNNING, JobState.COMPLETED);
+  }
+
+  @Test
+  void dryRunScansAndMovesNothing() {
+    start(3, 10, RunMode.DRY_RUN);
+    assertThat(result().state()).isEqualTo(JobState.READY);
+    assertThat(acts.transfersStarted.get()).isZero();
+  }
+
+  @Test
+  void pauseStopsWorkWithinSecondsAndResumeFinishesIt() throws Exception {
+    MigrationWorkflow wf = start(4, 60_000, RunMode.INCREMENTAL);
+    waitFor(() -> acts.transfersStarted.get() >= 1);
+    wf.pause();
+    assertThat(wf.progress().state()).isEqualTo(JobState.PAUSED);
+    waitFor(() -> acts.transfersCancelled.get() >= 1);
+    int startedWhilePaused = acts.transfersStarted.get();
+    Thread.sleep(1500);
+    assertThat(acts.transfersStarted.get()).isEqualTo(startedWhilePaused);
+    acts.batchMillis = 10;
+    wf.resume();
+    Progress p = result();
+    assertThat(p.state()).isEqualTo(JobState.COMPLETED);
+    assertThat(acts.done).hasSize(4);
+  }
+
+  @Test
+  void cancelEndsTheRunWithinSeconds() {
+    MigrationWorkflow wf = start(4, 60_000, RunMode.INCREMENTAL);
+    waitFor(() -> acts.transfersStarted.get() >= 1);
+    long t0 = System.nanoTime();
+    wf.cancel();
+    Progress p = result();
+    assertThat(p.state()).isEqualTo(JobState.CANCELLED);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+    assertThat(acts.finished.state()).isEqualTo(JobState.CANCELLED);
+    // a finished run takes no more orders
+    assertThatThrownBy(wf::pause)
+        .isInstanceOfAny(WorkflowUpdateException.class, WorkflowNotFoundException.class);
+  }
+
+  @Test
+  void aBatchThatCannotSucceedFailsTheRunWithItsReason() {
+    FakeActivities failing = new FakeActivities(2, 10);
+    failing.failTransfers = true;
+    start(failing, RunMode.FULL);
+    Progress p = result();
+    assertThat(p.state()).isEqualTo(JobState.FAILED);
+    assertThat(p.message()).contains("access denied by s3://bucket");
+    // each of the two batches in the window was tried once: the failure is non-retryable
+    assertThat(acts.transfersStarted.get()).isEqualTo(2);
+  }
+
+  @Test
+  void limitsAreValidatedAndApplyToLaterBatches() {
+    MigrationWorkflow wf = start(3, 60_000, RunMode.INCREMENTAL);
+    waitFor(() -> acts.transfersStarted.get() >= 1);
+    assertThatThrownBy(() -> wf.setLimits(new Limits(0, 0)))
+        .isInstanceOf(WorkflowUpdateException.class)
+        .hasStackTraceContaining("concurrency must be between 1 and 32 (got 0)");
+    assertThatThrownBy(() -> wf.setLimits(new Limits(4, -5)))
+        .hasStackTraceContaining("bandwidth limit");
+    acts.batchMillis = 10;
+    wf.setLimits(new Limits(8, 100));
+    assertThat(result().state()).isEqualTo(JobState.COMPLETED);
+    assertThat(acts.limitsSeen.getLast()).isEqualTo(new Limits(8, 100));
+    assertThat(wf.limits()).isEqualTo(new Limits(8, 100));
+  }
+
+  @Test
+  void historyStaysBoundedByContinuingAsNew() {
+    int batches = 1100; // 1.1 million files in batches of 1,000
+    start(batches, 0, RunMode.INCREMENTAL);
+    Progress p = result();
+    assertThat(p.state()).isEqualTo(JobState.COMPLETED);
+    assertThat(acts.done).hasSize(batches);
+    List<Integer> sizes = new ArrayList<>();
+    // walk the chain of executions backwards from the last one
+    List<HistoryEvent> events = client.fetchHistory("wf-test").getEvents();
+    sizes.add(events.size());
+    String prev =
+        events.getFirst().getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+    while (!prev.isEmpty()) {
+      events = client.fetchHistory("wf-test", prev).getEvents();
+      sizes.add(events.size());
+      assertThat(events.getLast().getEventType())
+          .isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+      prev =
+          events
+              .getFirst()
+              .getWorkflowExecutionStartedEventAttributes()
+              .getContinuedExecutionRunId();
+    }
+    assertThat(sizes).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(sizes).allSatisfy(n -> assertThat(n).isLessThan(4096));
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier cond) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met in 20 s");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
