@@ -1,0 +1,263 @@
+package dev.ferry.api.cli;
+
+import static dev.ferry.api.cli.FerryHarness.MTIME;
+import static dev.ferry.api.cli.FerryHarness.assertSameTree;
+import static dev.ferry.api.cli.FerryHarness.awkwardTree;
+import static dev.ferry.api.cli.FerryHarness.random;
+import static dev.ferry.api.cli.FerryHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ferry migrate} between local folders, end to end on PostgreSQL and the Temporal dev
+ * server.
+ */
+class MigrateLocalTest {
+  @TempDir static Path home;
+  static FerryHarness ferry;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void up() {
+    ferry = new FerryHarness(home);
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    ferry.close();
+  }
+
+  static Map<String, CSVRecord> report(Path csv) throws Exception {
+    Map<String, CSVRecord> rows = new HashMap<>();
+    try (Reader r = Files.newBufferedReader(csv)) {
+      for (CSVRecord rec :
+          CSVFormat.DEFAULT
+              .builder()
+              .setCommentMarker('#')
+              .setHeader()
+              .setSkipHeaderRecord(true)
+              .get()
+              .parse(r)) {
+        rows.put(rec.get("path"), rec);
+      }
+    }
+    return rows;
+  }
+
+  static Set<String> withOutcome(Map<String, CSVRecord> rows, String outcome) {
+    Set<String> out = new TreeSet<>();
+    rows.forEach(
+        (p, r) -> {
+          if (r.get("outcome").equals(outcome)) {
+            out.add(p);
+          }
+        });
+    return out;
+  }
+
+  @Test
+  void copiesAnAwkwardTreeByteForByteWithTimesFoldersAndAReport() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    awkwardTree(src);
+    Path csv = dir.resolve("report.csv");
+    var r =
+        ferry.ferry(
+            "migrate",
+            src.toString(),
+            dst.toString(),
+            "--chunk-size",
+            "5",
+            "--report",
+            csv.toString());
+    assertThat(r.code()).as(r.all()).isZero();
+    assertThat(r.out()).contains("Completed").contains("success rate 100.0%");
+    assertSameTree(src, dst);
+    assertThat(dst.resolve("empty folder/inner")).isDirectory();
+    assertThat(Files.getLastModifiedTime(dst.resolve("a/b/c/deep.bin")).toMillis())
+        .isEqualTo(MTIME);
+    assertThat(Files.getLastModifiedTime(dst.resolve("many/f7.txt")).toMillis())
+        .isEqualTo(MTIME + 7000);
+
+    Map<String, CSVRecord> rows = report(csv);
+    assertThat(rows).hasSize(FerryHarness.files(src).size());
+    CSVRecord big = rows.get("big/large.bin");
+    assertThat(big.get("outcome")).isEqualTo("transferred");
+    assertThat(big.get("verified_by")).isEqualTo("sha256-reread");
+    String sha =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(src.resolve("big/large.bin"))));
+    assertThat(big.get("sha256")).isEqualTo(sha);
+    String summary = Files.readString(csv);
+    assertThat(summary).contains("# files_failed: 0").contains("# success_rate_percent: 100.0");
+  }
+
+  @Test
+  void dryRunCountsAndWritesNothing() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    awkwardTree(src);
+    var r = ferry.ferry("migrate", src.toString(), dst.toString(), "--dry-run");
+    assertThat(r.code()).as(r.all()).isZero();
+    int n = FerryHarness.files(src).size();
+    assertThat(r.out())
+        .contains("Dry run finished")
+        .contains(n + " files")
+        .contains("would transfer " + n + " files")
+        .contains("nothing was written");
+    assertThat(dst).doesNotExist();
+  }
+
+  @Test
+  void secondRunTransfersNothingAndThenExactlyWhatChanged() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    awkwardTree(src);
+    Path csv = dir.resolve("r.csv");
+    assertThat(ferry.ferry("migrate", src.toString(), dst.toString()).code()).isZero();
+
+    var second = ferry.ferry("migrate", src.toString(), dst.toString(), "--report", csv.toString());
+    assertThat(second.code()).as(second.all()).isZero();
+    assertThat(second.out()).contains("0 transferred");
+    assertThat(withOutcome(report(csv), "transferred")).isEmpty();
+
+    write(src.resolve("many/f1.txt"), random(500, 99), MTIME + 99_000); // new content
+    write(
+        src.resolve("a/b/c/deep.bin"),
+        random(70_000, 98),
+        MTIME); // same size and time, new bytes? see below
+    write(src.resolve("new/added.txt"), random(10, 97), MTIME);
+    // only the time changes: the hash decides it is unchanged
+    Files.setLastModifiedTime(
+        src.resolve("top.txt"), java.nio.file.attribute.FileTime.fromMillis(MTIME + 5_000));
+    Files.setLastModifiedTime(
+        src.resolve("a/b/c/deep.bin"), java.nio.file.attribute.FileTime.fromMillis(MTIME + 1_000));
+
+    var third = ferry.ferry("migrate", src.toString(), dst.toString(), "--report", csv.toString());
+    assertThat(third.code()).as(third.all()).isZero();
+    Map<String, CSVRecord> rows = report(csv);
+    assertThat(withOutcome(rows, "transferred"))
+        .containsExactlyInAnyOrder("many/f1.txt", "a/b/c/deep.bin", "new/added.txt");
+    assertThat(rows.get("top.txt").get("outcome")).isEqualTo("unchanged");
+    assertThat(rows.get("top.txt").get("reason")).contains("SHA-256");
+    assertSameTree(src, dst);
+    assertThat(Files.getLastModifiedTime(dst.resolve("many/f1.txt")).toMillis())
+        .isEqualTo(MTIME + 99_000);
+  }
+
+  @Test
+  void filtersChooseWhatMoves() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    awkwardTree(src);
+    var r =
+        ferry.ferry(
+            "migrate",
+            src.toString(),
+            dst.toString(),
+            "--include",
+            "*.txt",
+            "--exclude",
+            "many/f1*",
+            "--older-than",
+            "2020-09-13T12:27:00Z");
+    assertThat(r.code()).as(r.all()).isZero();
+    // f0..f29 have mtimes MTIME + i s; MTIME is 2020-09-13T12:26:40Z, so f0..f19 are older than the
+    // bound
+    Set<String> got = FerryHarness.files(dst).keySet();
+    assertThat(got)
+        .contains(
+            "top.txt",
+            "with space/file name.txt",
+            "many/f0.txt",
+            "many/f19.txt".replace("19", "9"));
+    assertThat(got)
+        .doesNotContain(
+            "many/f1.txt",
+            "many/f10.txt",
+            "many/f15.txt",
+            "many/f25.txt",
+            "big/large.bin",
+            "empty.dat");
+  }
+
+  @Test
+  void deleteSourceRemovesOnlyVerifiedCopiesAndEmptiedFolders() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    Path keep = dir.resolve("copy");
+    awkwardTree(src);
+    awkwardTree(keep);
+    var r =
+        ferry.ferry(
+            "migrate", src.toString(), dst.toString(), "--delete-source", "--remove-empty-dirs");
+    assertThat(r.code()).as(r.all()).isZero();
+    assertSameTree(keep, dst);
+    assertThat(FerryHarness.files(src)).isEmpty();
+    assertThat(src.resolve("a")).doesNotExist();
+    assertThat(src).isDirectory(); // the root itself stays
+  }
+
+  @Test
+  void eachInvalidOptionIsRefusedWithAClearMessage() throws Exception {
+    Path src = dir.resolve("src");
+    Files.createDirectories(src);
+    String s = src.toString();
+    String d = dir.resolve("dst").toString();
+    Map<List<String>, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(List.of("--concurrency", "0"), "--concurrency must be between 1 and 32 (got 0)");
+    cases.put(List.of("--concurrency", "33"), "--concurrency must be between 1 and 32 (got 33)");
+    cases.put(
+        List.of("--chunk-size", "300"), "--chunk-size must be between 5 and 256 MiB (got 300");
+    cases.put(List.of("--chunk-size", "1"), "--chunk-size must be between 5 and 256 MiB (got 1");
+    cases.put(
+        List.of("--bwlimit", "-3"),
+        "--bwlimit must be 0 (no limit) or a positive number of Mbps (got -3.0)");
+    cases.put(
+        List.of("--older-than", "yesterdayish"), "--older-than 'yesterdayish' is neither a date");
+    cases.put(List.of("--newer-than", "3x"), "--newer-than '3x' is neither a date");
+    cases.put(List.of("--include", "[oops"), "--include '[oops' is not a valid pattern");
+    cases.put(
+        List.of("--remove-empty-dirs"), "--remove-empty-dirs only applies with --delete-source");
+    cases.put(List.of("--delete-source", "--no-verify"), "cannot be combined with --no-verify");
+    cases.put(List.of("--report", dir.resolve("nope/r.csv").toString()), "--report: the folder");
+    cases.put(
+        List.of("--s3-endpoint", "localhost:9000"),
+        "--s3-endpoint must be an http:// or https:// URL");
+    cases.put(List.of("--concurrency", "many"), "Invalid value for option '--concurrency'");
+    cases.put(List.of("--frobnicate"), "Unknown option: '--frobnicate'");
+    for (var c : cases.entrySet()) {
+      List<String> args = new java.util.ArrayList<>(List.of("migrate", s, d));
+      args.addAll(c.getKey());
+      var r = ferry.ferry(args.toArray(String[]::new));
+      assertThat(r.code()).as(c.getKey() + ": " + r.all()).isEqualTo(Ferry.EXIT_USAGE);
+      assertThat(r.err()).as(c.getKey().toString()).contains(c.getValue()).contains("--help");
+    }
+    var missing = ferry.ferry("migrate", dir.resolve("nowhere").toString(), d);
+    assertThat(missing.code()).isEqualTo(Ferry.EXIT_USAGE);
+    assertThat(missing.err()).contains("does not exist");
+    var inside = ferry.ferry("migrate", s, src.resolve("sub").toString());
+    assertThat(inside.err()).contains("DEST is inside SOURCE");
+    var scheme = ferry.ferry("migrate", s, "ftp://host/x");
+    assertThat(scheme.err()).contains("unknown location scheme 'ftp:'");
+    assertThat(dir.resolve("dst")).doesNotExist();
+  }
+}
