@@ -1,0 +1,204 @@
+package dev.ferry.api.cli;
+
+import static dev.ferry.api.cli.FerryHarness.MTIME;
+import static dev.ferry.api.cli.FerryHarness.assertSameTree;
+import static dev.ferry.api.cli.FerryHarness.random;
+import static dev.ferry.api.cli.FerryHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.activities.catalog.RunRow;
+import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.MigrationWorkflow;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pause, resume, Ctrl-C and concurrent runs of the real command, on the real services. */
+class MigrateControlTest {
+  @TempDir static Path home;
+  static FerryHarness ferry;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void up() {
+    ferry = new FerryHarness(home);
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    ferry.close();
+  }
+
+  /** Ten 4 MiB files: about ten seconds at 32 Mbps. */
+  static void slowTree(Path root) throws Exception {
+    for (int i = 0; i < 10; i++) {
+      write(root.resolve("part" + i + ".bin"), random(4 << 20, i), MTIME);
+    }
+  }
+
+  static void waitFor(String what, BooleanSupplier cond) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!cond.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  RunRow latestRun(String source) {
+    String canonical = dev.ferry.activities.storage.Locations.canonical(source);
+    return ferry
+        .db
+        .catalog()
+        .jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "select r.id from runs r join jobs j on j.id = r.job_id where j.source_uri = ? order by r.id desc limit 1")
+                    .bind(0, canonical)
+                    .mapTo(Long.class)
+                    .findOne())
+        .map(id -> ferry.db.catalog().run(id))
+        .orElse(null);
+  }
+
+  @Test
+  void pauseHoldsTheRunAndResumeFinishesIt() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    slowTree(src);
+    CompletableFuture<FerryHarness.Result> run =
+        CompletableFuture.supplyAsync(
+            () -> ferry.ferry("migrate", src.toString(), dst.toString(), "--bwlimit", "32"));
+    waitFor(
+        "the transfer to start",
+        () -> {
+          RunRow r = latestRun(src.toString());
+          return r != null && r.state() == JobState.RUNNING && r.bytesDone() > 0;
+        });
+    RunRow r = latestRun(src.toString());
+    String state = Files.readString(home.resolve("temporal/job-" + r.jobId() + ".state")).trim();
+    int port = Integer.parseInt(state.split(" ")[1]);
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
+    try {
+      MigrationWorkflow wf =
+          WorkflowClient.newInstance(stubs)
+              .newWorkflowStub(MigrationWorkflow.class, r.workflowId());
+      assertThat(wf.pause().state()).isEqualTo(JobState.PAUSED);
+      Thread.sleep(6000); // in-flight copies stop within seconds
+      long held = latestRun(src.toString()).bytesDone();
+      Thread.sleep(3000);
+      RunRow paused = latestRun(src.toString());
+      assertThat(paused.state()).isEqualTo(JobState.PAUSED);
+      assertThat(paused.bytesDone()).isEqualTo(held);
+      assertThat(run).isNotDone();
+      assertThat(wf.resume().state()).isEqualTo(JobState.RUNNING);
+      FerryHarness.Result done = run.get(120, TimeUnit.SECONDS);
+      assertThat(done.code()).as(done.all()).isZero();
+      assertThat(done.out()).contains("Paused.");
+      assertSameTree(src, dst);
+    } finally {
+      stubs.shutdownNow();
+    }
+  }
+
+  @Test
+  void ctrlCCancelsCleanlyAndSaysWhatWasDone() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    slowTree(src);
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Ferry.class.getName(),
+                "migrate",
+                src.toString(),
+                dst.toString(),
+                "--bwlimit",
+                "32"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(ferry.env);
+    Path log = dir.resolve("out.log");
+    pb.redirectOutput(log.toFile());
+    Process p = pb.start();
+    try {
+      waitFor(
+          "files to be copied",
+          () -> {
+            RunRow r = latestRun(src.toString());
+            return r != null && r.filesDone() >= 2;
+          });
+      long t0 = System.nanoTime();
+      new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
+      String out = Files.readString(log);
+      assertThat(p.exitValue()).as(out).isEqualTo(Ferry.EXIT_CANCELLED);
+      assertThat(out).contains("Cancelling").contains("Cancelled in");
+      RunRow r = latestRun(src.toString());
+      assertThat(r.state()).isEqualTo(JobState.CANCELLED);
+      assertThat(r.filesDone()).isBetween(2L, 9L);
+      // what was copied stays and matches; nothing half-written is visible
+      try (Stream<Path> s = Files.list(dst)) {
+        List<Path> copied = s.toList();
+        assertThat(copied).hasSize((int) r.filesDone());
+        for (Path c : copied) {
+          assertThat(Files.readAllBytes(c))
+              .isEqualTo(Files.readAllBytes(src.resolve(c.getFileName())));
+        }
+      }
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void twoMigrationsRunAtOnceWithoutGettingInEachOthersWay() throws Exception {
+    List<CompletableFuture<Integer>> runs = new ArrayList<>();
+    List<Path[]> pairs = new ArrayList<>();
+    for (int k = 0; k < 2; k++) {
+      Path src = dir.resolve("src" + k);
+      Path dst = dir.resolve("dst" + k);
+      FerryHarness.awkwardTree(src);
+      pairs.add(new Path[] {src, dst});
+      MigrateCommand cmd = new MigrateCommand();
+      new picocli.CommandLine(cmd).parseArgs(src.toString(), dst.toString());
+      MigrateCommand.Request req = cmd.validate(java.time.Instant.now());
+      runs.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                PrintStream quiet =
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+                return new MigrationRunner(quiet, quiet, ferry.env).run(req);
+              }));
+    }
+    for (var r : runs) {
+      assertThat(r.get(180, TimeUnit.SECONDS)).isZero();
+    }
+    for (Path[] p : pairs) {
+      assertSameTree(p[0], p[1]);
+    }
+  }
+}
