@@ -260,4 +260,28 @@ class MigrateLocalTest {
     assertThat(scheme.err()).contains("unknown location scheme 'ftp:'");
     assertThat(dir.resolve("dst")).doesNotExist();
   }
+
+  @Test
+  void aPermanentlyFailingFileIsReportedAndTheOthersComplete() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    awkwardTree(src);
+    // a file stands where the destination needs the folder "with space"
+    write(dst.resolve("with space"), random(5, 1), MTIME);
+    Path csv = dir.resolve("r.csv");
+    var r = ferry.ferry("migrate", src.toString(), dst.toString(), "--report", csv.toString());
+    assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_FAILED);
+    assertThat(r.out())
+        .contains("1 failed")
+        .contains("Failed files:")
+        .contains("with space/file name.txt");
+    Map<String, CSVRecord> rows = report(csv);
+    CSVRecord bad = rows.get("with space/file name.txt");
+    assertThat(bad.get("outcome")).isEqualTo("failed");
+    assertThat(bad.get("reason")).contains("permanent error");
+    assertThat(bad.get("attempts")).isEqualTo("1"); // not retried
+    assertThat(withOutcome(rows, "transferred")).hasSize(rows.size() - 1);
+    assertThat(Files.readAllBytes(dst.resolve("big/large.bin")))
+        .isEqualTo(Files.readAllBytes(src.resolve("big/large.bin")));
+  }
 }

@@ -241,6 +241,11 @@ public final class LocalStorage implements Storage {
     if (e instanceof AccessDeniedException) {
       return new StorageException.AccessDenied(msg, e);
     }
+    if (e instanceof java.nio.file.FileAlreadyExistsException
+        || e instanceof java.nio.file.NotDirectoryException) {
+      return new StorageException.Permanent(
+          msg + " (a file stands where a folder is needed, or the other way round)", e);
+    }
     if (e instanceof FileSystemException fse
         && fse.getReason() != null
         && (fse.getReason().contains("File name too long")
