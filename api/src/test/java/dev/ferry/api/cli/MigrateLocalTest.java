@@ -272,9 +272,10 @@ class MigrateLocalTest {
     var r = ferry.ferry("migrate", src.toString(), dst.toString(), "--report", csv.toString());
     assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_FAILED);
     assertThat(r.out())
-        .contains("1 failed")
+        .contains("2 failed")
         .contains("Failed files:")
-        .contains("with space/file name.txt");
+        .contains("with space: permanent error") // the folder that cannot be created
+        .contains("with space/file name.txt: permanent error");
     Map<String, CSVRecord> rows = report(csv);
     CSVRecord bad = rows.get("with space/file name.txt");
     assertThat(bad.get("outcome")).isEqualTo("failed");
