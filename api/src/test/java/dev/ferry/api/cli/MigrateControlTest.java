@@ -201,4 +201,92 @@ class MigrateControlTest {
       assertSameTree(p[0], p[1]);
     }
   }
+
+  Process startMigrate(Path src, Path dst, Path log, String... extra) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Ferry.class.getName(),
+                "migrate",
+                src.toString(),
+                dst.toString()));
+    cmd.addAll(List.of(extra));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(ferry.env);
+    pb.redirectOutput(log.toFile());
+    return pb.start();
+  }
+
+  @Test
+  void afterKillMinus9TheSameCommandResumesTheRunWithoutResendingFinishedFiles() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    slowTree(src);
+    Process p = startMigrate(src, dst, dir.resolve("first.log"), "--bwlimit", "32");
+    java.util.Map<String, java.sql.Timestamp> finishedBefore;
+    long runId;
+    try {
+      waitFor(
+          "files to be copied",
+          () -> {
+            RunRow r = latestRun(src.toString());
+            return r != null && r.filesDone() >= 3;
+          });
+      p.destroyForcibly(); // SIGKILL
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    runId = latestRun(src.toString()).id();
+    finishedBefore =
+        ferry
+            .db
+            .catalog()
+            .jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select path, finished_at from run_files where run_id = ? and outcome = 'transferred'")
+                        .bind(0, runId)
+                        .reduceRows(
+                            new java.util.HashMap<String, java.sql.Timestamp>(),
+                            (m, row) -> {
+                              m.put(
+                                  row.getColumn("path", String.class),
+                                  row.getColumn("finished_at", java.sql.Timestamp.class));
+                              return m;
+                            }));
+    assertThat(finishedBefore).hasSizeBetween(3, 9);
+
+    FerryHarness.Result again =
+        ferry.ferry("migrate", src.toString(), dst.toString(), "--bwlimit", "32");
+    assertThat(again.code()).as(again.all()).isZero();
+    assertThat(again.out()).contains("Resuming run " + runId);
+    assertSameTree(src, dst);
+    RunRow r = ferry.db.catalog().run(runId);
+    assertThat(r.state()).isEqualTo(JobState.COMPLETED);
+    assertThat(r.filesDone()).isEqualTo(10);
+    // the files finished before the kill were not sent again
+    for (var e : finishedBefore.entrySet()) {
+      java.sql.Timestamp now =
+          ferry
+              .db
+              .catalog()
+              .jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select finished_at from run_files where run_id = ? and path = ?")
+                          .bind(0, runId)
+                          .bind(1, e.getKey())
+                          .mapTo(java.sql.Timestamp.class)
+                          .one());
+      assertThat(now).as(e.getKey()).isEqualTo(e.getValue());
+    }
+  }
 }

@@ -27,7 +27,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -148,12 +147,18 @@ public final class LocalStorage implements Storage {
   @Override
   public Written write(String path, Entry source, InputStream data, WriteOptions options) {
     Path target = resolve(path);
-    Path tmp = target.resolveSibling(TEMP_PREFIX + UUID.randomUUID());
+    // One temporary name per target: a copy cut off by a crash is replaced by the next attempt.
+    Path tmp = target.resolveSibling(TEMP_PREFIX + partialName(target.getFileName().toString()));
     try {
       Files.createDirectories(target.getParent());
       MessageDigest sent = sha256();
       long n;
-      try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW);
+      try (OutputStream out =
+              Files.newOutputStream(
+                  tmp,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.TRUNCATE_EXISTING,
+                  StandardOpenOption.WRITE);
           InputStream in = new DigestInputStream(data, sent)) {
         n = in.transferTo(out);
       }
@@ -187,6 +192,17 @@ public final class LocalStorage implements Storage {
       } catch (IOException ignored) {
         // best effort: a leftover partial file is hidden from listings by its prefix
       }
+    }
+  }
+
+  private static String partialName(String name) {
+    try {
+      byte[] d =
+          MessageDigest.getInstance("SHA-1")
+              .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
