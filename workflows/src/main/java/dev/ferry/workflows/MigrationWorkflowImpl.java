@@ -125,6 +125,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       if (input.mode() == RunMode.DRY_RUN) {
         return finish(JobState.READY);
       }
+      setState(JobState.READY);
       setState(paused ? JobState.PAUSED : JobState.RUNNING);
     } else {
       MigrationInput.Carried c = input.carried();

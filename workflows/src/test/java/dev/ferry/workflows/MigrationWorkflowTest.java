@@ -65,7 +65,8 @@ class MigrationWorkflowTest {
     assertThat(p.filesTransferred()).isEqualTo(7000);
     assertThat(acts.done).hasSize(7);
     assertThat(acts.states)
-        .containsSubsequence(JobState.SCANNING, JobState.RUNNING, JobState.COMPLETED);
+        .containsSubsequence(
+            JobState.SCANNING, JobState.READY, JobState.RUNNING, JobState.COMPLETED);
   }
 
   @Test
