@@ -3,6 +3,8 @@ package dev.ferry.activities.storage;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.StorageResolver;
 import dev.ferry.activities.storage.local.LocalStorage;
+import dev.ferry.activities.storage.s3.S3Settings;
+import dev.ferry.activities.storage.s3.S3Storage;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -71,9 +73,10 @@ public final class Locations implements StorageResolver {
   @Override
   public Storage open(String location, RunOptions options) {
     String canonical = canonical(location);
-    URI uri = URI.create(canonical);
+    URI uri = parse(canonical);
     return switch (uri.getScheme()) {
       case "file" -> new LocalStorage(Path.of(uri));
+      case "s3" -> new S3Storage(S3Settings.fromUri(uri, options.s3Endpoint()));
       default -> throw new IllegalArgumentException("unsupported location " + canonical);
     };
   }

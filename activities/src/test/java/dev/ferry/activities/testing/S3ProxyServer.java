@@ -193,7 +193,8 @@ public final class S3ProxyServer implements AutoCloseable {
     for (Path candidate :
         List.of(
             Paths.get("target/tools/s3proxy.jar"),
-            Paths.get("activities/target/tools/s3proxy.jar"))) {
+            Paths.get("activities/target/tools/s3proxy.jar"),
+            Paths.get("../activities/target/tools/s3proxy.jar"))) {
       if (Files.isRegularFile(candidate)) {
         return candidate.toAbsolutePath();
       }

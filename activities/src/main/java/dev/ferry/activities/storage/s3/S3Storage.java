@@ -205,6 +205,17 @@ public final class S3Storage implements Storage {
   }
 
   @Override
+  public Opened openWithTime(String path) {
+    String key = settings.key(SafePath.require(path));
+    try {
+      var in = s3.getObject(r -> r.bucket(settings.bucket()).key(key));
+      return new Opened(in, parseMtime(in.response().metadata().get(MTIME_KEY)));
+    } catch (SdkException e) {
+      throw S3Errors.classify(e, "opening", where(path));
+    }
+  }
+
+  @Override
   public Written write(String path, Entry source, InputStream data, WriteOptions options) {
     String key = settings.key(SafePath.require(path));
     int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
