@@ -3,6 +3,8 @@ package dev.ferry.activities.storage;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.StorageResolver;
 import dev.ferry.activities.storage.local.LocalStorage;
+import dev.ferry.activities.storage.sftp.SftpSettings;
+import dev.ferry.activities.storage.sftp.SftpStorage;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -41,6 +43,9 @@ public final class Locations implements StorageResolver {
         }
         return location.replaceAll("/+$", "");
       }
+      case "sftp" -> {
+        return SftpSettings.canonical(uri, location);
+      }
       default ->
           throw new IllegalArgumentException(
               "unknown location scheme '"
@@ -74,6 +79,7 @@ public final class Locations implements StorageResolver {
     URI uri = URI.create(canonical);
     return switch (uri.getScheme()) {
       case "file" -> new LocalStorage(Path.of(uri));
+      case "sftp" -> new SftpStorage(SftpSettings.fromUri(uri, System.getenv()));
       default -> throw new IllegalArgumentException("unsupported location " + canonical);
     };
   }
