@@ -5,6 +5,8 @@ import dev.ferry.activities.engine.StorageResolver;
 import dev.ferry.activities.storage.local.LocalStorage;
 import dev.ferry.activities.storage.s3.S3Settings;
 import dev.ferry.activities.storage.s3.S3Storage;
+import dev.ferry.activities.storage.sftp.SftpSettings;
+import dev.ferry.activities.storage.sftp.SftpStorage;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -43,6 +45,9 @@ public final class Locations implements StorageResolver {
         }
         return location.replaceAll("/+$", "");
       }
+      case "sftp" -> {
+        return SftpSettings.canonical(uri, location);
+      }
       default ->
           throw new IllegalArgumentException(
               "unknown location scheme '"
@@ -77,6 +82,7 @@ public final class Locations implements StorageResolver {
     return switch (uri.getScheme()) {
       case "file" -> new LocalStorage(Path.of(uri));
       case "s3" -> new S3Storage(S3Settings.fromUri(uri, options.s3Endpoint()));
+      case "sftp" -> new SftpStorage(SftpSettings.fromUri(uri, System.getenv()));
       default -> throw new IllegalArgumentException("unsupported location " + canonical);
     };
   }
