@@ -13,10 +13,13 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Location URIs: a plain path or {@code file:///...}, and {@code s3://bucket/prefix}. Turns what a
- * user typed into the canonical form stored with a job, and a canonical location into a connector.
+ * Location URIs: a plain path or {@code file:///...}, {@code s3://bucket/prefix} and {@code
+ * sftp://user@host:port/path}. Turns what a user typed into the canonical form stored with a job,
+ * and a canonical location into a connector.
  */
 public final class Locations implements StorageResolver {
+  static final String FORMS =
+      "a path, file:///..., s3://bucket/prefix, or sftp://user@host[:port]/path";
 
   /**
    * The canonical form of a location: absolute {@code file:} URIs for paths, the URI as given
@@ -26,8 +29,7 @@ public final class Locations implements StorageResolver {
    */
   public static String canonical(String location) {
     if (location == null || location.isBlank()) {
-      throw new IllegalArgumentException(
-          "a location is required: a path, file:///..., or s3://bucket/prefix");
+      throw new IllegalArgumentException("a location is required: " + FORMS);
     }
     String scheme = scheme(location);
     if (scheme == null) {
@@ -50,11 +52,7 @@ public final class Locations implements StorageResolver {
       }
       default ->
           throw new IllegalArgumentException(
-              "unknown location scheme '"
-                  + scheme
-                  + ":' in '"
-                  + location
-                  + "': use a path, file:///..., or s3://bucket/prefix");
+              "unknown location scheme '" + scheme + ":' in '" + location + "': use " + FORMS);
     }
   }
 
@@ -70,8 +68,12 @@ public final class Locations implements StorageResolver {
     try {
       return new URI(location.replace(" ", "%20"));
     } catch (URISyntaxException e) {
+      // the message must not repeat a password someone put in the location
       throw new IllegalArgumentException(
-          "'" + location + "' is not a valid location: " + e.getMessage());
+          "'"
+              + location.replaceAll("//[^/@]*@", "//…@")
+              + "' is not a valid location: "
+              + e.getReason());
     }
   }
 
