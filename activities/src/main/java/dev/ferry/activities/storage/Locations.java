@@ -18,6 +18,18 @@ import java.util.Locale;
  * and a canonical location into a connector.
  */
 public final class Locations implements StorageResolver {
+  private final java.util.Map<String, String> env;
+
+  /** Connectors read their settings (credentials, regions) from the process environment. */
+  public Locations() {
+    this(System.getenv());
+  }
+
+  /** Connectors read their settings from {@code env}. */
+  public Locations(java.util.Map<String, String> env) {
+    this.env = java.util.Map.copyOf(env);
+  }
+
   static final String FORMS =
       "a path, file:///..., s3://bucket/prefix, or sftp://user@host[:port]/path";
 
@@ -83,8 +95,8 @@ public final class Locations implements StorageResolver {
     URI uri = parse(canonical);
     return switch (uri.getScheme()) {
       case "file" -> new LocalStorage(Path.of(uri));
-      case "s3" -> new S3Storage(S3Settings.fromUri(uri, options.s3Endpoint()));
-      case "sftp" -> new SftpStorage(SftpSettings.fromUri(uri, System.getenv()));
+      case "s3" -> new S3Storage(S3Settings.fromUri(uri, options.s3Endpoint(), env::get));
+      case "sftp" -> new SftpStorage(SftpSettings.fromUri(uri, env));
       default -> throw new IllegalArgumentException("unsupported location " + canonical);
     };
   }

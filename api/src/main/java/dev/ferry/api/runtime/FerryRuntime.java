@@ -44,8 +44,9 @@ public final class FerryRuntime implements AutoCloseable {
   }
 
   /** Starts a worker on {@link MigrationWorkflow#TASK_QUEUE}. */
-  public static FerryRuntime start(Catalog catalog, LocalTemporal temporal) {
-    return start(catalog, temporal, new CachingResolver(new Locations()));
+  public static FerryRuntime start(
+      Catalog catalog, LocalTemporal temporal, java.util.Map<String, String> env) {
+    return start(catalog, temporal, new CachingResolver(new Locations(env)));
   }
 
   public static FerryRuntime start(

@@ -30,9 +30,8 @@ class MigrateS3Test {
   static void up() {
     ferry = new FerryHarness(home);
     s3 = S3ProxyServer.shared();
-    // the AWS default credentials chain reads these system properties first
-    System.setProperty("aws.accessKeyId", s3.accessKey());
-    System.setProperty("aws.secretAccessKey", s3.secretKey());
+    ferry.env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
+    ferry.env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
   }
 
   @AfterAll

@@ -5,8 +5,11 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Objects;
 import java.util.function.Function;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 
 /**
@@ -57,7 +60,7 @@ public record S3Settings(
   }
 
   /** As {@link #fromUri(URI, String)}, reading environment variables through {@code env}. */
-  static S3Settings fromUri(URI uri, String endpointOverride, Function<String, String> env) {
+  public static S3Settings fromUri(URI uri, String endpointOverride, Function<String, String> env) {
     if (uri == null) {
       throw new IllegalArgumentException("no S3 location given; expected " + EXAMPLE);
     }
@@ -110,13 +113,25 @@ public record S3Settings(
     if (endpointText != null && !endpointText.isBlank()) {
       endpoint = endpoint(endpointText.trim());
     }
-    return new S3Settings(
-        bucket,
-        prefix,
-        endpoint,
-        region,
-        DefaultCredentialsProvider.builder().build(),
-        endpoint != null);
+    return new S3Settings(bucket, prefix, endpoint, region, credentials(env), endpoint != null);
+  }
+
+  /**
+   * Keys given in the environment Ferry was handed (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+   * AWS_SESSION_TOKEN) win; otherwise the SDK's default chain (profiles, container and instance
+   * roles).
+   */
+  private static AwsCredentialsProvider credentials(Function<String, String> env) {
+    String id = env.apply("AWS_ACCESS_KEY_ID");
+    String secret = env.apply("AWS_SECRET_ACCESS_KEY");
+    if (id != null && !id.isBlank() && secret != null && !secret.isBlank()) {
+      String token = env.apply("AWS_SESSION_TOKEN");
+      return StaticCredentialsProvider.create(
+          token == null || token.isBlank()
+              ? AwsBasicCredentials.create(id, secret)
+              : AwsSessionCredentials.create(id, secret, token));
+    }
+    return DefaultCredentialsProvider.builder().build();
   }
 
   private static URI endpoint(String text) {
