@@ -357,7 +357,7 @@ public final class Catalog {
           h.execute(
               """
               update run_files set outcome = ?, reason = ?, sha256 = ?, dest_hash = ?, verified_by = ?,
-                attempts = ?, finished_at = now()
+                attempts = ?, finished_at = now(), size = ?, mtime = ?
               where run_id = ? and seq = ?""",
               outcome,
               reason,
@@ -365,6 +365,8 @@ public final class Catalog {
               destHash,
               verifiedBy,
               attempts,
+              f.size(),
+              f.mtime(),
               runId,
               f.seq());
           if (!f.folder() && ("transferred".equals(outcome) || "unchanged".equals(outcome))) {
