@@ -2,6 +2,8 @@ package dev.ferry.activities.storage;
 
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.StorageResolver;
+import dev.ferry.activities.storage.azure.AzureBlobStorage;
+import dev.ferry.activities.storage.azure.AzureSettings;
 import dev.ferry.activities.storage.local.LocalStorage;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -41,6 +43,10 @@ public final class Locations implements StorageResolver {
         }
         return location.replaceAll("/+$", "");
       }
+      case "azure" -> {
+        AzureSettings.containerOf(uri);
+        return ("azure:" + uri.getRawSchemeSpecificPart()).replaceAll("/+$", "");
+      }
       default ->
           throw new IllegalArgumentException(
               "unknown location scheme '"
@@ -74,6 +80,7 @@ public final class Locations implements StorageResolver {
     URI uri = URI.create(canonical);
     return switch (uri.getScheme()) {
       case "file" -> new LocalStorage(Path.of(uri));
+      case "azure" -> AzureBlobStorage.fromSettings(AzureSettings.fromUri(uri, System.getenv()));
       default -> throw new IllegalArgumentException("unsupported location " + canonical);
     };
   }
