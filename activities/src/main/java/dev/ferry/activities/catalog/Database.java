@@ -68,6 +68,7 @@ public final class Database {
       ds.setPassword(config.password());
     }
     ds.setConnectTimeout(5);
+    ds.setReWriteBatchedInserts(true);
     return ds;
   }
 

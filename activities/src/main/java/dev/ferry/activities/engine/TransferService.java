@@ -3,6 +3,7 @@ package dev.ferry.activities.engine;
 import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.FileRow;
 import dev.ferry.activities.catalog.JobRow;
+import dev.ferry.activities.catalog.OutcomeBuffer;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.storage.Entry;
 import dev.ferry.activities.storage.Storage;
@@ -91,10 +92,11 @@ public final class TransferService {
     RunOptions options = catalog.options(runId);
     RunResources shared = RunResources.of(runId, limits.concurrency(), limits.bwlimitMbps());
     List<FileRow> files = catalog.pendingFiles(runId, batch.fromSeq(), batch.toSeq());
-    try (Storage source = storage.open(job.sourceUri(), options);
+    try (OutcomeBuffer outcomes = new OutcomeBuffer(catalog, runId, 250);
+        Storage source = storage.open(job.sourceUri(), options);
         Storage dest = storage.open(job.destUri(), options);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      FileMover mover = new FileMover(runId, source, dest, options, shared, meter, stop);
+      FileMover mover = new FileMover(runId, source, dest, options, shared, meter, stop, outcomes);
       for (FileRow f : files) {
         pool.submit(() -> mover.moveGated(f));
       }
@@ -125,6 +127,7 @@ public final class TransferService {
     private final RunResources shared;
     private final Meter meter;
     private final BooleanSupplier stop;
+    private final OutcomeBuffer outcomes;
 
     FileMover(
         long runId,
@@ -133,8 +136,10 @@ public final class TransferService {
         RunOptions options,
         RunResources shared,
         Meter meter,
-        BooleanSupplier stop) {
+        BooleanSupplier stop,
+        OutcomeBuffer outcomes) {
       this.runId = runId;
+      this.outcomes = outcomes;
       this.source = source;
       this.dest = dest;
       this.options = options;
@@ -319,7 +324,8 @@ public final class TransferService {
         String destHash,
         String verifiedBy,
         int attempts) {
-      catalog.recordOutcome(runId, f, outcome, reason, sha, destHash, verifiedBy, attempts);
+      outcomes.add(
+          new OutcomeBuffer.Outcome(f, outcome, reason, sha, destHash, verifiedBy, attempts));
     }
 
     private void pause(Duration d) {
