@@ -90,7 +90,7 @@ public final class TransferService {
     long runId = batch.runId();
     JobRow job = catalog.job(catalog.jobOf(runId));
     RunOptions options = catalog.options(runId);
-    RunResources shared = RunResources.of(runId, limits.concurrency(), limits.bwlimitMbps());
+    RunResources shared = RunResources.of(runId, limits);
     List<FileRow> files = catalog.pendingFiles(runId, batch.fromSeq(), batch.toSeq());
     try (OutcomeBuffer outcomes = new OutcomeBuffer(catalog, runId, 250);
         Storage source = storage.open(job.sourceUri(), options);
