@@ -352,12 +352,29 @@ public final class Catalog {
       String destHash,
       String verifiedBy,
       int attempts) {
+    recordOutcome(runId, f, outcome, reason, sha256, destHash, verifiedBy, attempts, null);
+  }
+
+  /**
+   * As {@link #recordOutcome(long, FileRow, String, String, String, String, String, int)}, with the
+   * bytes of the file the destination accepted in this run ({@code null}: nothing was written).
+   */
+  public void recordOutcome(
+      long runId,
+      FileRow f,
+      String outcome,
+      String reason,
+      String sha256,
+      String destHash,
+      String verifiedBy,
+      int attempts,
+      Long bytesSent) {
     jdbi.useTransaction(
         h -> {
           h.execute(
               """
               update run_files set outcome = ?, reason = ?, sha256 = ?, dest_hash = ?, verified_by = ?,
-                attempts = ?, finished_at = now()
+                attempts = ?, bytes_sent = ?, finished_at = now()
               where run_id = ? and seq = ?""",
               outcome,
               reason,
@@ -365,6 +382,7 @@ public final class Catalog {
               destHash,
               verifiedBy,
               attempts,
+              bytesSent,
               runId,
               f.seq());
           if (!f.folder() && ("transferred".equals(outcome) || "unchanged".equals(outcome))) {
@@ -387,6 +405,38 @@ public final class Catalog {
         });
   }
 
+  // ---- resumable uploads -------------------------------------------------------------------
+
+  /** The state a connector saved for an unfinished upload of {@code path} in a job, if any. */
+  public Optional<String> uploadState(UUID jobId, String path) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("select state from uploads where job_id = ? and path = ?")
+                .bind(0, jobId)
+                .bind(1, path)
+                .mapTo(String.class)
+                .findOne());
+  }
+
+  /** Saves (replaces) the state of an unfinished upload. */
+  public void saveUploadState(UUID jobId, String path, String state) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                """
+                insert into uploads(job_id, path, state) values (?, ?, ?)
+                on conflict (job_id, path) do update set state = excluded.state, updated_at = now()""",
+                jobId,
+                path,
+                state));
+  }
+
+  /** Forgets the state of an upload that completed or was abandoned. */
+  public void clearUploadState(UUID jobId, String path) {
+    jdbi.useHandle(
+        h -> h.execute("delete from uploads where job_id = ? and path = ?", jobId, path));
+  }
+
   public void event(long runId, String path, String event, String detail) {
     jdbi.useHandle(
         h ->
@@ -404,7 +454,8 @@ public final class Catalog {
         h ->
             h.createQuery(
                     """
-                    select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by, attempts
+                    select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by, attempts,
+                      bytes_sent
                     from run_files where run_id = ? and not folder order by path""")
                 .bind(0, runId)
                 .setFetchSize(5000)
@@ -417,7 +468,8 @@ public final class Catalog {
                             rs.getString(4),
                             rs.getString(5),
                             rs.getString(6),
-                            rs.getInt(7)))
+                            rs.getInt(7),
+                            rs.getObject(8, Long.class)))
                 .useStream(s -> s.forEach(sink)));
   }
 
@@ -428,7 +480,7 @@ public final class Catalog {
         h ->
             h.createQuery(
                     """
-                    select path, size, outcome, reason, sha256, verified_by, attempts
+                    select path, size, outcome, reason, sha256, verified_by, attempts, bytes_sent
                     from run_files where run_id = ? and outcome = 'failed' order by path limit ?""")
                 .bind(0, runId)
                 .bind(1, limit)
@@ -441,7 +493,8 @@ public final class Catalog {
                             rs.getString(4),
                             rs.getString(5),
                             rs.getString(6),
-                            rs.getInt(7)))
+                            rs.getInt(7),
+                            rs.getObject(8, Long.class)))
                 .forEach(out::add));
     return out;
   }

@@ -14,6 +14,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -94,7 +96,7 @@ public final class TransferService {
     try (Storage source = storage.open(job.sourceUri(), options);
         Storage dest = storage.open(job.destUri(), options);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      FileMover mover = new FileMover(runId, source, dest, options, shared, meter, stop);
+      FileMover mover = new FileMover(runId, job.id(), source, dest, options, shared, meter, stop);
       for (FileRow f : files) {
         pool.submit(() -> mover.moveGated(f));
       }
@@ -119,6 +121,7 @@ public final class TransferService {
   /** Copies single files for one batch. */
   private final class FileMover {
     private final long runId;
+    private final UUID jobId;
     private final Storage source;
     private final Storage dest;
     private final RunOptions options;
@@ -128,6 +131,7 @@ public final class TransferService {
 
     FileMover(
         long runId,
+        UUID jobId,
         Storage source,
         Storage dest,
         RunOptions options,
@@ -135,6 +139,7 @@ public final class TransferService {
         Meter meter,
         BooleanSupplier stop) {
       this.runId = runId;
+      this.jobId = jobId;
       this.source = source;
       this.dest = dest;
       this.options = options;
@@ -167,6 +172,8 @@ public final class TransferService {
     }
 
     private void move(FileRow f) {
+      // bytes of this file the destination accepted, over every attempt
+      AtomicLong sent = new AtomicLong();
       for (int attempt = 1; ; attempt++) {
         if (stop.getAsBoolean()) {
           throw new Stopped();
@@ -192,13 +199,13 @@ public final class TransferService {
               return;
             }
           }
-          copy(f, attempt);
+          copy(f, attempt, sent);
           return;
         } catch (StorageException e) {
           String reason = e.kind() + ": " + e.getMessage();
           if (!e.retryable() || attempt >= ATTEMPTS) {
             catalog.event(runId, f.path(), "failed", reason);
-            record(f, "failed", reason, null, null, null, attempt);
+            record(f, "failed", reason, null, null, null, attempt, sentOrNull(sent));
             meter.failed.incrementAndGet();
             return;
           }
@@ -232,7 +239,36 @@ public final class TransferService {
       }
     }
 
-    private void copy(FileRow f, int attempt) {
+    private static Long sentOrNull(AtomicLong sent) {
+      return sent.get() == 0 ? null : sent.get();
+    }
+
+    /**
+     * Where the destination connector keeps what it needs to continue an unfinished upload of this
+     * file (an S3 multipart upload id): the catalog, per job and path, so a later attempt, a later
+     * batch or the next run after a crash continues it. Read only when the connector asks, that is
+     * for large files.
+     */
+    private Storage.UploadState uploadState(String path) {
+      return new Storage.UploadState() {
+        @Override
+        public Optional<String> load() {
+          return catalog.uploadState(jobId, path);
+        }
+
+        @Override
+        public void save(String state) {
+          catalog.saveUploadState(jobId, path, state);
+        }
+
+        @Override
+        public void clear() {
+          catalog.clearUploadState(jobId, path);
+        }
+      };
+    }
+
+    private void copy(FileRow f, int attempt, AtomicLong sent) {
       Storage.Written written;
       String sha;
       Storage.Opened opened = source.openWithTime(f.path());
@@ -246,7 +282,11 @@ public final class TransferService {
                 f.path(),
                 entry,
                 in,
-                new Storage.WriteOptions(options.verify(), options.partSizeBytes()));
+                new Storage.WriteOptions(
+                    options.verify(),
+                    options.partSizeBytes(),
+                    uploadState(f.path()),
+                    sent::addAndGet));
         if (in.bytes() != f.size()) {
           throw new StorageException.Transient(
               "the source gave "
@@ -278,7 +318,26 @@ public final class TransferService {
                         + "); copying it again",
                     null);
               });
-      record(f, "transferred", null, sha, written.destHash(), written.verifiedBy(), attempt);
+      record(
+          f,
+          "transferred",
+          null,
+          sha,
+          written.destHash(),
+          written.verifiedBy(),
+          attempt,
+          sent.get());
+      if (sent.get() < f.size()) {
+        catalog.event(
+            runId,
+            f.path(),
+            "resumed",
+            "continued an interrupted upload: "
+                + sent.get()
+                + " of "
+                + f.size()
+                + " bytes sent, the rest was already stored");
+      }
       meter.files.incrementAndGet();
       meter.bytesOfFiles.addAndGet(f.size());
       if (options.deleteSource() && options.verify() && !"none".equals(written.verifiedBy())) {
@@ -299,7 +358,20 @@ public final class TransferService {
         String destHash,
         String verifiedBy,
         int attempts) {
-      catalog.recordOutcome(runId, f, outcome, reason, sha, destHash, verifiedBy, attempts);
+      record(f, outcome, reason, sha, destHash, verifiedBy, attempts, null);
+    }
+
+    private void record(
+        FileRow f,
+        String outcome,
+        String reason,
+        String sha,
+        String destHash,
+        String verifiedBy,
+        int attempts,
+        Long bytesSent) {
+      catalog.recordOutcome(
+          runId, f, outcome, reason, sha, destHash, verifiedBy, attempts, bytesSent);
     }
 
     private void pause(Duration d) {
