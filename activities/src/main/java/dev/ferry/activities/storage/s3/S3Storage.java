@@ -250,6 +250,11 @@ public final class S3Storage implements Storage {
         source.mtimeMillis() >= 0 ? Map.of(MTIME_KEY, formatMtime(source.mtimeMillis())) : Map.of();
     long part = partSize(options.partSize(), size);
     try {
+      if (size <= part && size > MIN_PART && options.resume().kept()) {
+        // A larger part size than an earlier attempt's made this file a single PUT: an upload
+        // that attempt left is of no use. (Smaller files were never multipart: nothing to look up.)
+        abandon(key, path, options.resume());
+      }
       return size <= part
           ? putSingle(key, path, (int) size, data, metadata, options)
           : putMultipart(key, path, source, part, data, metadata, options);
@@ -549,6 +554,21 @@ public final class S3Storage implements Storage {
       state.clear();
       return null;
     }
+  }
+
+  /** Aborts and forgets the unfinished upload recorded for this file, if there is one. */
+  private void abandon(String key, String path, UploadState state) {
+    Optional<String> text = state.load();
+    if (text.isEmpty()) {
+      return;
+    }
+    SavedUpload saved = SavedUpload.parse(text.get());
+    if (saved != null) {
+      log.info(
+          "aborting the unfinished upload of {}: it is now written in one request", where(path));
+      abort(key, saved.uploadId(), null);
+    }
+    state.clear();
   }
 
   /** An unfinished upload to continue: its id, part size, and the parts S3 holds by number. */

@@ -258,6 +258,25 @@ class S3ResumeTest {
   }
 
   @Test
+  void anUploadLeftBehindIsAbortedWhenTheFileNowFitsInOnePut() throws Exception {
+    byte[] data = bytes(SIZE, 9);
+    Storage.UploadState state = Storage.UploadState.inMemory();
+    failAfterTwoParts("one.bin", data, state);
+
+    Storage.Written w =
+        storage.write(
+            "one.bin",
+            Entry.file("one.bin", data.length, MTIME),
+            new ByteArrayInputStream(data),
+            options(state, 16L << 20));
+
+    assertThat(w.verifiedBy()).isEqualTo("md5-etag");
+    assertThat(read("one.bin")).isEqualTo(data);
+    assertThat(state.load()).isEmpty();
+    assertThat(unfinished()).isEmpty();
+  }
+
+  @Test
   void aSourceThatChangedSizeAbortsTheUploadAndForgetsIt() {
     byte[] data = bytes(SIZE, 7);
     Storage.UploadState state = Storage.UploadState.inMemory();
