@@ -42,15 +42,26 @@ create table projects (
 );
 create unique index projects_name on projects(client_id, lower(name));
 
--- A worker process at a customer site; it serves the task queue agent-<id>.
+-- A worker process at a customer site; it serves the task queue agent-<id>. key_sealed: the
+-- agent's own key (it holds the only other copy), sealed under the master key; connection secrets
+-- an agent needs are copied into agent_connection_secrets sealed under that key, so an agent never
+-- holds the master key and never receives a secret through the API.
 create table agents (
   id            uuid primary key,
   client_id     uuid references clients(id),
   name          text not null,
   hostname      text,
   version       text,
+  key_sealed    bytea not null,
   registered_at timestamptz not null default now(),
   last_seen_at  timestamptz
+);
+
+create table agent_connection_secrets (
+  agent_id      uuid not null references agents(id) on delete cascade,
+  connection_id uuid not null references connections(id) on delete cascade,
+  sealed        bytea not null,
+  primary key (agent_id, connection_id)
 );
 
 -- One-time codes an agent exchanges for its identity. Only a SHA-256 of the code is kept.

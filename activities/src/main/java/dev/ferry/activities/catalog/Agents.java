@@ -25,10 +25,12 @@ public final class Agents {
 
   private final Jdbi jdbi;
   private final Tokens tokens;
+  private final SecretBox box;
 
-  public Agents(Jdbi jdbi, Tokens tokens) {
+  public Agents(Jdbi jdbi, Tokens tokens, SecretBox box) {
     this.jdbi = jdbi;
     this.tokens = tokens;
+    this.box = box;
   }
 
   /** A new registration code and when it expires. */
@@ -68,8 +70,16 @@ public final class Agents {
     return c.length() == CODE_LENGTH && c.chars().allMatch(ch -> ALPHABET.indexOf(ch) >= 0);
   }
 
-  /** An agent created from a code, with its token (shown once). */
-  public record Registered(AgentRow agent, Tokens.Minted token) {}
+  /**
+   * An agent created from a code, with its token and its key (both shown once): the key opens the
+   * connection secrets shared with the agent.
+   */
+  public record Registered(AgentRow agent, Tokens.Minted token, byte[] key) {
+    @Override
+    public String toString() {
+      return "Registered[" + agent + "]";
+    }
+  }
 
   /**
    * Redeems a code: creates the agent and its token, and marks the code used — or returns empty
@@ -96,13 +106,18 @@ public final class Agents {
               p.get().name() != null
                   ? p.get().name()
                   : (hostname != null && !hostname.isBlank() ? hostname : "agent " + id);
+          byte[] key = new byte[32];
+          new java.security.SecureRandom().nextBytes(key);
           h.execute(
-              "insert into agents(id, client_id, name, hostname, version) values (?, ?, ?, ?, ?)",
+              """
+              insert into agents(id, client_id, name, hostname, version, key_sealed)
+              values (?, ?, ?, ?, ?, ?)""",
               id,
               p.get().clientId(),
               name,
               hostname,
-              version);
+              version,
+              box.seal(key, AgentSecrets.keyBinding(id)));
           h.execute(
               "update agent_registration_codes set used_at = now(), agent_id = ? where code_hash = ?",
               id,
@@ -113,7 +128,7 @@ public final class Agents {
                   .bind(0, id)
                   .map((rs, ctx) -> row(rs))
                   .one();
-          return Optional.of(new Registered(agent, t));
+          return Optional.of(new Registered(agent, t, key));
         });
   }
 

@@ -51,13 +51,27 @@ public final class JobRuns {
   public record Created(long jobRunId, Map<UUID, Long> runs) {}
 
   /**
-   * Creates the job run and one catalog run per owner, all with {@code options}, in one
-   * transaction.
+   * Creates the job run and one catalog run per owner, all with {@code options}, in one transaction
+   * — or returns empty when the job has a run that has not ended (checked under a lock on the job,
+   * so two requests cannot both start one).
    */
-  public Created create(UUID jobId, RunMode mode, List<OwnerRow> owners, RunOptions options) {
+  public Optional<Created> create(
+      UUID jobId, RunMode mode, List<OwnerRow> owners, RunOptions options) {
     String json = Catalog.toJson(options);
     return jdbi.inTransaction(
         h -> {
+          h.execute("select id from jobs where id = ? for update", jobId);
+          boolean active =
+              h.createQuery(
+                      """
+                      select exists(select 1 from job_runs jr join runs r on r.job_run_id = jr.id
+                        where jr.job_id = ? and r.finished_at is null)""")
+                  .bind(0, jobId)
+                  .mapTo(Boolean.class)
+                  .one();
+          if (active) {
+            return Optional.<Created>empty();
+          }
           long jr =
               h.createUpdate("insert into job_runs(job_id, mode) values (?, ?)")
                   .bind(0, jobId)
@@ -81,7 +95,7 @@ public final class JobRuns {
                     .one();
             runs.put(o.id(), run);
           }
-          return new Created(jr, runs);
+          return Optional.of(new Created(jr, runs));
         });
   }
 
