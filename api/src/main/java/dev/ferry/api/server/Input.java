@@ -69,8 +69,9 @@ final class Input {
     errors.putIfAbsent(path(field), message);
   }
 
+  /** Whether a problem was recorded for this object or anything in it. */
   boolean hasErrors() {
-    return !errors.isEmpty();
+    return errors.keySet().stream().anyMatch(k -> k.startsWith(prefix));
   }
 
   /** Whether the field is present (null counts as present, for PATCH: "set to nothing"). */
