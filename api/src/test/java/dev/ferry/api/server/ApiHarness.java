@@ -256,6 +256,13 @@ final class ApiHarness {
     }
   }
 
+  /** The top-level {@code field} of each element of a JSON array. */
+  static java.util.List<String> each(JsonNode array, String field) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    array.forEach(e -> out.add(e.path(field).asText(null)));
+    return out;
+  }
+
   static ObjectNode obj() {
     return JSON.createObjectNode();
   }

@@ -125,12 +125,12 @@ class ApiScopingTest {
     assertThat(tokenA.get("/clients").json().get("clients").findValuesAsText("id"))
         .containsExactly(a);
     var mine = tokenA.get("/jobs").json().get("jobs");
-    assertThat(mine.findValuesAsText("id")).contains(jobA).doesNotContain(jobB);
-    assertThat(mine.findValuesAsText("clientId")).containsOnly(a);
+    assertThat(ApiHarness.each(mine, "id")).contains(jobA).doesNotContain(jobB);
+    assertThat(ApiHarness.each(mine, "clientId")).containsOnly(a);
     assertThat(tokenA.get("/jobs?clientId=" + b).json().get("jobs")).isEmpty();
     assertThat(tokenA.get("/jobs?projectId=" + projectB).json().get("jobs")).isEmpty();
     assertThat(tokenA.get("/jobs?state=READY").json().get("jobs")).isEmpty();
-    assertThat(admin.get("/jobs?clientId=" + b).json().get("jobs").findValuesAsText("id"))
+    assertThat(ApiHarness.each(admin.get("/jobs?clientId=" + b).json().get("jobs"), "id"))
         .containsExactly(jobB);
   }
 
