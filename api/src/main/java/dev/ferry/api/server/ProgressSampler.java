@@ -46,7 +46,7 @@ final class ProgressSampler {
     }
   }
 
-  private void add(JobRunRow r) {
+  private Deque<Sample> add(JobRunRow r) {
     long now = System.nanoTime();
     Deque<Sample> d = samples.computeIfAbsent(r.id(), k -> new ArrayDeque<>());
     synchronized (d) {
@@ -55,6 +55,7 @@ final class ProgressSampler {
         d.removeFirst();
       }
     }
+    return d;
   }
 
   /** The rate of a job run; null figures while it has not run long enough to tell. */
@@ -62,8 +63,7 @@ final class ProgressSampler {
     if (r.finishedAt() != null || !"RUNNING".equals(r.state())) {
       return new Rate(null, null);
     }
-    add(r);
-    Deque<Sample> d = samples.get(r.id());
+    Deque<Sample> d = add(r);
     Sample first;
     Sample last;
     synchronized (d) {
@@ -76,7 +76,12 @@ final class ProgressSampler {
     }
     double speed = Math.max(0, last.bytes() - first.bytes()) / secs;
     long left = Math.max(0, r.bytesToCopy() - r.bytesDone());
-    Double eta = left == 0 ? 0.0 : speed > 0 ? left / speed : null;
+    Double eta = null;
+    if (left == 0) {
+      eta = 0.0;
+    } else if (speed > 0) {
+      eta = left / speed;
+    }
     return new Rate(speed, eta);
   }
 }
