@@ -63,7 +63,7 @@ final class Views {
         o.filtersView(),
         o.optionsView(),
         j.agentId(),
-        j.state(),
+        lastRun != null ? lastRun.state() : j.state(), // one snapshot with the run shown
         lastRun,
         j.createdAt(),
         j.updatedAt());
@@ -96,9 +96,15 @@ final class Views {
 
   /**
    * Byte figures: {@code total} to transfer, {@code completed} transferred, {@code found} by the
-   * scan.
+   * scan. While a run is live, {@code completed} counts bytes of files still being copied (and of
+   * copies a pause interrupted, which are sent again), so it is capped at {@code total}; the final
+   * figure is counted file by file from the manifest.
    */
-  record Bytes(long total, long completed, long found) {}
+  record Bytes(long total, long completed, long found) {
+    Bytes {
+      completed = Math.min(completed, Math.max(total, 0));
+    }
+  }
 
   record Run(
       long id,
