@@ -202,7 +202,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       }
     }
     // Stop what is still running (cancel or failure) and wait for it to let go.
-    inFlightScopes.forEach(CancellationScope::cancel);
+    cancelInFlight();
     Workflow.await(() -> inFlight == 0);
     if (fatal != null) {
       return finish(JobState.FAILED);
@@ -237,6 +237,14 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
               }
               return null;
             });
+  }
+
+  /**
+   * Cancels every batch in flight. Iterates over a copy: a batch's completion callback may run
+   * during a cancel and remove its scope from the list.
+   */
+  private void cancelInFlight() {
+    List.copyOf(inFlightScopes).forEach(CancellationScope::cancel);
   }
 
   private static boolean isCancellation(Throwable t) {
@@ -287,7 +295,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   public Progress pause() {
     if (!paused) {
       paused = true;
-      inFlightScopes.forEach(CancellationScope::cancel);
+      cancelInFlight();
       if (progress.state() == JobState.RUNNING || progress.state() == JobState.SCANNING) {
         setState(JobState.PAUSED);
       }
@@ -319,7 +327,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   @Override
   public Progress cancel() {
     cancelRequested = true;
-    inFlightScopes.forEach(CancellationScope::cancel);
+    cancelInFlight();
     return progress;
   }
 
@@ -332,7 +340,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   public Limits setLimits(Limits l) {
     limits = l;
     // Batches in flight keep their limits; restart them so the change holds within seconds.
-    inFlightScopes.forEach(CancellationScope::cancel);
+    cancelInFlight();
     return limits;
   }
 

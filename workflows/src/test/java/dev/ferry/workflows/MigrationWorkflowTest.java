@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The workflow's orchestration in Temporal's test environment, with stand-in activities. */
+@org.junit.jupiter.api.Timeout(300)
 class MigrationWorkflowTest {
   private TestWorkflowEnvironment env;
   private FakeActivities acts;
@@ -54,7 +55,13 @@ class MigrationWorkflowTest {
   }
 
   private Progress result() {
-    return client.newUntypedWorkflowStub("wf-test").getResult(Progress.class);
+    try {
+      return client
+          .newUntypedWorkflowStub("wf-test")
+          .getResult(120, java.util.concurrent.TimeUnit.SECONDS, Progress.class);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("the workflow did not finish in 120 s", e);
+    }
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.ferry.activities.catalog;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -28,14 +30,30 @@ public final class Database {
 
   public static Jdbi open(DbConfig config) {
     createIfMissing(config);
-    DataSource ds = dataSource(config);
     Flyway.configure()
-        .dataSource(ds)
+        .dataSource(dataSource(config))
         .locations("classpath:db/migration")
         .loggers("slf4j")
         .load()
         .migrate();
-    return Jdbi.create(ds).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
+    return Jdbi.create(pool(config))
+        .installPlugin(new SqlObjectPlugin())
+        .installPlugin(new PostgresPlugin());
+  }
+
+  /**
+   * A connection pool (HikariCP): every file's outcome is a short transaction, and opening a new
+   * PostgreSQL connection for each would cost more than the statement.
+   */
+  private static DataSource pool(DbConfig config) {
+    HikariConfig hc = new HikariConfig();
+    hc.setDataSource(dataSource(config));
+    hc.setMaximumPoolSize(48);
+    hc.setMinimumIdle(2);
+    hc.setPoolName("ferry-catalog");
+    hc.setConnectionTimeout(30_000);
+    hc.setInitializationFailTimeout(-1);
+    return new HikariDataSource(hc);
   }
 
   static DataSource dataSource(DbConfig config) {

@@ -233,10 +233,13 @@ public final class TransferService {
     }
 
     private void copy(FileRow f, int attempt) {
-      Entry entry = Entry.file(f.path(), f.size(), f.mtime());
       Storage.Written written;
       String sha;
-      try (InputStream raw = source.open(f.path());
+      Storage.Opened opened = source.openWithTime(f.path());
+      // the time the file was written with, where the store keeps it apart from its listing
+      long mtime = opened.mtimeMillis() >= 0 ? opened.mtimeMillis() : f.mtime();
+      Entry entry = Entry.file(f.path(), f.size(), mtime);
+      try (InputStream raw = opened.stream();
           MeteredStream in = new MeteredStream(raw, meter.bytes, shared.throttle, stop)) {
         written =
             dest.write(

@@ -3,16 +3,35 @@ package dev.ferry.activities.storage;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.StorageResolver;
 import dev.ferry.activities.storage.local.LocalStorage;
+import dev.ferry.activities.storage.s3.S3Settings;
+import dev.ferry.activities.storage.s3.S3Storage;
+import dev.ferry.activities.storage.sftp.SftpSettings;
+import dev.ferry.activities.storage.sftp.SftpStorage;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Location URIs: a plain path or {@code file:///...}, and {@code s3://bucket/prefix}. Turns what a
- * user typed into the canonical form stored with a job, and a canonical location into a connector.
+ * Location URIs: a plain path or {@code file:///...}, {@code s3://bucket/prefix} and {@code
+ * sftp://user@host:port/path}. Turns what a user typed into the canonical form stored with a job,
+ * and a canonical location into a connector.
  */
 public final class Locations implements StorageResolver {
+  private final java.util.Map<String, String> env;
+
+  /** Connectors read their settings (credentials, regions) from the process environment. */
+  public Locations() {
+    this(System.getenv());
+  }
+
+  /** Connectors read their settings from {@code env}. */
+  public Locations(java.util.Map<String, String> env) {
+    this.env = java.util.Map.copyOf(env);
+  }
+
+  static final String FORMS =
+      "a path, file:///..., s3://bucket/prefix, or sftp://user@host[:port]/path";
 
   /**
    * The canonical form of a location: absolute {@code file:} URIs for paths, the URI as given
@@ -22,8 +41,7 @@ public final class Locations implements StorageResolver {
    */
   public static String canonical(String location) {
     if (location == null || location.isBlank()) {
-      throw new IllegalArgumentException(
-          "a location is required: a path, file:///..., or s3://bucket/prefix");
+      throw new IllegalArgumentException("a location is required: " + FORMS);
     }
     String scheme = scheme(location);
     if (scheme == null) {
@@ -41,13 +59,12 @@ public final class Locations implements StorageResolver {
         }
         return location.replaceAll("/+$", "");
       }
+      case "sftp" -> {
+        return SftpSettings.canonical(uri, location);
+      }
       default ->
           throw new IllegalArgumentException(
-              "unknown location scheme '"
-                  + scheme
-                  + ":' in '"
-                  + location
-                  + "': use a path, file:///..., or s3://bucket/prefix");
+              "unknown location scheme '" + scheme + ":' in '" + location + "': use " + FORMS);
     }
   }
 
@@ -63,17 +80,23 @@ public final class Locations implements StorageResolver {
     try {
       return new URI(location.replace(" ", "%20"));
     } catch (URISyntaxException e) {
+      // the message must not repeat a password someone put in the location
       throw new IllegalArgumentException(
-          "'" + location + "' is not a valid location: " + e.getMessage());
+          "'"
+              + location.replaceAll("//[^/@]*@", "//…@")
+              + "' is not a valid location: "
+              + e.getReason());
     }
   }
 
   @Override
   public Storage open(String location, RunOptions options) {
     String canonical = canonical(location);
-    URI uri = URI.create(canonical);
+    URI uri = parse(canonical);
     return switch (uri.getScheme()) {
       case "file" -> new LocalStorage(Path.of(uri));
+      case "s3" -> new S3Storage(S3Settings.fromUri(uri, options.s3Endpoint(), env::get));
+      case "sftp" -> new SftpStorage(SftpSettings.fromUri(uri, env));
       default -> throw new IllegalArgumentException("unsupported location " + canonical);
     };
   }

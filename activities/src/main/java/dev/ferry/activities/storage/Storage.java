@@ -35,6 +35,17 @@ public interface Storage extends AutoCloseable {
   InputStream open(String path);
 
   /**
+   * Opens a file and tells the modification time it was written with, where the store keeps one
+   * that its listing does not show (an object store's metadata); -1 otherwise.
+   */
+  default Opened openWithTime(String path) {
+    return new Opened(open(path), -1);
+  }
+
+  /** An open file and, when known, the modification time stored with it. */
+  record Opened(InputStream stream, long mtimeMillis) {}
+
+  /**
    * Writes {@code data} (exactly {@code source.size()} bytes) to {@code path}, replacing what is
    * there, creating parent folders as needed and keeping {@code source.mtimeMillis()} where the
    * store can. Partially written data never becomes visible under {@code path}. When {@code verify}

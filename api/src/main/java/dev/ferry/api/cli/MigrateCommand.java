@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
     sortOptions = false,
     description = {
       "Copies SOURCE to DEST as a durable migration: scan, transfer in batches, verify, report.",
-      "Locations: a path or file:///..., or s3://bucket/prefix.",
+      "Locations: a path or file:///..., s3://bucket/prefix, or sftp://user@host[:port]/path.",
       "Running the same command again transfers only new or changed files."
     },
     footer = {

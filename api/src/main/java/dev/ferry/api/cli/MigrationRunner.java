@@ -79,7 +79,7 @@ final class MigrationRunner {
     }
     try (JobLock held = lock.get();
         LocalTemporal temporal = LocalTemporal.start(home, "job-" + jobId, env);
-        FerryRuntime runtime = FerryRuntime.start(catalog, temporal)) {
+        FerryRuntime runtime = FerryRuntime.start(catalog, temporal, env)) {
       out.println("Ferry: " + req.source() + " -> " + req.dest());
       out.println("Using " + temporal.describe());
       return drive(req, jobId, catalog, runtime.client());

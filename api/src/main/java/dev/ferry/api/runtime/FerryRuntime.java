@@ -3,6 +3,7 @@ package dev.ferry.api.runtime;
 import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.Database;
 import dev.ferry.activities.catalog.DbConfig;
+import dev.ferry.activities.engine.CachingResolver;
 import dev.ferry.activities.engine.FinishService;
 import dev.ferry.activities.engine.ScanService;
 import dev.ferry.activities.engine.StorageResolver;
@@ -26,11 +27,14 @@ public final class FerryRuntime implements AutoCloseable {
   private final Catalog catalog;
   private final WorkflowClient client;
   private final WorkerFactory factory;
+  private final StorageResolver storage;
 
-  private FerryRuntime(Catalog catalog, WorkflowClient client, WorkerFactory factory) {
+  private FerryRuntime(
+      Catalog catalog, WorkflowClient client, WorkerFactory factory, StorageResolver storage) {
     this.catalog = catalog;
     this.client = client;
     this.factory = factory;
+    this.storage = storage;
   }
 
   /** Opens the catalog database (creating and migrating it as needed). */
@@ -40,8 +44,9 @@ public final class FerryRuntime implements AutoCloseable {
   }
 
   /** Starts a worker on {@link MigrationWorkflow#TASK_QUEUE}. */
-  public static FerryRuntime start(Catalog catalog, LocalTemporal temporal) {
-    return start(catalog, temporal, new Locations());
+  public static FerryRuntime start(
+      Catalog catalog, LocalTemporal temporal, java.util.Map<String, String> env) {
+    return start(catalog, temporal, new CachingResolver(new Locations(env)));
   }
 
   public static FerryRuntime start(
@@ -62,7 +67,7 @@ public final class FerryRuntime implements AutoCloseable {
         new TransferActivityImpl(new TransferService(catalog, storage), catalog),
         new CatalogActivityImpl(catalog, new FinishService(catalog, storage)));
     factory.start();
-    return new FerryRuntime(catalog, client, factory);
+    return new FerryRuntime(catalog, client, factory, storage);
   }
 
   public Catalog catalog() {
@@ -77,5 +82,12 @@ public final class FerryRuntime implements AutoCloseable {
   public void close() {
     factory.shutdownNow();
     factory.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    if (storage instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // connectors close their clients; nothing to save here
+      }
+    }
   }
 }

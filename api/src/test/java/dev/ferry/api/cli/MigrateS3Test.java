@@ -1,0 +1,136 @@
+package dev.ferry.api.cli;
+
+import static dev.ferry.api.cli.FerryHarness.MTIME;
+import static dev.ferry.api.cli.FerryHarness.assertSameTree;
+import static dev.ferry.api.cli.FerryHarness.awkwardTree;
+import static dev.ferry.api.cli.MigrateLocalTest.report;
+import static dev.ferry.api.cli.MigrateLocalTest.withOutcome;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.activities.testing.FaultProxy;
+import dev.ferry.activities.testing.S3ProxyServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ferry migrate} to, from and between S3 buckets on a real S3 API server (s3proxy). */
+class MigrateS3Test {
+  @TempDir static Path home;
+  static FerryHarness ferry;
+  static S3ProxyServer s3;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void up() {
+    ferry = new FerryHarness(home);
+    s3 = S3ProxyServer.shared();
+    ferry.env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
+    ferry.env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    ferry.close();
+  }
+
+  static String bucket() {
+    String b = "b" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    s3.createBucket(b);
+    return b;
+  }
+
+  FerryHarness.Result migrate(String src, String dst, String endpoint, String... extra) {
+    String[] args = new String[5 + extra.length];
+    args[0] = "migrate";
+    args[1] = src;
+    args[2] = dst;
+    args[3] = "--s3-endpoint";
+    args[4] = endpoint;
+    System.arraycopy(extra, 0, args, 5, extra.length);
+    return ferry.ferry(args);
+  }
+
+  @Test
+  void localToS3ToLocalRoundTripKeepsBytesAndTimes() throws Exception {
+    Path src = dir.resolve("src");
+    Path back = dir.resolve("back");
+    awkwardTree(src);
+    String b = bucket();
+    String ep = s3.endpoint().toString();
+    Path up = dir.resolve("up.csv");
+    var r1 =
+        migrate(
+            src.toString(),
+            "s3://" + b + "/data/set",
+            ep,
+            "--chunk-size",
+            "5",
+            "--report",
+            up.toString());
+    assertThat(r1.code()).as(r1.all()).isZero();
+    Map<String, CSVRecord> rows = report(up);
+    assertThat(rows.get("big/large.bin").get("verified_by")).isEqualTo("md5-multipart-etag");
+    assertThat(rows.get("top.txt").get("verified_by")).isEqualTo("md5-etag");
+    assertThat(withOutcome(rows, "transferred")).hasSize(rows.size());
+
+    var r2 = migrate("s3://" + b + "/data/set", back.toString(), ep);
+    assertThat(r2.code()).as(r2.all()).isZero();
+    Files.createDirectories(back.resolve("empty folder/inner")); // S3 has no folders to bring back
+    assertSameTree(src, back);
+    assertThat(Files.getLastModifiedTime(back.resolve("a/b/c/deep.bin")).toMillis())
+        .isEqualTo(MTIME);
+    assertThat(Files.getLastModifiedTime(back.resolve("many/f5.txt")).toMillis())
+        .isEqualTo(MTIME + 5000);
+  }
+
+  @Test
+  void s3ToS3AndIncrementalRuns() throws Exception {
+    Path src = dir.resolve("src");
+    awkwardTree(src);
+    String a = bucket();
+    String b = bucket();
+    String ep = s3.endpoint().toString();
+    assertThat(migrate(src.toString(), "s3://" + a, ep).code()).isZero();
+    var copy = migrate("s3://" + a, "s3://" + b + "/copy", ep);
+    assertThat(copy.code()).as(copy.all()).isZero();
+    var again = migrate("s3://" + a, "s3://" + b + "/copy", ep);
+    assertThat(again.out()).contains("0 transferred");
+    Path back = dir.resolve("back");
+    assertThat(migrate("s3://" + b + "/copy", back.toString(), ep).code()).isZero();
+    Files.createDirectories(back.resolve("empty folder/inner"));
+    assertSameTree(src, back);
+  }
+
+  @Test
+  void aTransientlyFailingFileIsRetriedAndAPermanentlyFailingOneIsReported() throws Exception {
+    Path src = dir.resolve("src");
+    awkwardTree(src);
+    String b = bucket();
+    try (FaultProxy proxy = FaultProxy.start(s3.endpoint())) {
+      var slow =
+          proxy.failNext(
+              2, "many/f3.txt", 503, "SlowDown", "Please reduce your request rate.", "1");
+      var denied = proxy.failNext(10, "many/f4.txt", 403, "AccessDenied", "Access Denied", null);
+      Path csv = dir.resolve("r.csv");
+      var r =
+          migrate(
+              src.toString(), "s3://" + b, proxy.endpoint().toString(), "--report", csv.toString());
+      assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_FAILED);
+      assertThat(r.out()).contains("1 failed").contains("many/f4.txt: access denied");
+      Map<String, CSVRecord> rows = report(csv);
+      assertThat(rows.get("many/f3.txt").get("outcome")).isEqualTo("transferred");
+      assertThat(rows.get("many/f3.txt").get("attempts")).isEqualTo("3");
+      assertThat(slow.applied()).isEqualTo(2);
+      assertThat(rows.get("many/f4.txt").get("outcome")).isEqualTo("failed");
+      assertThat(rows.get("many/f4.txt").get("attempts")).isEqualTo("1");
+      assertThat(denied.applied()).isEqualTo(1); // not retried
+      assertThat(withOutcome(rows, "transferred")).hasSize(rows.size() - 1);
+    }
+  }
+}
