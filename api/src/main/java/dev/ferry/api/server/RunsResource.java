@@ -28,7 +28,8 @@ import org.apache.commons.csv.CSVPrinter;
  */
 final class RunsResource {
   static final List<String> OUTCOMES =
-      List.of("transferred", "unchanged", "skipped", "failed", "retry", "deleted", "kept");
+      List.of(
+          "transferred", "unchanged", "skipped", "failed", "retry", "deleted", "kept", "worker");
   static final int PROBLEMS_LISTED = 1000;
   static final String[] CSV_HEADER = {
     "owner", "path", "size", "outcome", "reason", "sha256", "verified_by", "attempts"
