@@ -106,25 +106,34 @@ alter table jobs
 create index jobs_project on jobs(project_id) where project_id is not null;
 create index jobs_parent on jobs(parent_job_id) where parent_job_id is not null;
 
--- One run of an API job: one catalog run per owner.
+-- One run of an API job: one catalog run per owner. The server starts owners' workflows through a
+-- sliding window of at most max_parallel at once (the job's concurrency) and splits the job's
+-- limits among those running; paused and cancelled hold the operator's request for owners not
+-- started yet. data_task_queue: the agent's queue for the activities that touch the storage.
 create table job_runs (
-  id         bigserial primary key,
-  job_id     uuid not null references jobs(id) on delete cascade,
-  mode       text not null,
-  started_at timestamptz not null default now()
+  id              bigserial primary key,
+  job_id          uuid not null references jobs(id) on delete cascade,
+  mode            text not null,
+  max_parallel    int not null default 1,
+  data_task_queue text,
+  paused          boolean not null default false,
+  cancelled       boolean not null default false,
+  started_at      timestamptz not null default now()
 );
 create index job_runs_job on job_runs(job_id, id);
 alter table runs add column job_run_id bigint references job_runs(id) on delete cascade;
 create index runs_job_run on runs(job_run_id) where job_run_id is not null;
 
 -- The state of a job run, from the states of its owners' runs: active while any owner run has not
--- ended (PAUSED when every active one is paused, SCANNING while none is past its scan), else the
--- worst ending (FAILED, then CANCELLED), else READY for a dry run and COMPLETED otherwise.
+-- ended — PAUSED when the operator paused it (or every active owner is paused), SCANNING while none
+-- is past its scan, else RUNNING — then the worst ending (FAILED, then CANCELLED), else READY for
+-- a dry run and COMPLETED otherwise.
 create function job_run_state(jr bigint) returns text language sql stable as $$
   select case
-    when count(*) = 0 then 'CREATED'
+    when count(r.id) = 0 then 'CREATED'
     when bool_or(r.finished_at is null) then
       case
+        when bool_or(j.paused) and not bool_or(j.cancelled) then 'PAUSED'
         when bool_and(r.state = 'PAUSED' or r.finished_at is not null) then 'PAUSED'
         when bool_and(r.state in ('CREATED', 'SCANNING') or r.finished_at is not null)
           then 'SCANNING'
@@ -135,7 +144,7 @@ create function job_run_state(jr bigint) returns text language sql stable as $$
     when bool_and(r.mode = 'DRY_RUN') then 'READY'
     else 'COMPLETED'
   end
-  from runs r where r.job_run_id = jr
+  from job_runs j left join runs r on r.job_run_id = j.id where j.id = jr
 $$;
 
 create function job_state(job uuid) returns text language sql stable as $$

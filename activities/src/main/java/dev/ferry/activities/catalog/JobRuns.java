@@ -56,7 +56,12 @@ public final class JobRuns {
    * so two requests cannot both start one).
    */
   public Optional<Created> create(
-      UUID jobId, RunMode mode, List<OwnerRow> owners, RunOptions options) {
+      UUID jobId,
+      RunMode mode,
+      List<OwnerRow> owners,
+      RunOptions options,
+      int maxParallel,
+      String dataTaskQueue) {
     String json = Catalog.toJson(options);
     return jdbi.inTransaction(
         h -> {
@@ -73,9 +78,14 @@ public final class JobRuns {
             return Optional.<Created>empty();
           }
           long jr =
-              h.createUpdate("insert into job_runs(job_id, mode) values (?, ?)")
+              h.createUpdate(
+                      """
+                      insert into job_runs(job_id, mode, max_parallel, data_task_queue)
+                      values (?, ?, ?, ?)""")
                   .bind(0, jobId)
                   .bind(1, mode.name())
+                  .bind(2, Math.max(1, maxParallel))
+                  .bind(3, dataTaskQueue)
                   .executeAndReturnGeneratedKeys("id")
                   .mapTo(Long.class)
                   .one();
@@ -137,8 +147,16 @@ public final class JobRuns {
                 .list());
   }
 
-  /** The owners' runs of a job run, in owner order. */
+  /** The owners' runs of a job run, in owner order, without counting their items. */
   public List<OwnerRunRow> ownerRuns(long jobRunId) {
+    return ownerRuns(jobRunId, false);
+  }
+
+  /**
+   * The owners' runs of a job run, in owner order; with {@code countItems} the files and folders
+   * each scan found are counted (a scan of the run's manifest rows), else items is -1.
+   */
+  public List<OwnerRunRow> ownerRuns(long jobRunId, boolean countItems) {
     return jdbi.withHandle(
         h ->
             h.createQuery(
@@ -146,10 +164,12 @@ public final class JobRuns {
                     select r.*, o.id as o_id, o.parent_job_id as o_job, o.owner_seq as o_seq,
                       case when o.owner_seq = 0 then null else o.name end as o_name,
                       o.source_path as o_src, o.dest_path as o_dst,
-                      (select count(*) from run_files f where f.run_id = r.id) as items
+                      case when :count then (select count(*) from run_files f where f.run_id = r.id)
+                        else -1 end as items
                     from runs r join jobs o on o.id = r.job_id
-                    where r.job_run_id = ? order by o.owner_seq, r.id""")
-                .bind(0, jobRunId)
+                    where r.job_run_id = :jr order by o.owner_seq, r.id""")
+                .bind("jr", jobRunId)
+                .bind("count", countItems)
                 .map(
                     (rs, ctx) ->
                         new OwnerRunRow(
@@ -278,6 +298,73 @@ public final class JobRuns {
                 .bind(0, jobRunId)
                 .mapTo(Long.class)
                 .one());
+  }
+
+  /**
+   * How a job run is steered: the window of owners running at once, the data task queue, and the
+   * operator's pause and cancel (which also hold for owners not started yet).
+   */
+  public record Control(
+      long id,
+      UUID jobId,
+      RunMode mode,
+      int maxParallel,
+      String dataTaskQueue,
+      boolean paused,
+      boolean cancelled) {}
+
+  private static final String CONTROL =
+      "select id, job_id, mode, max_parallel, data_task_queue, paused, cancelled from job_runs";
+
+  public Optional<Control> control(long jobRunId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(CONTROL + " where id = ?")
+                .bind(0, jobRunId)
+                .map((rs, ctx) -> control(rs))
+                .findOne());
+  }
+
+  /** Job runs with an owner run that has not ended. */
+  public List<Control> activeControls() {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    CONTROL
+                        + " j where exists(select 1 from runs r where r.job_run_id = j.id"
+                        + " and r.finished_at is null) order by id")
+                .map((rs, ctx) -> control(rs))
+                .list());
+  }
+
+  private static Control control(ResultSet rs) throws SQLException {
+    return new Control(
+        rs.getLong("id"),
+        rs.getObject("job_id", UUID.class),
+        RunMode.valueOf(rs.getString("mode")),
+        rs.getInt("max_parallel"),
+        rs.getString("data_task_queue"),
+        rs.getBoolean("paused"),
+        rs.getBoolean("cancelled"));
+  }
+
+  public void setPaused(long jobRunId, boolean paused) {
+    jdbi.useHandle(h -> h.execute("update job_runs set paused = ? where id = ?", paused, jobRunId));
+  }
+
+  /** Records the cancel and ends the owner runs not started yet as cancelled. */
+  public void cancel(long jobRunId) {
+    jdbi.useTransaction(
+        h -> {
+          h.execute("update job_runs set cancelled = true where id = ?", jobRunId);
+          h.execute(
+              """
+              update runs set state = ?, message = 'cancelled before it started',
+                finished_at = now()
+              where job_run_id = ? and workflow_id is null and finished_at is null""",
+              JobState.CANCELLED.name(),
+              jobRunId);
+        });
   }
 
   /** Marks owner runs that never started as failed, with the reason (a failed launch). */

@@ -2,6 +2,7 @@ package dev.ferry.api.cli;
 
 import dev.ferry.activities.catalog.ConnectionKinds;
 import dev.ferry.activities.catalog.Database;
+import dev.ferry.api.runtime.LocalTemporal;
 import dev.ferry.api.server.FerryServer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -64,12 +65,20 @@ public final class ServerCommand implements Callable<Integer> {
             "ferry-server-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     Ferry.out().println("Ferry server");
+    Ferry.out().println("  API:             " + server.apiUrl());
+    Ferry.out().println("  OpenAPI:         " + server.apiUrl() + "/openapi.json");
+    LocalTemporal t = server.temporal();
     Ferry.out()
         .println(
-            "  API:      " + server.apiUrl() + "  (OpenAPI: " + server.apiUrl() + "/openapi.json)");
-    Ferry.out().println("  Temporal: " + server.temporal().describe());
-    if (server.temporal().uiAddress() != null) {
-      Ferry.out().println("  Temporal Web UI: " + server.temporal().uiAddress());
+            "  Temporal:        "
+                + switch (t.mode()) {
+                  case EXTERNAL -> t.address() + " (namespace " + t.namespace() + ")";
+                  case DEV_SERVER ->
+                      t.address() + " (local dev server, namespace " + t.namespace() + ")";
+                  case IN_PROCESS -> t.describe();
+                });
+    if (t.uiAddress() != null) {
+      Ferry.out().println("  Temporal Web UI: " + t.uiAddress());
     }
     if (server.generatedAdminToken() != null) {
       Ferry.out()

@@ -88,8 +88,7 @@ public final class ApiServer implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("ferry-api-bg").factory());
     bg.scheduleWithFixedDelay(s.sampler::sampleActive, 1, 1, TimeUnit.SECONDS);
-    LimitsScheduler limits = new LimitsScheduler(s);
-    bg.scheduleWithFixedDelay(limits::apply, 30, 30, TimeUnit.SECONDS);
+    bg.scheduleWithFixedDelay(s.dispatcher::tick, 2, 2, TimeUnit.SECONDS);
     return new ApiServer(app, s, bg);
   }
 

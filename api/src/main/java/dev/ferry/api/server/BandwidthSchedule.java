@@ -18,8 +18,8 @@ import java.util.Set;
  * A project's bandwidth schedule: windows of days and local times, each with a cap in Mbps. At any
  * moment the first window that matches gives the cap; outside every window there is none (the job's
  * own limit applies). A window whose {@code to} is earlier than its {@code from} runs past midnight
- * (its days are the days it starts). The server applies the cap to running jobs within a minute of
- * each change (see {@link LimitsScheduler}).
+ * (its days are the days it starts). The server applies the cap to running jobs within seconds of
+ * each change (see {@link OwnerDispatcher}).
  *
  * @param timeZone the zone the times are in, e.g. {@code Europe/Berlin}
  */

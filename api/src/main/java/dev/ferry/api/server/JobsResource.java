@@ -257,7 +257,7 @@ final class JobsResource {
 
   void run(Context ctx) {
     JobRunRow r = RunsResource.visibleRun(s, ctx);
-    ctx.json(Views.run(r, s.sampler.rate(r), s.jobRuns.ownerRuns(r.id())));
+    ctx.json(Views.run(r, s.sampler.rate(r), s.jobRuns.ownerRuns(r.id(), true)));
   }
 
   void pause(Context ctx) {

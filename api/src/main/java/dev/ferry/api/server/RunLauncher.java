@@ -7,9 +7,7 @@ import dev.ferry.activities.catalog.JobRuns;
 import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.OwnerRow;
 import dev.ferry.activities.catalog.OwnerRunRow;
-import dev.ferry.activities.catalog.ProjectRow;
 import dev.ferry.activities.catalog.RunOptions;
-import dev.ferry.workflows.Limits;
 import dev.ferry.workflows.MigrationInput;
 import dev.ferry.workflows.MigrationWorkflow;
 import dev.ferry.workflows.Progress;
@@ -19,7 +17,6 @@ import io.javalin.http.ServiceUnavailableResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
-import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
@@ -53,39 +50,24 @@ final class RunLauncher {
     return client;
   }
 
-  /** Starts a run of {@code job}; 409 when it has one that has not ended. */
+  /**
+   * Starts a run of {@code job}: one catalog run per owner, and the first owners' workflows (see
+   * {@link OwnerDispatcher}); 409 when the job has a run that has not ended.
+   */
   JobRunRow start(JobSpecRow job, RunMode mode) {
     List<OwnerRow> owners = s.jobs.owners(job.id());
     JobOptions options = JobOptions.fromJson(job.options());
-    Instant now = Instant.now();
-    RunOptions runOptions = options.toRunOptions(now);
+    RunOptions runOptions = options.toRunOptions(Instant.now());
+    String queue = job.agentId() == null ? null : AgentRow.taskQueue(job.agentId());
     JobRuns.Created created =
         s.jobRuns
-            .create(job.id(), mode, owners, runOptions)
+            .create(job.id(), mode, owners, runOptions, options.concurrency(), queue)
             .orElseThrow(
                 () ->
                     new ConflictResponse(
                         "the job has a run that has not ended; pause, resume or cancel it first"));
-    Limits limits = new Limits(options.concurrency(), effectiveBandwidth(job, options, now));
-    String queue = job.agentId() == null ? null : AgentRow.taskQueue(job.agentId());
-    String summary = summary(job);
     try {
-      for (OwnerRow o : owners) {
-        long runId = created.runs().get(o.id());
-        String workflowId = MigrationWorkflow.workflowId(o.id().toString(), runId);
-        MigrationWorkflow wf =
-            client.newWorkflowStub(
-                MigrationWorkflow.class,
-                WorkflowOptions.newBuilder()
-                    .setWorkflowId(workflowId)
-                    .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-                    .setStaticSummary(
-                        summary + (o.implicit() ? "" : " — owner " + o.name()) + " (" + mode + ")")
-                    .build());
-        WorkflowClient.start(
-            wf::run, new MigrationInput(o.id().toString(), runId, mode, limits, null, queue));
-        s.catalog.setWorkflowId(runId, workflowId);
-      }
+      s.dispatcher.dispatch(created.jobRunId());
     } catch (RuntimeException e) {
       log.error("cannot start run {} of job {}", created.jobRunId(), job.id(), e);
       s.jobRuns.failUnstarted(created.jobRunId(), "could not start: " + e.getMessage());
@@ -97,24 +79,8 @@ final class RunLauncher {
     return s.jobRuns.find(job.id(), created.jobRunId()).orElseThrow();
   }
 
-  /** The job's bandwidth cap now: the lower of its own limit and its project's schedule. */
-  double effectiveBandwidth(JobSpecRow job, JobOptions options, Instant now) {
-    double own = options.bwlimitMbps();
-    Double cap =
-        s.projects
-            .find(job.projectId())
-            .map(ProjectRow::bandwidthSchedule)
-            .map(BandwidthSchedule::fromJson)
-            .map(b -> b.capAt(now))
-            .orElse(null);
-    if (cap == null) {
-      return own;
-    }
-    return own > 0 ? Math.min(own, cap) : cap;
-  }
-
   /** Names only: connection names and paths, never settings or secrets. */
-  private String summary(JobSpecRow job) {
+  String summary(JobSpecRow job) {
     String src = s.connections.find(job.sourceConnectionId()).map(ConnectionRow::name).orElse("?");
     String dst = s.connections.find(job.destConnectionId()).map(ConnectionRow::name).orElse("?");
     return "Ferry job "
@@ -141,25 +107,38 @@ final class RunLauncher {
   }
 
   /**
-   * Sends {@code action} to every owner's workflow of the job's latest run that has not ended. 409
-   * with the workflow's (validator's) message when no workflow accepted it.
+   * Applies {@code action} to the job's latest run: recorded on the job run (so owners not started
+   * yet follow it) and sent as the workflow Update to every owner's workflow that has not ended.
+   * 409 with the workflow's (validator's) message when the run has ended or no workflow accepted.
    */
   JobRunRow control(JobSpecRow job, Action action) {
     JobRunRow run =
         s.jobRuns
             .latest(job.id())
             .orElseThrow(() -> new ConflictResponse("the job has no run to " + action.update()));
-    List<OwnerRunRow> active =
-        s.jobRuns.ownerRuns(run.id()).stream()
-            .filter(o -> o.run().finishedAt() == null && o.run().workflowId() != null)
-            .toList();
-    if (active.isEmpty()) {
+    JobRuns.Control c = s.jobRuns.control(run.id()).orElseThrow();
+    List<OwnerRunRow> unfinished =
+        s.jobRuns.ownerRuns(run.id()).stream().filter(o -> o.run().finishedAt() == null).toList();
+    if (unfinished.isEmpty()) {
       throw new ConflictResponse(
           "cannot " + action.update() + " a run that is " + run.state().toLowerCase(Locale.ROOT));
     }
+    if (c.cancelled()) {
+      throw new ConflictResponse("cannot " + action.update() + " a run that is being cancelled");
+    }
+    switch (action) {
+      case PAUSE -> s.jobRuns.setPaused(run.id(), true);
+      case RESUME -> s.jobRuns.setPaused(run.id(), false);
+      case CANCEL -> s.jobRuns.cancel(run.id());
+    }
     List<String> refusals = new ArrayList<>();
     int accepted = 0;
-    for (OwnerRunRow o : active) {
+    boolean pending = false;
+    for (OwnerRunRow o : unfinished) {
+      if (o.run().workflowId() == null) {
+        pending = true;
+        continue;
+      }
       try {
         client.newUntypedWorkflowStub(o.run().workflowId()).update(action.update(), Progress.class);
         accepted++;
@@ -171,8 +150,11 @@ final class RunLauncher {
         refusals.add(message(e));
       }
     }
-    if (accepted == 0) {
-      throw new ConflictResponse(refusals.isEmpty() ? "refused" : refusals.getFirst());
+    if (accepted == 0 && !pending && !refusals.isEmpty()) {
+      throw new ConflictResponse(refusals.getFirst());
+    }
+    if (action == Action.RESUME) {
+      s.dispatcher.dispatch(run.id());
     }
     return s.jobRuns.find(job.id(), run.id()).orElseThrow();
   }

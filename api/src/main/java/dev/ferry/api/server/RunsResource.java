@@ -80,7 +80,7 @@ final class RunsResource {
   void report(Context ctx) throws IOException {
     Http.onlyQuery(ctx);
     JobRunRow r = visibleRun(s, ctx);
-    List<OwnerRunRow> owners = s.jobRuns.ownerRuns(r.id());
+    List<OwnerRunRow> owners = s.jobRuns.ownerRuns(r.id(), true);
     Views.Run run = Views.run(r, s.sampler.rate(r), owners);
     ctx.contentType("application/json");
     OutputStream out = ctx.outputStream();

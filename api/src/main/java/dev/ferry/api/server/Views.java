@@ -142,6 +142,8 @@ final class Views {
   /**
    * One owner's part of a run. {@code splitRecommended}: the owner holds more than 400,000 items or
    * 5 TB, too much for one workflow to move in reasonable time; split it into several owners.
+   * {@code items} and {@code splitRecommended} are given by the run and report endpoints (counting
+   * items reads the manifest), null in a job's {@code lastRun}.
    */
   record OwnerRun(
       String name,
@@ -149,16 +151,17 @@ final class Views {
       String destinationPath,
       String state,
       String message,
-      long items,
+      Long items,
       Files files,
       Bytes bytes,
-      boolean splitRecommended,
+      Boolean splitRecommended,
       String splitReason) {}
 
   static OwnerRun ownerRun(OwnerRunRow o) {
     RunRow r = o.run();
+    boolean counted = o.items() >= 0;
     String split = null;
-    if (o.items() > SPLIT_ITEMS) {
+    if (counted && o.items() > SPLIT_ITEMS) {
       split = o.items() + " items, over the " + SPLIT_ITEMS + " an owner should hold";
     } else if (r.bytesTotal() > SPLIT_BYTES) {
       split = r.bytesTotal() + " bytes, over the 5 TB an owner should hold";
@@ -169,11 +172,11 @@ final class Views {
         o.owner().destPath(),
         r.state().name(),
         r.message(),
-        o.items(),
+        counted ? o.items() : null,
         Files.of(
             r.filesTotal(), r.filesDone(), r.filesUnchanged(), r.filesSkipped(), r.filesFailed()),
         new Bytes(r.bytesToCopy(), r.bytesDone(), r.bytesTotal()),
-        split != null,
+        counted ? split != null : null,
         split);
   }
 

@@ -86,7 +86,9 @@ class ApiRunTest {
     assertThat(r.at("/bytes/found").asLong()).isEqualTo(12 * 1000 + 66);
     assertThat(r.at("/bytes/total").asLong()).isEqualTo(12 * 1000 + 66);
     assertThat(r.at("/bytes/completed").asLong()).isZero();
-    assertThat(r.at("/owners/0/splitRecommended").asBoolean()).isFalse();
+    JsonNode owner = api.get("/jobs/" + job + "/runs/" + run).json().at("/owners/0");
+    assertThat(owner.get("items").asLong()).isEqualTo(14); // 13 files and the folder
+    assertThat(owner.get("splitRecommended").asBoolean()).isFalse();
     assertThat(dst).doesNotExist();
 
     JsonNode report = api.get("/jobs/" + job + "/runs/" + run + "/report").json();
@@ -210,6 +212,60 @@ class ApiRunTest {
         .containsEntry("alice/deep/b.txt", "Alice")
         .containsEntry("bob/c.txt", "Bob")
         .hasSize(3);
+  }
+
+  @Test
+  void ownersRunThroughAWindowOfTheJobsConcurrencyAndShareTheJobsBandwidth() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    for (String o : List.of("o1", "o2", "o3")) {
+      for (int i = 0; i < 4; i++) {
+        write(src.resolve(o + "/f" + i + ".bin"), 1 << 20, i);
+      }
+    }
+    // one stream and 32 Mbps (4 MB/s) for the whole job: 12 MiB take at least three seconds
+    String job =
+        job(
+            src,
+            dst,
+            Map.of(
+                "owners",
+                List.of(
+                    Map.of("sourcePath", "o1"),
+                    Map.of("sourcePath", "o2"),
+                    Map.of("sourcePath", "o3")),
+                "options",
+                Map.of("concurrency", 1, "bwlimitMbps", 32)));
+    long t0 = System.nanoTime();
+    long run = api.run(job, "FULL");
+    int mostAtOnce = 0;
+    while (true) {
+      JsonNode r = api.get("/jobs/" + job + "/runs/" + run).json();
+      int busy = 0;
+      for (JsonNode o : r.get("owners")) {
+        String st = o.get("state").asText();
+        busy += st.equals("SCANNING") || st.equals("RUNNING") || st.equals("READY") ? 1 : 0;
+      }
+      mostAtOnce = Math.max(mostAtOnce, busy);
+      if (!r.get("finishedAt").isNull()) {
+        assertThat(r.get("state").asText()).isEqualTo("COMPLETED");
+        break;
+      }
+      Thread.sleep(100);
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    assertThat(mostAtOnce).isEqualTo(1);
+    assertThat(secs).isGreaterThan(12.0 * (1 << 20) / 4e6 * 0.9);
+    assertThat(FilesCount.of(dst)).isEqualTo(12);
+  }
+
+  /** Counts regular files under a folder. */
+  static final class FilesCount {
+    static long of(Path root) throws IOException {
+      try (var s = Files.walk(root)) {
+        return s.filter(Files::isRegularFile).count();
+      }
+    }
   }
 
   @Test
