@@ -357,7 +357,7 @@ public final class Catalog {
           h.execute(
               """
               update run_files set outcome = ?, reason = ?, sha256 = ?, dest_hash = ?, verified_by = ?,
-                attempts = ?, finished_at = now()
+                attempts = ?, finished_at = now(), size = ?, mtime = ?
               where run_id = ? and seq = ?""",
               outcome,
               reason,
@@ -365,6 +365,8 @@ public final class Catalog {
               destHash,
               verifiedBy,
               attempts,
+              f.size(),
+              f.mtime(),
               runId,
               f.seq());
           if (!f.folder() && ("transferred".equals(outcome) || "unchanged".equals(outcome))) {
@@ -383,6 +385,71 @@ public final class Catalog {
                 destHash,
                 verifiedBy,
                 runId);
+          }
+        });
+  }
+
+  /**
+   * Records many files' outcomes in one transaction (batched statements), and the verified ones in
+   * the job's manifest.
+   */
+  public void recordOutcomes(long runId, List<OutcomeBuffer.Outcome> outcomes) {
+    jdbi.useTransaction(
+        h -> {
+          UUID job =
+              h.createQuery("select job_id from runs where id = ?")
+                  .bind(0, runId)
+                  .mapTo(UUID.class)
+                  .one();
+          var update =
+              h.prepareBatch(
+                  """
+                  update run_files set outcome = :outcome, reason = :reason, sha256 = :sha,
+                    dest_hash = :destHash, verified_by = :verifiedBy, attempts = :attempts,
+                    finished_at = now(), size = :size, mtime = :mtime
+                  where run_id = :run and seq = :seq""");
+          var manifest =
+              h.prepareBatch(
+                  """
+                  insert into manifest(job_id, path, size, mtime, sha256, dest_hash, verified_by)
+                  values (:job, :path, :size, :mtime, :sha, :destHash, :verifiedBy)
+                  on conflict (job_id, path) do update set size = excluded.size,
+                    mtime = excluded.mtime, sha256 = coalesce(excluded.sha256, manifest.sha256),
+                    dest_hash = coalesce(excluded.dest_hash, manifest.dest_hash),
+                    verified_by = coalesce(excluded.verified_by, manifest.verified_by),
+                    updated_at = now()""");
+          int inManifest = 0;
+          for (OutcomeBuffer.Outcome o : outcomes) {
+            FileRow f = o.file();
+            update
+                .bind("outcome", o.outcome())
+                .bind("reason", o.reason())
+                .bind("sha", o.sha256())
+                .bind("destHash", o.destHash())
+                .bind("verifiedBy", o.verifiedBy())
+                .bind("attempts", o.attempts())
+                .bind("size", f.size())
+                .bind("mtime", f.mtime())
+                .bind("run", runId)
+                .bind("seq", f.seq())
+                .add();
+            if (!f.folder()
+                && ("transferred".equals(o.outcome()) || "unchanged".equals(o.outcome()))) {
+              manifest
+                  .bind("job", job)
+                  .bind("path", f.path())
+                  .bind("size", f.size())
+                  .bind("mtime", f.mtime())
+                  .bind("sha", o.sha256())
+                  .bind("destHash", o.destHash())
+                  .bind("verifiedBy", o.verifiedBy())
+                  .add();
+              inManifest++;
+            }
+          }
+          update.execute();
+          if (inManifest > 0) {
+            manifest.execute();
           }
         });
   }

@@ -3,6 +3,7 @@ package dev.ferry.activities.engine;
 import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.FileRow;
 import dev.ferry.activities.catalog.JobRow;
+import dev.ferry.activities.catalog.OutcomeBuffer;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.storage.Entry;
 import dev.ferry.activities.storage.Storage;
@@ -91,10 +92,11 @@ public final class TransferService {
     RunOptions options = catalog.options(runId);
     RunResources shared = RunResources.of(runId, limits.concurrency(), limits.bwlimitMbps());
     List<FileRow> files = catalog.pendingFiles(runId, batch.fromSeq(), batch.toSeq());
-    try (Storage source = storage.open(job.sourceUri(), options);
+    try (OutcomeBuffer outcomes = new OutcomeBuffer(catalog, runId, 250);
+        Storage source = storage.open(job.sourceUri(), options);
         Storage dest = storage.open(job.destUri(), options);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      FileMover mover = new FileMover(runId, source, dest, options, shared, meter, stop);
+      FileMover mover = new FileMover(runId, source, dest, options, shared, meter, stop, outcomes);
       for (FileRow f : files) {
         pool.submit(() -> mover.moveGated(f));
       }
@@ -125,6 +127,7 @@ public final class TransferService {
     private final RunResources shared;
     private final Meter meter;
     private final BooleanSupplier stop;
+    private final OutcomeBuffer outcomes;
 
     FileMover(
         long runId,
@@ -133,8 +136,10 @@ public final class TransferService {
         RunOptions options,
         RunResources shared,
         Meter meter,
-        BooleanSupplier stop) {
+        BooleanSupplier stop,
+        OutcomeBuffer outcomes) {
       this.runId = runId;
+      this.outcomes = outcomes;
       this.source = source;
       this.dest = dest;
       this.options = options;
@@ -232,7 +237,34 @@ public final class TransferService {
       }
     }
 
-    private void copy(FileRow f, int attempt) {
+    /**
+     * Copies one file. On file systems (stores with folders) a file can change in place while it is
+     * read, so its size and time are taken just before opening and compared just after the copy: a
+     * change means the copy is not recorded as verified and the attempt fails as transient (the
+     * next attempt copies the file as it is then). Object stores serve one GET from one version of
+     * an object, so there the scanned size is the expectation.
+     */
+    private void copy(FileRow scanned, int attempt) {
+      boolean fileSystem = source.capabilities().folders();
+      FileRow f = scanned;
+      if (fileSystem) {
+        Entry before =
+            source
+                .stat(scanned.path())
+                .orElseThrow(
+                    () ->
+                        new StorageException.NotFound(
+                            scanned.path() + " disappeared from the source after the scan", null));
+        f =
+            new FileRow(
+                scanned.seq(),
+                scanned.path(),
+                false,
+                before.size(),
+                before.mtimeMillis(),
+                scanned.action(),
+                scanned.knownSha256());
+      }
       Storage.Written written;
       String sha;
       Storage.Opened opened = source.openWithTime(f.path());
@@ -249,35 +281,28 @@ public final class TransferService {
                 new Storage.WriteOptions(options.verify(), options.partSizeBytes()));
         if (in.bytes() != f.size()) {
           throw new StorageException.Transient(
-              "the source gave "
+              f.path()
+                  + " changed while being copied: it gave "
                   + in.bytes()
-                  + " bytes, the scan saw "
-                  + f.size()
-                  + ": it changed while being copied",
+                  + " bytes, expected "
+                  + f.size(),
               null);
         }
         sha = in.sha256Hex();
       } catch (java.io.IOException e) {
         throw new StorageException.Transient("reading " + f.path() + ": " + e.getMessage(), e);
       }
-      // A source that changed while we read it must not be recorded as verified. On file systems
-      // (stores with folders) listing and stat read the same time; object stores may report
-      // their own metadata time on stat, so there only the size is compared.
-      boolean compareTime = source.capabilities().folders() && f.mtime() >= 0;
-      source
-          .stat(f.path())
-          .filter(now -> now.size() != f.size() || (compareTime && now.mtimeMillis() != f.mtime()))
-          .ifPresent(
-              now -> {
-                throw new StorageException.Transient(
-                    f.path()
-                        + " changed while being copied (size "
-                        + f.size()
-                        + " → "
-                        + now.size()
-                        + "); copying it again",
-                    null);
-              });
+      if (fileSystem) {
+        FileRow expected = f;
+        source
+            .stat(f.path())
+            .filter(now -> now.size() != expected.size() || now.mtimeMillis() != expected.mtime())
+            .ifPresent(
+                now -> {
+                  throw new StorageException.Transient(
+                      expected.path() + " changed while being copied; copying it again", null);
+                });
+      }
       record(f, "transferred", null, sha, written.destHash(), written.verifiedBy(), attempt);
       meter.files.incrementAndGet();
       meter.bytesOfFiles.addAndGet(f.size());
@@ -299,7 +324,8 @@ public final class TransferService {
         String destHash,
         String verifiedBy,
         int attempts) {
-      catalog.recordOutcome(runId, f, outcome, reason, sha, destHash, verifiedBy, attempts);
+      outcomes.add(
+          new OutcomeBuffer.Outcome(f, outcome, reason, sha, destHash, verifiedBy, attempts));
     }
 
     private void pause(Duration d) {

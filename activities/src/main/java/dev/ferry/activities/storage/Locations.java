@@ -2,6 +2,8 @@ package dev.ferry.activities.storage;
 
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.StorageResolver;
+import dev.ferry.activities.storage.azure.AzureBlobStorage;
+import dev.ferry.activities.storage.azure.AzureSettings;
 import dev.ferry.activities.storage.local.LocalStorage;
 import dev.ferry.activities.storage.s3.S3Settings;
 import dev.ferry.activities.storage.s3.S3Storage;
@@ -13,9 +15,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Location URIs: a plain path or {@code file:///...}, {@code s3://bucket/prefix} and {@code
- * sftp://user@host:port/path}. Turns what a user typed into the canonical form stored with a job,
- * and a canonical location into a connector.
+ * Location URIs: a plain path or {@code file:///...}, {@code s3://bucket/prefix}, {@code
+ * azure://container/prefix} and {@code sftp://user@host:port/path}. Turns what a user typed into
+ * the canonical form stored with a job, and a canonical location into a connector.
  */
 public final class Locations implements StorageResolver {
   private final java.util.Map<String, String> env;
@@ -31,7 +33,8 @@ public final class Locations implements StorageResolver {
   }
 
   static final String FORMS =
-      "a path, file:///..., s3://bucket/prefix, or sftp://user@host[:port]/path";
+      "a path, file:///..., s3://bucket/prefix, azure://container/prefix, or"
+          + " sftp://user@host[:port]/path";
 
   /**
    * The canonical form of a location: absolute {@code file:} URIs for paths, the URI as given
@@ -61,6 +64,10 @@ public final class Locations implements StorageResolver {
       }
       case "sftp" -> {
         return SftpSettings.canonical(uri, location);
+      }
+      case "azure" -> {
+        AzureSettings.containerOf(uri);
+        return ("azure:" + uri.getRawSchemeSpecificPart()).replaceAll("/+$", "");
       }
       default ->
           throw new IllegalArgumentException(
@@ -97,6 +104,7 @@ public final class Locations implements StorageResolver {
       case "file" -> new LocalStorage(Path.of(uri));
       case "s3" -> new S3Storage(S3Settings.fromUri(uri, options.s3Endpoint(), env::get));
       case "sftp" -> new SftpStorage(SftpSettings.fromUri(uri, env));
+      case "azure" -> AzureBlobStorage.fromSettings(AzureSettings.fromUri(uri, env));
       default -> throw new IllegalArgumentException("unsupported location " + canonical);
     };
   }

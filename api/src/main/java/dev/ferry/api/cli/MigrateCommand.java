@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
     sortOptions = false,
     description = {
       "Copies SOURCE to DEST as a durable migration: scan, transfer in batches, verify, report.",
-      "Locations: a path or file:///..., s3://bucket/prefix, or sftp://user@host[:port]/path.",
+      "Locations: a path or file:///..., s3://bucket/prefix, azure://container/prefix,",
+      "or sftp://user@host[:port]/path.",
       "Running the same command again transfers only new or changed files."
     },
     footer = {

@@ -289,4 +289,36 @@ class MigrateControlTest {
       assertThat(now).as(e.getKey()).isEqualTo(e.getValue());
     }
   }
+
+  @Test
+  void usesATemporalServiceGivenByAddressOrFallsBackToTheInProcessServer() throws Exception {
+    Path src = dir.resolve("src");
+    FerryHarness.awkwardTree(src);
+    try (var external =
+        dev.ferry.api.runtime.LocalTemporal.start(
+            new dev.ferry.api.runtime.FerryHome(dir.resolve("other-home")),
+            "external",
+            ferry.env)) {
+      var env = new java.util.HashMap<>(ferry.env);
+      env.put("TEMPORAL_ADDRESS", external.address());
+      env.put("TEMPORAL_NAMESPACE", "default");
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+      int code =
+          Ferry.execute(env, ps, ps, "migrate", src.toString(), dir.resolve("d1").toString());
+      assertThat(code).as(out.toString()).isZero();
+      assertThat(out.toString()).contains("Using Temporal at " + external.address());
+      assertSameTree(src, dir.resolve("d1"));
+    }
+    var env = new java.util.HashMap<>(ferry.env);
+    env.put("FERRY_TEMPORAL_BIN", "none");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+    int code = Ferry.execute(env, ps, ps, "migrate", src.toString(), dir.resolve("d2").toString());
+    assertThat(code).as(out.toString()).isZero();
+    assertThat(out.toString())
+        .contains("Temporal test server in process")
+        .contains("not kept across restarts");
+    assertSameTree(src, dir.resolve("d2"));
+  }
 }

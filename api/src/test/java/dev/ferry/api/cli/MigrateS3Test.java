@@ -133,4 +133,23 @@ class MigrateS3Test {
       assertThat(withOutcome(rows, "transferred")).hasSize(rows.size() - 1);
     }
   }
+
+  @Test
+  void dryRunListsPathsTheDestinationWouldRefuseAndWritesNothing() throws Exception {
+    Path src = dir.resolve("src");
+    awkwardTree(src);
+    Path deep = src;
+    for (int i = 0; i < 5; i++) {
+      deep = deep.resolve("x".repeat(240));
+    }
+    FerryHarness.write(deep.resolve("too-long.txt"), new byte[] {1, 2, 3}, MTIME);
+    String b = bucket();
+    var r = migrate(src.toString(), "s3://" + b + "/p", s3.endpoint().toString(), "--dry-run");
+    assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_FAILED);
+    assertThat(r.out())
+        .contains("Dry run finished")
+        .contains("Problems found:")
+        .contains("too-long.txt: refused: the path is longer than the destination's limit");
+    assertThat(s3.client().listObjectsV2(q -> q.bucket(b)).contents()).isEmpty();
+  }
 }

@@ -167,7 +167,12 @@ public final class LocalStorage implements Storage {
       }
       if (n != source.size()) {
         throw new StorageException.Transient(
-            "source gave " + n + " bytes, expected " + source.size() + " (did it change?)", null);
+            "the source gave "
+                + n
+                + " bytes, expected "
+                + source.size()
+                + ": it changed while being copied",
+            null);
       }
       String hash = null;
       String verifiedBy = "none";

@@ -1,0 +1,543 @@
+package dev.ferry.activities.storage.azure;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.AccessTier;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobListDetails;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.blob.options.BlockBlobStageBlockOptions;
+import com.azure.storage.blob.specialized.BlobInputStream;
+import com.azure.storage.blob.specialized.BlockBlobClient;
+import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import dev.ferry.activities.storage.Capabilities;
+import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.SafePath;
+import dev.ferry.activities.storage.Storage;
+import dev.ferry.activities.storage.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.net.URLConnection;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A container (and optional prefix) in Azure Blob Storage. Files are block blobs named {@code
+ * prefix/path}; there are no folders.
+ *
+ * <p><b>Writes.</b> A file of at most one part ({@link Storage.WriteOptions#partSize()}) is one Put
+ * Blob request carrying its Content-MD5, which the service checks. A larger file is staged as
+ * blocks of one part each (raised when needed so a blob stays within 50,000 blocks), each with its
+ * own Content-MD5 that the service checks, then committed by one Put Block List that sets the
+ * blob's Content-MD5 (the MD5 of the whole content, computed while streaming), the {@code mtime}
+ * metadata and the access tier. Staged blocks stay invisible until the commit, so a partial upload
+ * never shows under the blob's name; the service discards uncommitted blocks after a week. A source
+ * that gives more or fewer bytes than its entry's size fails before anything is committed ({@link
+ * StorageException.Transient}). The container is created on the first write when it is missing.
+ *
+ * <p><b>Block ids</b> are deterministic: base64 of the fixed-width ASCII string {@code ferry-<first
+ * 16 hex digits of SHA-256 of the blob name>-<block index, 6 digits>}, so every attempt at the same
+ * blob uses the same ids and a later resume can look at the blob's uncommitted block list (ids and
+ * sizes) and reuse blocks instead of sending them again. All of Ferry's ids have the same length,
+ * as Azure requires within one blob; blocks left by another tool with ids of another length make
+ * Azure refuse the upload (InvalidBlobOrBlock) until they expire or are committed over.
+ *
+ * <p><b>Verification</b> ({@code md5-content}): after the write Ferry reads the blob's properties
+ * (pinned to the ETag the write returned) and compares the size and the Content-MD5 the service
+ * reports with what it sent. The hash returned is that MD5 in hex.
+ *
+ * <p><b>Times.</b> The source's modification time is stored in the metadata {@code mtime} in
+ * rclone's azureblob format (RFC 3339 in UTC with nanoseconds); reading accepts that and, as
+ * rclone's S3 and Swift backends write it, epoch seconds as a decimal string. Without it the blob's
+ * Last-Modified is the time.
+ *
+ * <p><b>Names.</b> See {@link #nameProblem(String)} for the exact rule. Folder markers written by
+ * other tools (names ending in {@code /}, or metadata {@code hdi_isfolder=true}) are not listed.
+ *
+ * <p>The SDK's own retries are off (one try per request): Ferry's engine retries whole files and
+ * counts the attempts. Errors are classified by {@link AzureErrors}. Thread-safe.
+ */
+public final class AzureBlobStorage implements Storage {
+  /** Longest blob name Azure accepts, in characters (UTF-16 code units). */
+  public static final int MAX_NAME_CHARS = 1024;
+
+  /** Most {@code /}-separated segments Azure allows in a blob name. */
+  public static final int MAX_SEGMENTS = 254;
+
+  static final int MAX_BLOCKS = 50_000;
+  static final String MTIME_KEY = "mtime";
+  static final String NATIVE_HASH = "md5-content";
+  private static final String FOLDER_KEY = "hdi_isfolder";
+  private static final String DEFAULT_HOST_SUFFIX = ".blob.core.windows.net";
+
+  /** SDK class: com.azure.storage.common.policy.RequestRetryOptions; maxTries 1 = no retries. */
+  static final RequestRetryOptions NO_RETRIES =
+      new RequestRetryOptions(RetryPolicyType.FIXED, 1, (Duration) null, null, null, null);
+
+  private final BlobContainerClient container;
+  private final String prefix;
+  private final AccessTier tier;
+  private final String location;
+  private final Capabilities capabilities;
+
+  AzureBlobStorage(BlobContainerClient container, String prefix, String tier, String location) {
+    this.container = container;
+    this.prefix = prefix;
+    this.tier = tier == null ? null : AccessTier.fromString(tier);
+    this.location = location;
+    int prefixBytes = prefix.isEmpty() ? 0 : (prefix + "/").getBytes(StandardCharsets.UTF_8).length;
+    this.capabilities = new Capabilities(false, true, NATIVE_HASH, MAX_NAME_CHARS - prefixBytes);
+  }
+
+  /**
+   * A connector for {@code settings}. Makes no request: bad credentials show on the first call.
+   *
+   * @throws IllegalArgumentException when the connection string or endpoint is malformed
+   */
+  public static AzureBlobStorage fromSettings(AzureSettings settings) {
+    BlobServiceClientBuilder b =
+        new BlobServiceClientBuilder().httpClient(SharedHttp.CLIENT).retryOptions(NO_RETRIES);
+    try {
+      switch (settings.credentials()) {
+        case AzureSettings.ConnectionString cs -> b.connectionString(cs.value());
+        case AzureSettings.SharedKey k ->
+            b.credential(new StorageSharedKeyCredential(k.account(), k.key()))
+                .endpoint("https://" + k.account() + DEFAULT_HOST_SUFFIX);
+        case AzureSettings.Sas s ->
+            b.sasToken(s.token()).endpoint("https://" + s.account() + DEFAULT_HOST_SUFFIX);
+      }
+    } catch (IllegalArgumentException e) {
+      // The SDK's message may quote the secret: give our own.
+      throw new IllegalArgumentException(
+          settings.credentials()
+              + " is malformed"
+              + (settings.credentials() instanceof AzureSettings.ConnectionString
+                  ? ": expected DefaultEndpointsProtocol=...;AccountName=...;AccountKey=... (or"
+                      + " SharedAccessSignature=...), optionally with BlobEndpoint=..."
+                  : ""));
+    }
+    if (settings.endpoint() != null) {
+      try {
+        b.endpoint(settings.endpoint());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            AzureSettings.ENDPOINT
+                + " is not a valid blob endpoint URL: "
+                + AzureSettings.withoutQuery(settings.endpoint()));
+      }
+    }
+    BlobContainerClient container = b.buildClient().getBlobContainerClient(settings.container());
+    return new AzureBlobStorage(container, settings.prefix(), settings.tier(), settings.location());
+  }
+
+  /** The SDK client underneath, for tests that look at what was stored. */
+  BlobContainerClient containerClient() {
+    return container;
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public String describe() {
+    return location;
+  }
+
+  private String where(String path) {
+    return location + "/" + path;
+  }
+
+  /**
+   * Why Azure would not store {@code name} as given, or empty when it would. The rule: at most
+   * {@value #MAX_NAME_CHARS} characters counted as UTF-16 code units (Java's {@code
+   * String.length()}), at most {@value #MAX_SEGMENTS} segments, and no segment ending in {@code .}
+   * (the service silently drops trailing dots, so {@code a.} would be stored as {@code a}). The
+   * capability {@code maxPathBytes} declares the same limit in UTF-8 bytes less the prefix, which
+   * is never looser: the engine refuses longer paths at scan time, and this check catches the rest.
+   */
+  static Optional<String> nameProblem(String name) {
+    if (name.length() > MAX_NAME_CHARS) {
+      return Optional.of(
+          "the blob name would be "
+              + name.length()
+              + " characters long; Azure allows at most "
+              + MAX_NAME_CHARS);
+    }
+    String[] segments = name.split("/", -1);
+    if (segments.length > MAX_SEGMENTS) {
+      return Optional.of(
+          "the blob name would have "
+              + segments.length
+              + " path segments; Azure allows at most "
+              + MAX_SEGMENTS);
+    }
+    for (String s : segments) {
+      if (s.endsWith(".")) {
+        return Optional.of(
+            "'"
+                + s
+                + "' ends with '.', which Azure drops silently (it would be stored without it)");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private String blobName(String path) {
+    String name = SafePath.join(prefix, SafePath.require(path));
+    nameProblem(name)
+        .ifPresent(
+            p -> {
+              throw new StorageException.Permanent("refused path '" + path + "': " + p, null);
+            });
+    return name;
+  }
+
+  @Override
+  public void list(Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+    String listPrefix = prefix.isEmpty() ? "" : prefix + "/";
+    ListBlobsOptions opts =
+        new ListBlobsOptions()
+            .setPrefix(listPrefix.isEmpty() ? null : listPrefix)
+            .setDetails(new BlobListDetails().setRetrieveMetadata(true));
+    Iterator<BlobItem> it = null;
+    while (true) {
+      BlobItem item;
+      try {
+        if (it == null) {
+          it = container.listBlobs(opts, null).iterator();
+        }
+        if (!it.hasNext()) {
+          return;
+        }
+        item = it.next();
+      } catch (BlobStorageException e) {
+        if (e.getErrorCode() == BlobErrorCode.CONTAINER_NOT_FOUND) {
+          return; // a root that does not exist lists nothing
+        }
+        throw AzureErrors.classify("list " + location, e);
+      } catch (RuntimeException e) {
+        throw AzureErrors.classify("list " + location, e);
+      }
+      if (!item.getName().startsWith(listPrefix) || isFolderMarker(item)) {
+        continue;
+      }
+      Long size = item.getProperties().getContentLength();
+      sink.accept(
+          Entry.file(
+              item.getName().substring(listPrefix.length()),
+              size == null ? 0 : size,
+              Mtime.of(item.getMetadata(), item.getProperties().getLastModified())));
+    }
+  }
+
+  private static boolean isFolderMarker(BlobItem item) {
+    Map<String, String> md = item.getMetadata();
+    return item.getName().endsWith("/")
+        || (md != null && "true".equalsIgnoreCase(Mtime.get(md, FOLDER_KEY)));
+  }
+
+  @Override
+  public Optional<Entry> stat(String path) {
+    if (path.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      BlobProperties p = container.getBlobClient(blobName(path)).getProperties();
+      return Optional.of(
+          Entry.file(path, p.getBlobSize(), Mtime.of(p.getMetadata(), p.getLastModified())));
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404) {
+        return Optional.empty();
+      }
+      throw AzureErrors.classify("stat " + where(path), e);
+    } catch (RuntimeException e) {
+      throw AzureErrors.classify("stat " + where(path), e);
+    }
+  }
+
+  @Override
+  public InputStream open(String path) {
+    String name = blobName(path);
+    BlobInputStream in;
+    try {
+      in = container.getBlobClient(name).openInputStream();
+    } catch (RuntimeException e) {
+      throw AzureErrors.classify("open " + where(path), e);
+    }
+    // Usually the SDK's first ranged read already fails with BlobArchived; this covers the rest.
+    if (AccessTier.ARCHIVE.equals(in.getProperties().getAccessTier())) {
+      in.close();
+      throw new StorageException.Permanent(
+          "open "
+              + where(path)
+              + ": the blob is in the Archive tier: rehydrate it to Hot, Cool or Cold first",
+          null);
+    }
+    return in;
+  }
+
+  @Override
+  public Written write(String path, Entry source, InputStream data, WriteOptions options) {
+    String name = blobName(path);
+    BlockBlobClient blob = container.getBlobClient(name).getBlockBlobClient();
+    long expected = source.size();
+    int partSize = partSize(options.partSize(), expected);
+    MessageDigest whole = md5();
+    PushbackInputStream in = new PushbackInputStream(data, 1);
+    byte[] buf = new byte[(int) Math.min(partSize, Math.max(expected, 0))];
+    int n = fill(in, buf, path);
+    whole.update(buf, 0, n);
+    long total = n;
+    boolean more = !atEnd(in, path);
+    Map<String, String> metadata =
+        source.mtimeMillis() >= 0 ? Map.of(MTIME_KEY, Mtime.format(source.mtimeMillis())) : null;
+    BlobHttpHeaders headers = new BlobHttpHeaders().setContentType(contentType(path));
+    String etag;
+    if (!more) {
+      checkSize(path, total, expected, false);
+      byte[] md5 = whole.digest();
+      headers.setContentMd5(md5);
+      BlockBlobSimpleUploadOptions upload =
+          new BlockBlobSimpleUploadOptions(BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, 0, n)))
+              .setContentMd5(md5)
+              .setHeaders(headers)
+              .setMetadata(metadata)
+              .setTier(tier);
+      etag =
+          call(
+                  "upload " + where(path),
+                  true,
+                  () -> blob.uploadWithResponse(upload, null, Context.NONE))
+              .getValue()
+              .getETag();
+      return verified(blob, path, etag, total, md5, options);
+    }
+    checkSize(path, total + 1, expected, true);
+    String idBase = blockIdBase(name);
+    List<String> ids = new ArrayList<>();
+    while (n > 0) {
+      String id = blockId(idBase, ids.size());
+      stage(blob, path, id, buf, n, ids.isEmpty());
+      ids.add(id);
+      n = fill(in, buf, path);
+      whole.update(buf, 0, n);
+      total += n;
+      checkSize(path, total, expected, true);
+    }
+    checkSize(path, total, expected, false);
+    byte[] md5 = whole.digest();
+    headers.setContentMd5(md5);
+    BlockBlobCommitBlockListOptions commit =
+        new BlockBlobCommitBlockListOptions(ids)
+            .setHeaders(headers)
+            .setMetadata(metadata)
+            .setTier(tier);
+    etag =
+        call(
+                "commit " + ids.size() + " blocks of " + where(path),
+                false,
+                () -> blob.commitBlockListWithResponse(commit, null, Context.NONE))
+            .getValue()
+            .getETag();
+    return verified(blob, path, etag, total, md5, options);
+  }
+
+  private void stage(
+      BlockBlobClient blob, String path, String id, byte[] buf, int n, boolean first) {
+    MessageDigest blockMd5 = md5();
+    blockMd5.update(buf, 0, n);
+    BlockBlobStageBlockOptions block =
+        new BlockBlobStageBlockOptions(id, BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, 0, n)))
+            .setContentMd5(blockMd5.digest());
+    call(
+        "upload a block of " + where(path),
+        first,
+        () -> blob.stageBlockWithResponse(block, null, Context.NONE));
+  }
+
+  private Written verified(
+      BlockBlobClient blob,
+      String path,
+      String etag,
+      long total,
+      byte[] md5,
+      WriteOptions options) {
+    if (!options.verify()) {
+      return new Written("none", null);
+    }
+    BlobProperties p =
+        call(
+                "check " + where(path),
+                false,
+                () ->
+                    blob.getPropertiesWithResponse(
+                        new BlobRequestConditions().setIfMatch(etag), null, Context.NONE))
+            .getValue();
+    String sent = HexFormat.of().formatHex(md5);
+    byte[] stored = p.getContentMd5();
+    if (p.getBlobSize() != total || stored == null || !Arrays.equals(stored, md5)) {
+      throw new StorageException.Transient(
+          "verification failed for "
+              + where(path)
+              + ": Azure reports "
+              + p.getBlobSize()
+              + " bytes with Content-MD5 "
+              + (stored == null ? "(none)" : HexFormat.of().formatHex(stored))
+              + ", Ferry sent "
+              + total
+              + " bytes with MD5 "
+              + sent,
+          null);
+    }
+    return new Written(NATIVE_HASH, sent);
+  }
+
+  /**
+   * Runs one request; classifies its failure. When {@code mayCreateContainer} and the container is
+   * missing, creates it and tries once more (the request's data is in memory, so it can be resent).
+   */
+  private <T> T call(String what, boolean mayCreateContainer, Supplier<T> request) {
+    try {
+      return request.get();
+    } catch (BlobStorageException e) {
+      if (!mayCreateContainer || e.getErrorCode() != BlobErrorCode.CONTAINER_NOT_FOUND) {
+        throw AzureErrors.classify(what, e);
+      }
+    } catch (RuntimeException e) {
+      throw AzureErrors.classify(what, e);
+    }
+    try {
+      container.createIfNotExists();
+    } catch (RuntimeException e) {
+      throw AzureErrors.classify("create the container of " + location, e);
+    }
+    try {
+      return request.get();
+    } catch (RuntimeException e) {
+      throw AzureErrors.classify(what, e);
+    }
+  }
+
+  /** The part size to use: as asked, raised so {@code size} fits in {@value #MAX_BLOCKS} blocks. */
+  static int partSize(long asked, long size) {
+    long part = Math.max(Math.max(asked, 1), (size + MAX_BLOCKS - 1) / MAX_BLOCKS);
+    if (part > Integer.MAX_VALUE - 16) {
+      throw new StorageException.Permanent(
+          "a file of " + size + " bytes is too large for Ferry's Azure uploads", null);
+    }
+    return (int) part;
+  }
+
+  static String blockIdBase(String blobName) {
+    try {
+      byte[] h =
+          MessageDigest.getInstance("SHA-256").digest(blobName.getBytes(StandardCharsets.UTF_8));
+      return "ferry-" + HexFormat.of().formatHex(h, 0, 8) + "-";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String blockId(String base, int index) {
+    return Base64.getEncoder()
+        .encodeToString((base + String.format("%06d", index)).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private void checkSize(String path, long seen, long expected, boolean soFar) {
+    if (soFar ? seen > expected : seen != expected) {
+      throw new StorageException.Transient(
+          "source changed while being copied to "
+              + where(path)
+              + ": it gave "
+              + (soFar ? "more than " + expected : seen)
+              + " bytes, expected "
+              + expected,
+          null);
+    }
+  }
+
+  private static int fill(InputStream in, byte[] buf, String path) {
+    try {
+      return in.readNBytes(buf, 0, buf.length);
+    } catch (IOException e) {
+      throw new StorageException.Transient("reading the source of " + path + ": " + e, e);
+    }
+  }
+
+  private static boolean atEnd(PushbackInputStream in, String path) {
+    try {
+      int b = in.read();
+      if (b < 0) {
+        return true;
+      }
+      in.unread(b);
+      return false;
+    } catch (IOException e) {
+      throw new StorageException.Transient("reading the source of " + path + ": " + e, e);
+    }
+  }
+
+  private static String contentType(String path) {
+    String t = URLConnection.guessContentTypeFromName(path);
+    return t == null ? "application/octet-stream" : t;
+  }
+
+  private static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void mkdirs(String path) {
+    // Blob storage has no folders: a folder exists while a blob under it does.
+  }
+
+  @Override
+  public void delete(String path) {
+    if (path.isEmpty()) {
+      return;
+    }
+    String name = blobName(path);
+    try {
+      container.getBlobClient(name).deleteIfExists();
+    } catch (RuntimeException e) {
+      throw AzureErrors.classify("delete " + where(path), e);
+    }
+  }
+
+  /** One HTTP client (connection pool) for every connector in the process. */
+  private static final class SharedHttp {
+    static final HttpClient CLIENT = HttpClient.createDefault();
+  }
+}
