@@ -21,7 +21,12 @@ public final class ConnectionKinds {
 
   /** The kinds with a connector in this build. */
   public static ConnectionKinds defaults() {
-    return of(List.of(new LocalConnectionKind(), new S3ConnectionKind(), new SftpConnectionKind()));
+    return of(
+        List.of(
+            new LocalConnectionKind(),
+            new S3ConnectionKind(),
+            new SftpConnectionKind(),
+            new AzureConnectionKind()));
   }
 
   public static ConnectionKinds of(Collection<? extends ConnectionKind> kinds) {

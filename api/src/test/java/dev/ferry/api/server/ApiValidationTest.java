@@ -186,7 +186,8 @@ class ApiValidationTest {
         api.post(
             "/clients/" + client + "/connections",
             Map.of("name", "f", "kind", "ftp", "settings", Map.of("host", "x")));
-    assertFields(ftp, Map.of("kind", "unknown connection kind 'ftp'; supported: local"));
+    assertFields(ftp, Map.of("kind", "unknown connection kind 'ftp'; supported: azure, local"));
+    assertThat(ftp.field("kind")).contains("s3").contains("sftp");
     Res local =
         api.post(
             "/clients/" + client + "/connections",
