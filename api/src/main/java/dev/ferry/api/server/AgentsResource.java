@@ -40,6 +40,7 @@ final class AgentsResource {
   }
 
   void createCode(Context ctx) {
+    Http.onlyQuery(ctx);
     Principal p = Auth.principal(ctx);
     Input in = Http.optionalBody(ctx);
     UUID client = in.uuid("clientId", false);
@@ -78,12 +79,14 @@ final class AgentsResource {
   }
 
   void get(Context ctx) {
+    Http.onlyQuery(ctx);
     AgentRow a = visible(ctx);
     ctx.json(Views.Agent.of(a, Instant.now()));
   }
 
   /** The bearer of this route is the registration code itself. */
   void register(Context ctx) {
+    Http.onlyQuery(ctx);
     String code = ctx.attribute(Auth.BEARER_CODE);
     Input in = Http.optionalBody(ctx);
     String hostname = in.string("hostname", false, 255);
@@ -118,6 +121,7 @@ final class AgentsResource {
 
   /** An agent reports that it is alive (its own token only). */
   void heartbeat(Context ctx) {
+    Http.onlyQuery(ctx);
     Principal p = Auth.principal(ctx);
     UUID id = Http.id(ctx, "agentId");
     if (p.kind() != Principal.Kind.AGENT || !id.equals(p.agentId())) {

@@ -30,6 +30,7 @@ final class ClientsResource {
   }
 
   void create(Context ctx) {
+    Http.onlyQuery(ctx);
     Auth.principal(ctx).requireOperator();
     Input in = Http.body(ctx);
     String name = in.string("name", true, 200);
@@ -56,10 +57,12 @@ final class ClientsResource {
   }
 
   void get(Context ctx) {
+    Http.onlyQuery(ctx);
     ctx.json(load(ctx));
   }
 
   void update(Context ctx) {
+    Http.onlyQuery(ctx);
     ClientRow cur = load(ctx);
     Principal p = Auth.principal(ctx);
     Input in = Http.body(ctx);

@@ -28,6 +28,7 @@ final class ConnectionsResource {
   }
 
   void create(Context ctx) {
+    Http.onlyQuery(ctx);
     ClientRow c = ClientsResource.visible(s, ctx, Http.id(ctx, "clientId"));
     Input in = Http.body(ctx);
     String name = in.string("name", true, 200);
@@ -60,6 +61,7 @@ final class ConnectionsResource {
   }
 
   void get(Context ctx) {
+    Http.onlyQuery(ctx);
     ctx.json(visible(s, ctx, Http.id(ctx, "connectionId")));
   }
 
@@ -68,6 +70,7 @@ final class ConnectionsResource {
    * null} removes it). The kind cannot change.
    */
   void update(Context ctx) {
+    Http.onlyQuery(ctx);
     ConnectionRow cur = visible(s, ctx, Http.id(ctx, "connectionId"));
     Input in = Http.body(ctx);
     String name = in.has("name") ? in.string("name", true, 200) : cur.name();
@@ -125,6 +128,7 @@ final class ConnectionsResource {
   }
 
   void delete(Context ctx) {
+    Http.onlyQuery(ctx);
     ConnectionRow cur = visible(s, ctx, Http.id(ctx, "connectionId"));
     if (s.connections.inUse(cur.id())) {
       throw new ConflictResponse(

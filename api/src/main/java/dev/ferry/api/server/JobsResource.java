@@ -79,6 +79,7 @@ final class JobsResource {
   }
 
   void create(Context ctx) {
+    Http.onlyQuery(ctx);
     ProjectRow project = ProjectsResource.visible(s, ctx, Http.id(ctx, "projectId"));
     Input in = Http.body(ctx);
     String name = in.string("name", true, 200);
@@ -112,11 +113,13 @@ final class JobsResource {
   }
 
   void get(Context ctx) {
+    Http.onlyQuery(ctx);
     JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
     ctx.json(Views.job(j, s.jobs.owners(j.id()), true, lastRun(j, true)));
   }
 
   void update(Context ctx) {
+    Http.onlyQuery(ctx);
     JobSpecRow cur = visible(s, ctx, Http.id(ctx, "jobId"));
     Input in = Http.body(ctx);
     String name = in.has("name") ? in.string("name", true, 200) : cur.name();
@@ -182,6 +185,7 @@ final class JobsResource {
   }
 
   void delete(Context ctx) {
+    Http.onlyQuery(ctx);
     JobSpecRow cur = visible(s, ctx, Http.id(ctx, "jobId"));
     requireIdle(cur);
     s.jobs.delete(cur.id());
@@ -207,6 +211,7 @@ final class JobsResource {
    * Replaces the owners: JSON {@code {"owners": [...]}} or CSV ({@code Content-Type: text/csv}).
    */
   void replaceOwners(Context ctx) {
+    Http.onlyQuery(ctx);
     JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
     String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase();
     List<Jobs.OwnerSpec> owners;
@@ -229,6 +234,7 @@ final class JobsResource {
   // ---- runs -------------------------------------------------------------------------------
 
   void startRun(Context ctx) {
+    Http.onlyQuery(ctx);
     JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
     Input in = Http.body(ctx);
     String mode = in.oneOf("mode", true, Arrays.stream(RunMode.values()).map(Enum::name).toList());
@@ -256,6 +262,7 @@ final class JobsResource {
   }
 
   void run(Context ctx) {
+    Http.onlyQuery(ctx);
     JobRunRow r = RunsResource.visibleRun(s, ctx);
     ctx.json(Views.run(r, s.sampler.rate(r), s.jobRuns.ownerRuns(r.id(), true)));
   }
@@ -273,6 +280,7 @@ final class JobsResource {
   }
 
   private void control(Context ctx, RunLauncher.Action action) {
+    Http.onlyQuery(ctx);
     JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
     Http.optionalBody(ctx).check(); // no fields: anything sent is a mistake
     JobRunRow r = s.launcher.control(j, action);

@@ -56,6 +56,7 @@ final class ProjectsResource {
   }
 
   void create(Context ctx) {
+    Http.onlyQuery(ctx);
     ClientRow c = ClientsResource.visible(s, ctx, Http.id(ctx, "clientId"));
     Input in = Http.body(ctx);
     String name = in.string("name", true, 200);
@@ -86,10 +87,12 @@ final class ProjectsResource {
   }
 
   void get(Context ctx) {
+    Http.onlyQuery(ctx);
     ctx.json(ProjectView.of(visible(s, ctx, Http.id(ctx, "projectId"))));
   }
 
   void update(Context ctx) {
+    Http.onlyQuery(ctx);
     ProjectRow cur = visible(s, ctx, Http.id(ctx, "projectId"));
     Input in = Http.body(ctx);
     String name = in.has("name") ? in.string("name", true, 200) : cur.name();

@@ -52,6 +52,7 @@ final class TokensResource {
   }
 
   void create(Context ctx) {
+    Http.onlyQuery(ctx);
     Auth.principal(ctx).requireOperator();
     Input in = Http.body(ctx);
     String name = in.string("name", true, 200);
@@ -65,6 +66,7 @@ final class TokensResource {
   }
 
   void revoke(Context ctx) {
+    Http.onlyQuery(ctx);
     Auth.principal(ctx).requireOperator();
     UUID id = Http.id(ctx, "tokenId");
     TokenRow t =

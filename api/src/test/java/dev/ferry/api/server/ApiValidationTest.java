@@ -302,6 +302,11 @@ class ApiValidationTest {
     assertFields(api.get("/jobs?limit=0"), Map.of("limit", "between 1 and 500"));
     assertFields(api.get("/jobs?clinetId=x"), Map.of("clinetId", "unknown query parameter"));
     assertFields(
+        api.get("/jobs/" + job + "?verbose=1"), Map.of("verbose", "unknown query parameter"));
+    assertFields(
+        api.post("/jobs/" + job + "/runs?mode=FULL", Map.of("mode", "FULL")),
+        Map.of("mode", "unknown query parameter"));
+    assertFields(
         api.get("/jobs/" + job + "/runs/abc/log"), Map.of("runId", "positive whole number"));
     assertThat(api.get("/jobs/" + job + "/runs/999999/log").status()).isEqualTo(404);
   }
