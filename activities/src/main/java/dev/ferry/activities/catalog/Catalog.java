@@ -352,12 +352,29 @@ public final class Catalog {
       String destHash,
       String verifiedBy,
       int attempts) {
+    recordOutcome(runId, f, outcome, reason, sha256, destHash, verifiedBy, attempts, null);
+  }
+
+  /**
+   * As {@link #recordOutcome(long, FileRow, String, String, String, String, String, int)}, with the
+   * bytes of the file the destination accepted in this run ({@code null}: nothing was written).
+   */
+  public void recordOutcome(
+      long runId,
+      FileRow f,
+      String outcome,
+      String reason,
+      String sha256,
+      String destHash,
+      String verifiedBy,
+      int attempts,
+      Long bytesSent) {
     jdbi.useTransaction(
         h -> {
           h.execute(
               """
               update run_files set outcome = ?, reason = ?, sha256 = ?, dest_hash = ?, verified_by = ?,
-                attempts = ?, finished_at = now(), size = ?, mtime = ?
+                attempts = ?, bytes_sent = ?, finished_at = now(), size = ?, mtime = ?
               where run_id = ? and seq = ?""",
               outcome,
               reason,
@@ -365,6 +382,7 @@ public final class Catalog {
               destHash,
               verifiedBy,
               attempts,
+              bytesSent,
               f.size(),
               f.mtime(),
               runId,
@@ -406,7 +424,7 @@ public final class Catalog {
                   """
                   update run_files set outcome = :outcome, reason = :reason, sha256 = :sha,
                     dest_hash = :destHash, verified_by = :verifiedBy, attempts = :attempts,
-                    finished_at = now(), size = :size, mtime = :mtime
+                    bytes_sent = :bytesSent, finished_at = now(), size = :size, mtime = :mtime
                   where run_id = :run and seq = :seq""");
           var manifest =
               h.prepareBatch(
@@ -428,6 +446,7 @@ public final class Catalog {
                 .bind("destHash", o.destHash())
                 .bind("verifiedBy", o.verifiedBy())
                 .bind("attempts", o.attempts())
+                .bind("bytesSent", o.bytesSent())
                 .bind("size", f.size())
                 .bind("mtime", f.mtime())
                 .bind("run", runId)
@@ -454,6 +473,38 @@ public final class Catalog {
         });
   }
 
+  // ---- resumable uploads -------------------------------------------------------------------
+
+  /** The state a connector saved for an unfinished upload of {@code path} in a job, if any. */
+  public Optional<String> uploadState(UUID jobId, String path) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("select state from uploads where job_id = ? and path = ?")
+                .bind(0, jobId)
+                .bind(1, path)
+                .mapTo(String.class)
+                .findOne());
+  }
+
+  /** Saves (replaces) the state of an unfinished upload. */
+  public void saveUploadState(UUID jobId, String path, String state) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                """
+                insert into uploads(job_id, path, state) values (?, ?, ?)
+                on conflict (job_id, path) do update set state = excluded.state, updated_at = now()""",
+                jobId,
+                path,
+                state));
+  }
+
+  /** Forgets the state of an upload that completed or was abandoned. */
+  public void clearUploadState(UUID jobId, String path) {
+    jdbi.useHandle(
+        h -> h.execute("delete from uploads where job_id = ? and path = ?", jobId, path));
+  }
+
   public void event(long runId, String path, String event, String detail) {
     jdbi.useHandle(
         h ->
@@ -471,7 +522,8 @@ public final class Catalog {
         h ->
             h.createQuery(
                     """
-                    select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by, attempts
+                    select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by, attempts,
+                      bytes_sent
                     from run_files where run_id = ? and not folder order by path""")
                 .bind(0, runId)
                 .setFetchSize(5000)
@@ -484,7 +536,8 @@ public final class Catalog {
                             rs.getString(4),
                             rs.getString(5),
                             rs.getString(6),
-                            rs.getInt(7)))
+                            rs.getInt(7),
+                            rs.getObject(8, Long.class)))
                 .useStream(s -> s.forEach(sink)));
   }
 
@@ -495,7 +548,7 @@ public final class Catalog {
         h ->
             h.createQuery(
                     """
-                    select path, size, outcome, reason, sha256, verified_by, attempts
+                    select path, size, outcome, reason, sha256, verified_by, attempts, bytes_sent
                     from run_files where run_id = ? and outcome = 'failed' order by path limit ?""")
                 .bind(0, runId)
                 .bind(1, limit)
@@ -508,7 +561,8 @@ public final class Catalog {
                             rs.getString(4),
                             rs.getString(5),
                             rs.getString(6),
-                            rs.getInt(7)))
+                            rs.getInt(7),
+                            rs.getObject(8, Long.class)))
                 .forEach(out::add));
     return out;
   }

@@ -16,7 +16,7 @@ public final class OutcomeBuffer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutcomeBuffer.class);
   private static final int MAX_ROWS = 1000;
 
-  /** One file's outcome. */
+  /** One file's outcome; {@code bytesSent} is null when every byte of the file was sent. */
   public record Outcome(
       FileRow file,
       String outcome,
@@ -24,7 +24,8 @@ public final class OutcomeBuffer implements AutoCloseable {
       String sha256,
       String destHash,
       String verifiedBy,
-      int attempts) {}
+      int attempts,
+      Long bytesSent) {}
 
   private final Catalog catalog;
   private final long runId;

@@ -17,12 +17,18 @@ final class RunResources {
     throttle = new Throttle(mbps);
   }
 
-  static RunResources of(long runId, int concurrency, double mbps) {
-    RunResources r = RUNS.computeIfAbsent(runId, id -> new RunResources(concurrency, mbps));
-    if (r.gate.width() != concurrency) {
-      r.gate.setWidth(concurrency);
+  static RunResources of(long runId, dev.ferry.workflows.Limits limits) {
+    RunResources r =
+        RUNS.computeIfAbsent(
+            runId, id -> new RunResources(limits.concurrency(), limits.bwlimitMbps()));
+    if (r.gate.width() != limits.concurrency()) {
+      r.gate.setWidth(limits.concurrency());
     }
-    r.throttle.setMbps(mbps);
+    r.throttle.set(
+        limits.bwlimitMbps(),
+        limits.fullSpeedWindow() == null
+            ? null
+            : dev.ferry.workflows.FullSpeedWindow.parse(limits.fullSpeedWindow()));
     return r;
   }
 }

@@ -15,6 +15,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -90,13 +92,14 @@ public final class TransferService {
     long runId = batch.runId();
     JobRow job = catalog.job(catalog.jobOf(runId));
     RunOptions options = catalog.options(runId);
-    RunResources shared = RunResources.of(runId, limits.concurrency(), limits.bwlimitMbps());
+    RunResources shared = RunResources.of(runId, limits);
     List<FileRow> files = catalog.pendingFiles(runId, batch.fromSeq(), batch.toSeq());
     try (OutcomeBuffer outcomes = new OutcomeBuffer(catalog, runId, 250);
         Storage source = storage.open(job.sourceUri(), options);
         Storage dest = storage.open(job.destUri(), options);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      FileMover mover = new FileMover(runId, source, dest, options, shared, meter, stop, outcomes);
+      FileMover mover =
+          new FileMover(runId, job.id(), source, dest, options, shared, meter, stop, outcomes);
       for (FileRow f : files) {
         pool.submit(() -> mover.moveGated(f));
       }
@@ -121,6 +124,7 @@ public final class TransferService {
   /** Copies single files for one batch. */
   private final class FileMover {
     private final long runId;
+    private final UUID jobId;
     private final Storage source;
     private final Storage dest;
     private final RunOptions options;
@@ -131,6 +135,7 @@ public final class TransferService {
 
     FileMover(
         long runId,
+        UUID jobId,
         Storage source,
         Storage dest,
         RunOptions options,
@@ -138,8 +143,9 @@ public final class TransferService {
         Meter meter,
         BooleanSupplier stop,
         OutcomeBuffer outcomes) {
-      this.runId = runId;
       this.outcomes = outcomes;
+      this.runId = runId;
+      this.jobId = jobId;
       this.source = source;
       this.dest = dest;
       this.options = options;
@@ -172,6 +178,8 @@ public final class TransferService {
     }
 
     private void move(FileRow f) {
+      // bytes of this file the destination accepted, over every attempt
+      AtomicLong sent = new AtomicLong();
       for (int attempt = 1; ; attempt++) {
         if (stop.getAsBoolean()) {
           throw new Stopped();
@@ -197,13 +205,13 @@ public final class TransferService {
               return;
             }
           }
-          copy(f, attempt);
+          copy(f, attempt, sent);
           return;
         } catch (StorageException e) {
           String reason = e.kind() + ": " + e.getMessage();
           if (!e.retryable() || attempt >= ATTEMPTS) {
             catalog.event(runId, f.path(), "failed", reason);
-            record(f, "failed", reason, null, null, null, attempt);
+            record(f, "failed", reason, null, null, null, attempt, sentOrNull(sent));
             meter.failed.incrementAndGet();
             return;
           }
@@ -237,6 +245,35 @@ public final class TransferService {
       }
     }
 
+    private static Long sentOrNull(AtomicLong sent) {
+      return sent.get() == 0 ? null : sent.get();
+    }
+
+    /**
+     * Where the destination connector keeps what it needs to continue an unfinished upload of this
+     * file (an S3 multipart upload id): the catalog, per job and path, so a later attempt, a later
+     * batch or the next run after a crash continues it. Read only when the connector asks, that is
+     * for large files.
+     */
+    private Storage.UploadState uploadState(String path) {
+      return new Storage.UploadState() {
+        @Override
+        public Optional<String> load() {
+          return catalog.uploadState(jobId, path);
+        }
+
+        @Override
+        public void save(String state) {
+          catalog.saveUploadState(jobId, path, state);
+        }
+
+        @Override
+        public void clear() {
+          catalog.clearUploadState(jobId, path);
+        }
+      };
+    }
+
     /**
      * Copies one file. On file systems (stores with folders) a file can change in place while it is
      * read, so its size and time are taken just before opening and compared just after the copy: a
@@ -244,7 +281,7 @@ public final class TransferService {
      * next attempt copies the file as it is then). Object stores serve one GET from one version of
      * an object, so there the scanned size is the expectation.
      */
-    private void copy(FileRow scanned, int attempt) {
+    private void copy(FileRow scanned, int attempt, AtomicLong sent) {
       boolean fileSystem = source.capabilities().folders();
       FileRow f = scanned;
       if (fileSystem) {
@@ -278,7 +315,11 @@ public final class TransferService {
                 f.path(),
                 entry,
                 in,
-                new Storage.WriteOptions(options.verify(), options.partSizeBytes()));
+                new Storage.WriteOptions(
+                    options.verify(),
+                    options.partSizeBytes(),
+                    uploadState(f.path()),
+                    sent::addAndGet));
         if (in.bytes() != f.size()) {
           throw new StorageException.Transient(
               f.path()
@@ -303,7 +344,26 @@ public final class TransferService {
                       expected.path() + " changed while being copied; copying it again", null);
                 });
       }
-      record(f, "transferred", null, sha, written.destHash(), written.verifiedBy(), attempt);
+      record(
+          f,
+          "transferred",
+          null,
+          sha,
+          written.destHash(),
+          written.verifiedBy(),
+          attempt,
+          sent.get());
+      if (sent.get() < f.size()) {
+        catalog.event(
+            runId,
+            f.path(),
+            "resumed",
+            "continued an interrupted upload: "
+                + sent.get()
+                + " of "
+                + f.size()
+                + " bytes sent, the rest was already stored");
+      }
       meter.files.incrementAndGet();
       meter.bytesOfFiles.addAndGet(f.size());
       if (options.deleteSource() && options.verify() && !"none".equals(written.verifiedBy())) {
@@ -324,8 +384,21 @@ public final class TransferService {
         String destHash,
         String verifiedBy,
         int attempts) {
+      record(f, outcome, reason, sha, destHash, verifiedBy, attempts, null);
+    }
+
+    private void record(
+        FileRow f,
+        String outcome,
+        String reason,
+        String sha,
+        String destHash,
+        String verifiedBy,
+        int attempts,
+        Long bytesSent) {
       outcomes.add(
-          new OutcomeBuffer.Outcome(f, outcome, reason, sha, destHash, verifiedBy, attempts));
+          new OutcomeBuffer.Outcome(
+              f, outcome, reason, sha, destHash, verifiedBy, attempts, bytesSent));
     }
 
     private void pause(Duration d) {

@@ -2,7 +2,9 @@ package dev.ferry.activities.storage;
 
 import java.io.InputStream;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The whole storage contract: a root (a folder, a bucket prefix) and six operations on paths
@@ -73,8 +75,85 @@ public interface Storage extends AutoCloseable {
    *
    * @param verify check the stored bytes after writing
    * @param partSize part (chunk) size in bytes for multipart or block uploads
+   * @param resume where the connector may keep what it needs to continue this file's upload after a
+   *     failure or a crash ({@link UploadState#NONE}: nowhere, so an upload that fails is
+   *     abandoned)
+   * @param sent told, each time the store accepted some bytes of this file (a part, a whole file),
+   *     how many; parts reused from an earlier upload are not reported
    */
-  record WriteOptions(boolean verify, long partSize) {}
+  record WriteOptions(boolean verify, long partSize, UploadState resume, LongConsumer sent) {
+    public WriteOptions {
+      resume = resume == null ? UploadState.NONE : resume;
+      sent = sent == null ? n -> {} : sent;
+    }
+
+    public WriteOptions(boolean verify, long partSize) {
+      this(verify, partSize, UploadState.NONE, null);
+    }
+  }
+
+  /**
+   * A small text a connector keeps for one destination file while an upload of it is unfinished
+   * (S3: the multipart upload id and the size, time and part size it was started for), so that the
+   * next attempt, in this process or after a crash, sends only what is missing. The engine keeps it
+   * in PostgreSQL per job and path, never in Temporal. It must hold no secret.
+   */
+  interface UploadState {
+    /** Keeps nothing: every write starts afresh. */
+    UploadState NONE =
+        new UploadState() {
+          @Override
+          public Optional<String> load() {
+            return Optional.empty();
+          }
+
+          @Override
+          public void save(String state) {}
+
+          @Override
+          public void clear() {}
+
+          @Override
+          public boolean kept() {
+            return false;
+          }
+        };
+
+    /** What was saved for this file, if anything. */
+    Optional<String> load();
+
+    /** Saves (replaces) the state, before the upload it describes receives data. */
+    void save(String state);
+
+    /** Forgets the state: the upload completed or was abandoned. */
+    void clear();
+
+    /** Whether saved state outlives this write (false for {@link #NONE}). */
+    default boolean kept() {
+      return true;
+    }
+
+    /** State kept in memory, for tests and callers without a catalog. */
+    static UploadState inMemory() {
+      AtomicReference<String> value = new AtomicReference<>();
+      return new UploadState() {
+        @Override
+        public Optional<String> load() {
+          return Optional.ofNullable(value.get());
+        }
+
+        @Override
+        public void save(String state) {
+          value.set(state);
+        }
+
+        @Override
+        public void clear() {
+          value.set(null);
+        }
+      };
+    }
+  }
 
   /**
    * The result of a write.

@@ -138,8 +138,7 @@ public final class FaultProxy implements AutoCloseable {
    */
   public Rule failNext(
       int times, String pathContains, int status, String code, String message, String retryAfter) {
-    return add(
-        new Rule(null, pathContains, times, Action.FAIL, status, code, message, retryAfter, null));
+    return fail(match(null, pathContains).times(times), status, code, message, retryAfter);
   }
 
   /**
@@ -148,17 +147,85 @@ public final class FaultProxy implements AutoCloseable {
    * failing to respond.
    */
   public Rule resetNext(int times, String pathContains) {
-    return add(new Rule(null, pathContains, times, Action.RESET, 0, null, null, null, null));
+    return reset(match(null, pathContains).times(times));
   }
 
   /** Holds the next {@code times} matching requests for {@code delay}, then forwards them. */
   public Rule delayNext(int times, String pathContains, Duration delay) {
-    return add(new Rule(null, pathContains, times, Action.DELAY, 0, null, null, null, delay));
+    return delay(match(null, pathContains).times(times), delay);
   }
 
   /** Only counts the requests with {@code method} (null for any) whose path contains the text. */
   public Rule watch(String method, String pathContains) {
-    return add(new Rule(method, pathContains, 0, Action.NONE, 0, null, null, null, null));
+    return add(
+        new Rule(match(method, pathContains).times(0), Action.NONE, 0, null, null, null, null));
+  }
+
+  /**
+   * Which requests a rule applies to: those with {@code method} (null: any) whose path and query
+   * contain every one of {@code contains}; by default every such request, see {@link
+   * Match#times(int)} and {@link Match#perPath(int)}.
+   */
+  public static Match match(String method, String... contains) {
+    return new Match(method, contains);
+  }
+
+  /**
+   * Answers the requests {@code match} selects with {@code status} and an S3 XML error body.
+   *
+   * @param code the S3 error code for the body ({@code SlowDown}), or null for no body
+   * @param retryAfter the {@code Retry-After} header value, or null for none
+   */
+  public Rule fail(Match match, int status, String code, String message, String retryAfter) {
+    return add(new Rule(match, Action.FAIL, status, code, message, retryAfter, null));
+  }
+
+  /** Closes the connection of the requests {@code match} selects without answering. */
+  public Rule reset(Match match) {
+    return add(new Rule(match, Action.RESET, 0, null, null, null, null));
+  }
+
+  /** Holds the requests {@code match} selects for {@code delay}, then forwards them. */
+  public Rule delay(Match match, Duration delay) {
+    return add(new Rule(match, Action.DELAY, 0, null, null, null, delay));
+  }
+
+  /** Which requests a rule applies to, and how often. */
+  public static final class Match {
+    private final String method;
+    private final List<String> contains;
+    private int times = Integer.MAX_VALUE;
+    private int perPath = Integer.MAX_VALUE;
+
+    private Match(String method, String... contains) {
+      this.method = method;
+      this.contains =
+          contains == null
+              ? List.of()
+              : java.util.Arrays.stream(contains).map(c -> c == null ? "" : c).toList();
+    }
+
+    /** Applies to at most {@code n} requests in all. */
+    public Match times(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("times must be >= 0");
+      }
+      times = n;
+      return this;
+    }
+
+    /**
+     * Applies to at most {@code n} requests per object path (the request's path without its query:
+     * every part of a multipart upload has its object's path), so that no single file takes more
+     * than {@code n} of the rule's faults.
+     */
+    public Match perPath(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("perPath must be >= 0");
+      }
+      perPath = n;
+      return this;
+    }
   }
 
   /** Removes every rule. */
@@ -189,7 +256,7 @@ public final class FaultProxy implements AutoCloseable {
         }
         rule.matched.incrementAndGet();
         rule.lastHeaders = Map.copyOf(exchange.getRequestHeaders());
-        if (!rule.take()) {
+        if (!rule.take(exchange.getRequestURI().getRawPath())) {
           continue;
         }
         switch (rule.action) {
@@ -320,34 +387,32 @@ public final class FaultProxy implements AutoCloseable {
   /** One fault rule and its counters. Thread-safe. */
   public static final class Rule {
     private final String method;
-    private final String pathContains;
-    private final AtomicInteger remaining;
+    private final List<String> contains;
+    private final int perPath;
     private final Action action;
     private final int status;
     private final String code;
     private final String message;
     private final String retryAfter;
     private final Duration delay;
+    private int remaining;
+    private final Map<String, Integer> appliedByPath = new java.util.HashMap<>();
     private final AtomicInteger matched = new AtomicInteger();
     private final AtomicInteger applied = new AtomicInteger();
     private volatile Map<String, List<String>> lastHeaders = Map.of();
 
     private Rule(
-        String method,
-        String pathContains,
-        int times,
+        Match match,
         Action action,
         int status,
         String code,
         String message,
         String retryAfter,
         Duration delay) {
-      if (times < 0) {
-        throw new IllegalArgumentException("times must be >= 0");
-      }
-      this.method = method;
-      this.pathContains = pathContains == null ? "" : pathContains;
-      this.remaining = new AtomicInteger(times);
+      this.method = match.method;
+      this.contains = match.contains;
+      this.remaining = match.times;
+      this.perPath = match.perPath;
       this.action = action;
       this.status = status;
       this.code = code;
@@ -357,20 +422,38 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     boolean matches(String requestMethod, String target) {
-      return (method == null || method.equalsIgnoreCase(requestMethod))
-          && target.contains(pathContains);
-    }
-
-    /** Uses up one of the rule's remaining applications, if any is left. */
-    boolean take() {
-      if (action == Action.NONE) {
+      if (method != null && !method.equalsIgnoreCase(requestMethod)) {
         return false;
       }
-      boolean took = remaining.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
-      if (took) {
-        applied.incrementAndGet();
+      for (String c : contains) {
+        if (!target.contains(c)) {
+          return false;
+        }
       }
-      return took;
+      return true;
+    }
+
+    /**
+     * Uses up one of the rule's remaining applications for a request to {@code path}, if any is
+     * left in all and for that path.
+     */
+    synchronized boolean take(String path) {
+      if (action == Action.NONE || remaining <= 0) {
+        return false;
+      }
+      int forPath = appliedByPath.getOrDefault(path, 0);
+      if (forPath >= perPath) {
+        return false;
+      }
+      appliedByPath.put(path, forPath + 1);
+      remaining--;
+      applied.incrementAndGet();
+      return true;
+    }
+
+    /** How many distinct object paths the rule's fault was applied to. */
+    public synchronized int appliedPaths() {
+      return appliedByPath.size();
     }
 
     /** Requests that matched this rule, whether or not it still applied to them. */

@@ -89,6 +89,18 @@ public final class MigrateCommand implements Callable<Integer> {
       description = "Bandwidth cap for the whole job in Mbps (default: none).")
   double bwlimit;
 
+  @Option(
+      names = "--full-speed-window",
+      paramLabel = "HH:MM-HH:MM",
+      description = "Daily window without the --bwlimit cap, e.g. 18:00-06:00.")
+  String fullSpeedWindow;
+
+  @Option(
+      names = "--timezone",
+      paramLabel = "ZONE",
+      description = "Time zone of --full-speed-window (default: this machine's).")
+  String timezone;
+
   @Option(names = "--no-verify", description = "Skip verifying each copy after upload.")
   boolean noVerify;
 
@@ -151,7 +163,26 @@ public final class MigrateCommand implements Callable<Integer> {
         }
       }
     }
-    Limits limits = new Limits(concurrency, bwlimit);
+    String window = null;
+    if (fullSpeedWindow != null) {
+      window =
+          fullSpeedWindow.trim()
+              + "@"
+              + (timezone != null ? timezone.trim() : ZoneId.systemDefault().getId());
+      try {
+        dev.ferry.workflows.FullSpeedWindow.parse(window);
+      } catch (IllegalArgumentException e) {
+        problems.add("--full-speed-window " + e.getMessage());
+        window = null;
+      }
+      if (!(bwlimit > 0)) {
+        problems.add(
+            "--full-speed-window lifts the --bwlimit cap inside the window: give --bwlimit too");
+      }
+    } else if (timezone != null) {
+      problems.add("--timezone only applies with --full-speed-window");
+    }
+    Limits limits = new Limits(concurrency, bwlimit, window);
     if (concurrency < 1 || concurrency > Limits.MAX_CONCURRENCY) {
       problems.add(
           "--concurrency must be between 1 and "

@@ -15,12 +15,13 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * A run's report as CSV (Apache Commons CSV): {@code #}-comment lines with the summary, then a
  * header and one row per file — path, size, outcome (transferred / unchanged / skipped / failed),
- * reason, SHA-256, how the copy was verified, and attempts. Streamed from the catalog, so a report
- * of millions of rows needs no memory.
+ * reason, SHA-256, how the copy was verified, attempts, and the bytes the destination accepted in
+ * this run (fewer than the size when an interrupted upload was continued; empty when nothing was
+ * written). Streamed from the catalog, so a report of millions of rows needs no memory.
  */
 final class ReportWriter {
   static final String[] HEADER = {
-    "path", "size", "outcome", "reason", "sha256", "verified_by", "attempts"
+    "path", "size", "outcome", "reason", "sha256", "verified_by", "attempts", "bytes_sent"
   };
 
   private ReportWriter() {}
@@ -57,7 +58,8 @@ final class ReportWriter {
                     r.reason(),
                     r.sha256(),
                     r.verifiedBy(),
-                    r.attempts());
+                    r.attempts(),
+                    r.bytesSent());
               } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
               }

@@ -244,6 +244,15 @@ class MigrateLocalTest {
         "--s3-endpoint must be an http:// or https:// URL");
     cases.put(List.of("--concurrency", "many"), "Invalid value for option '--concurrency'");
     cases.put(List.of("--frobnicate"), "Unknown option: '--frobnicate'");
+    cases.put(
+        List.of("--full-speed-window", "18:00-06:00"),
+        "--full-speed-window lifts the --bwlimit cap inside the window: give --bwlimit too");
+    cases.put(
+        List.of("--full-speed-window", "18-6", "--bwlimit", "10"), "--full-speed-window '18-6@");
+    cases.put(
+        List.of("--full-speed-window", "18:00-06:00", "--timezone", "Mars/Base", "--bwlimit", "10"),
+        "unknown time zone");
+    cases.put(List.of("--timezone", "UTC"), "--timezone only applies with --full-speed-window");
     for (var c : cases.entrySet()) {
       List<String> args = new java.util.ArrayList<>(List.of("migrate", s, d));
       args.addAll(c.getKey());

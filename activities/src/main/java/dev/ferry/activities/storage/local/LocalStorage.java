@@ -165,6 +165,7 @@ public final class LocalStorage implements Storage {
           InputStream in = new DigestInputStream(data, sent)) {
         n = in.transferTo(out);
       }
+      options.sent().accept(n);
       if (n != source.size()) {
         throw new StorageException.Transient(
             "the source gave "

@@ -16,11 +16,14 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -32,8 +35,11 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
@@ -76,6 +82,11 @@ public final class S3Storage implements Storage {
   static final String VERIFIED_SINGLE = "md5-etag";
   static final String VERIFIED_MULTIPART = "md5-multipart-etag";
   static final String VERIFIED_CONTENT_MD5 = "content-md5";
+  private static final String SOURCE_CHANGED = "source changed";
+  private static final String PARTS_REFUSED =
+      "the server refused the parts kept from an interrupted upload";
+
+  private static final Logger log = LoggerFactory.getLogger(S3Storage.class);
 
   private final S3Settings settings;
   private final S3Client s3;
@@ -239,9 +250,14 @@ public final class S3Storage implements Storage {
         source.mtimeMillis() >= 0 ? Map.of(MTIME_KEY, formatMtime(source.mtimeMillis())) : Map.of();
     long part = partSize(options.partSize(), size);
     try {
+      if (size <= part && size > MIN_PART && options.resume().kept()) {
+        // A larger part size than an earlier attempt's made this file a single PUT: an upload
+        // that attempt left is of no use. (Smaller files were never multipart: nothing to look up.)
+        abandon(key, path, options.resume());
+      }
       return size <= part
-          ? putSingle(key, path, (int) size, data, metadata, options.verify())
-          : putMultipart(key, path, size, (int) part, data, metadata, options.verify());
+          ? putSingle(key, path, (int) size, data, metadata, options)
+          : putMultipart(key, path, source, part, data, metadata, options);
     } catch (SdkException e) {
       throw S3Errors.classify(e, "writing", where(path));
     }
@@ -263,7 +279,8 @@ public final class S3Storage implements Storage {
       int size,
       InputStream data,
       Map<String, String> meta,
-      boolean verify) {
+      WriteOptions options) {
+    boolean verify = options.verify();
     byte[] buf = new byte[size];
     int n = fill(data, buf, size, path);
     requireExactSize(data, n, size, path);
@@ -277,6 +294,7 @@ public final class S3Storage implements Storage {
                     .contentMD5(Base64.getEncoder().encodeToString(md5))
                     .metadata(meta),
             body(buf, n));
+    options.sent().accept(n);
     String etag = unquote(response.eTag());
     if (!verify) {
       return new Written("none", etag);
@@ -298,17 +316,46 @@ public final class S3Storage implements Storage {
     return new Written(VERIFIED_SINGLE, etag);
   }
 
+  /**
+   * A multipart upload, one part at a time. With {@link WriteOptions#resume()} kept, the upload id
+   * is saved before the first part is sent and the upload survives a failure that may pass (a
+   * network error, a throttled request, a crash, a pause): the next write of the same file
+   * continues it, see {@link #resumable}. Parts already stored are not sent again when their size
+   * and ETag match the MD5 of the bytes read for them now; the source is still read in full, since
+   * the engine hashes every byte. A failure that will not pass, or a source that changed, aborts
+   * the upload.
+   */
   private Written putMultipart(
       String key,
       String path,
-      long size,
-      int part,
+      Entry source,
+      long requestedPart,
       InputStream data,
       Map<String, String> meta,
-      boolean verify) {
-    String uploadId =
-        s3.createMultipartUpload(r -> r.bucket(settings.bucket()).key(key).metadata(meta))
-            .uploadId();
+      WriteOptions options) {
+    long size = source.size();
+    boolean verify = options.verify();
+    UploadState state = options.resume();
+    Resumable resumed = resumable(key, path, source, state);
+    int part = (int) (resumed != null ? resumed.partSize() : requestedPart);
+    String uploadId;
+    Map<Integer, Part> stored;
+    if (resumed != null) {
+      uploadId = resumed.uploadId();
+      stored = resumed.parts();
+    } else {
+      uploadId =
+          s3.createMultipartUpload(r -> r.bucket(settings.bucket()).key(key).metadata(meta))
+              .uploadId();
+      stored = Map.of();
+      try {
+        state.save(new SavedUpload(size, source.mtimeMillis(), part, uploadId).format());
+      } catch (RuntimeException e) {
+        abort(key, uploadId, e);
+        throw e;
+      }
+    }
+    boolean reusedAny = false;
     try {
       byte[] buf = new byte[part];
       List<CompletedPart> parts = new ArrayList<>();
@@ -322,7 +369,19 @@ public final class S3Storage implements Storage {
           throw sourceChanged(path, sent + n, size);
         }
         byte[] md5 = md5(buf, n);
+        String md5Hex = HexFormat.of().formatHex(md5);
         ofPartMd5s.update(md5);
+        Part old = stored.get(number);
+        if (old != null
+            && old.size() != null
+            && old.size() == n
+            && md5Hex.equalsIgnoreCase(unquote(old.eTag()))) {
+          // stored by an earlier attempt, with these very bytes: not sent again
+          parts.add(CompletedPart.builder().partNumber(number).eTag(old.eTag()).build());
+          reusedAny = true;
+          sent += n;
+          continue;
+        }
         int partNumber = number;
         var response =
             s3.uploadPart(
@@ -334,9 +393,10 @@ public final class S3Storage implements Storage {
                         .contentLength((long) n)
                         .contentMD5(Base64.getEncoder().encodeToString(md5)),
                 body(buf, n));
+        options.sent().accept(n);
         String etag = unquote(response.eTag());
         etagsAreMd5 &= etagIsMd5(response.serverSideEncryption(), response.sseCustomerAlgorithm());
-        if (verify && etagsAreMd5 && !HexFormat.of().formatHex(md5).equalsIgnoreCase(etag)) {
+        if (verify && etagsAreMd5 && !md5Hex.equalsIgnoreCase(etag)) {
           throw new StorageException.Transient(
               "verification failed for "
                   + where(path)
@@ -345,20 +405,33 @@ public final class S3Storage implements Storage {
                   + " with ETag "
                   + etag
                   + " but the MD5 of its bytes is "
-                  + HexFormat.of().formatHex(md5),
+                  + md5Hex,
               null);
         }
         parts.add(CompletedPart.builder().partNumber(number).eTag(response.eTag()).build());
         sent += n;
       }
       requireExactSize(data, sent, size, path);
-      var done =
-          s3.completeMultipartUpload(
-              r ->
-                  r.bucket(settings.bucket())
-                      .key(key)
-                      .uploadId(uploadId)
-                      .multipartUpload(m -> m.parts(parts)));
+      CompleteMultipartUploadResponse done;
+      try {
+        done =
+            s3.completeMultipartUpload(
+                r ->
+                    r.bucket(settings.bucket())
+                        .key(key)
+                        .uploadId(uploadId)
+                        .multipartUpload(m -> m.parts(parts)));
+      } catch (SdkServiceException e) {
+        String code = S3Errors.errorCode(e);
+        if (reusedAny && ("InvalidPart".equals(code) || "InvalidPartOrder".equals(code))) {
+          // the server would not take a part it listed: start this file afresh next time
+          throw new StorageException.Transient(
+              PARTS_REFUSED + " of " + where(path) + " (" + code + "); starting the upload again",
+              e);
+        }
+        throw e;
+      }
+      state.clear(); // the upload is complete: nothing left to resume
       String etag = unquote(done.eTag());
       if (!verify) {
         return new Written("none", etag);
@@ -379,8 +452,177 @@ public final class S3Storage implements Storage {
       }
       return new Written(VERIFIED_MULTIPART, etag);
     } catch (RuntimeException | Error e) {
-      abort(key, uploadId, e);
+      if (!state.kept() || !worthResuming(e)) {
+        abort(key, uploadId, e);
+        clearQuietly(state, e);
+      }
       throw e;
+    }
+  }
+
+  /**
+   * Whether an upload that failed with {@code e} may be continued by a later attempt: yes after
+   * network errors, server errors, throttling, a stop (pause, cancel) or anything else that is not
+   * a request S3 refused for good; no when the source changed while it was read or S3 refused the
+   * upload (or its reused parts) for good.
+   */
+  private static boolean worthResuming(Throwable e) {
+    if (e instanceof StorageException se) {
+      String m = se.getMessage() == null ? "" : se.getMessage();
+      return se.retryable() && !m.startsWith(SOURCE_CHANGED) && !m.startsWith(PARTS_REFUSED);
+    }
+    if (e instanceof SdkException sdk) {
+      return S3Errors.classify(sdk, "writing", "").retryable();
+    }
+    return true; // a stop request or an unexpected error: the parts stored are still good
+  }
+
+  /**
+   * The unfinished upload an earlier attempt left for this file, if it can be continued, with its
+   * stored parts. It must be the one recorded in {@code state} (Ferry knows what that upload was
+   * started for: S3 cannot tell the metadata of an unfinished upload), for the same size and
+   * modification time, and still listed by ListMultipartUploads for this exact key. An upload
+   * recorded for another size or time is aborted. When the server cannot list uploads or parts (not
+   * implemented, not permitted) the file is uploaded afresh.
+   */
+  private Resumable resumable(String key, String path, Entry source, UploadState state) {
+    Optional<String> text = state.load();
+    if (text.isEmpty()) {
+      return null;
+    }
+    SavedUpload saved = SavedUpload.parse(text.get());
+    if (saved == null) {
+      state.clear();
+      return null;
+    }
+    if (saved.size() != source.size()
+        || saved.mtimeMillis() != source.mtimeMillis()
+        || saved.partSize() < MIN_PART
+        || saved.partSize() > MAX_PART_IN_MEMORY
+        || (source.size() + saved.partSize() - 1) / saved.partSize() > MAX_PARTS) {
+      // started for another version of the file: of no use now
+      log.info(
+          "aborting the unfinished upload of {}: it was started for another version of the file",
+          where(path));
+      abort(key, saved.uploadId(), null);
+      state.clear();
+      return null;
+    }
+    try {
+      boolean listed = false;
+      for (MultipartUpload u :
+          s3.listMultipartUploadsPaginator(r -> r.bucket(settings.bucket()).prefix(key))
+              .uploads()) {
+        if (key.equals(u.key()) && saved.uploadId().equals(u.uploadId())) {
+          listed = true;
+          break;
+        }
+      }
+      if (!listed) {
+        state.clear(); // completed, aborted or expired meanwhile
+        return null;
+      }
+      Map<Integer, Part> parts = new HashMap<>();
+      for (Part p :
+          s3.listPartsPaginator(
+                  r -> r.bucket(settings.bucket()).key(key).uploadId(saved.uploadId()))
+              .parts()) {
+        if (p.partNumber() != null) {
+          parts.put(p.partNumber(), p);
+        }
+      }
+      log.info(
+          "continuing the unfinished upload of {}: {} part(s) already stored",
+          where(path),
+          parts.size());
+      return new Resumable(saved.uploadId(), saved.partSize(), parts);
+    } catch (SdkException e) {
+      if (e instanceof SdkServiceException se && "NoSuchUpload".equals(S3Errors.errorCode(se))) {
+        state.clear();
+        return null;
+      }
+      StorageException se =
+          S3Errors.classify(e, "looking up the unfinished upload of", where(path));
+      if (se.retryable()) {
+        throw se;
+      }
+      log.warn(
+          "cannot continue the unfinished upload of {} ({}); uploading it afresh",
+          where(path),
+          se.getMessage());
+      abort(key, saved.uploadId(), se);
+      state.clear();
+      return null;
+    }
+  }
+
+  /** Aborts and forgets the unfinished upload recorded for this file, if there is one. */
+  private void abandon(String key, String path, UploadState state) {
+    Optional<String> text = state.load();
+    if (text.isEmpty()) {
+      return;
+    }
+    SavedUpload saved = SavedUpload.parse(text.get());
+    if (saved != null) {
+      log.info(
+          "aborting the unfinished upload of {}: it is now written in one request", where(path));
+      abort(key, saved.uploadId(), null);
+    }
+    state.clear();
+  }
+
+  /** An unfinished upload to continue: its id, part size, and the parts S3 holds by number. */
+  private record Resumable(String uploadId, long partSize, Map<Integer, Part> parts) {}
+
+  /**
+   * What Ferry records about a multipart upload it started, as one line of text: {@code
+   * s3-multipart size=N mtime=MILLIS part=BYTES upload=ID}. The upload id is last because it is the
+   * server's text.
+   */
+  record SavedUpload(long size, long mtimeMillis, long partSize, String uploadId) {
+    private static final String TAG = "s3-multipart";
+
+    String format() {
+      return TAG
+          + " size="
+          + size
+          + " mtime="
+          + mtimeMillis
+          + " part="
+          + partSize
+          + " upload="
+          + uploadId;
+    }
+
+    /** The record, or null when the text is not one (another connector's, or damaged). */
+    static SavedUpload parse(String text) {
+      String[] f = text.split(" ", 5);
+      if (f.length != 5
+          || !f[0].equals(TAG)
+          || !f[1].startsWith("size=")
+          || !f[2].startsWith("mtime=")
+          || !f[3].startsWith("part=")
+          || !f[4].startsWith("upload=")
+          || f[4].length() == "upload=".length()) {
+        return null;
+      }
+      try {
+        return new SavedUpload(
+            Long.parseLong(f[1].substring(5)),
+            Long.parseLong(f[2].substring(6)),
+            Long.parseLong(f[3].substring(5)),
+            f[4].substring(7));
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+  }
+
+  private static void clearQuietly(UploadState state, Throwable failure) {
+    try {
+      state.clear();
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 
@@ -389,7 +631,9 @@ public final class S3Storage implements Storage {
       s3.abortMultipartUpload(r -> r.bucket(settings.bucket()).key(key).uploadId(uploadId));
     } catch (RuntimeException e) {
       // The upload stays invisible; a bucket lifecycle rule removes stale ones.
-      failure.addSuppressed(e);
+      if (failure != null) {
+        failure.addSuppressed(e);
+      }
     }
   }
 
@@ -419,7 +663,8 @@ public final class S3Storage implements Storage {
 
   private StorageException sourceChanged(String path, long got, long size) {
     return new StorageException.Transient(
-        "source changed while writing "
+        SOURCE_CHANGED
+            + " while writing "
             + where(path)
             + ": expected "
             + size

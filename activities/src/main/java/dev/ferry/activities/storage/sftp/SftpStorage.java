@@ -228,6 +228,7 @@ public final class SftpStorage implements Storage {
             InputStream in = new DigestInputStream(data, sent)) {
           n = in.transferTo(out);
         }
+        options.sent().accept(n);
         if (n != source.size()) {
           throw new StorageException.Transient(
               "source changed: it gave " + n + " bytes, expected " + source.size(), null);
