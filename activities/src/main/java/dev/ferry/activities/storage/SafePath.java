@@ -8,6 +8,9 @@ import java.util.Optional;
  * Windows-like destination could read as a separator.
  */
 public final class SafePath {
+  private static final java.util.regex.Pattern DRIVE =
+      java.util.regex.Pattern.compile("^[A-Za-z]:");
+
   private SafePath() {}
 
   /** Why {@code path} would escape or corrupt the destination root, or empty when it is safe. */
@@ -18,7 +21,7 @@ public final class SafePath {
     if (path.indexOf('\0') >= 0) {
       return Optional.of("path contains a NUL character");
     }
-    if (path.startsWith("/") || path.matches("^[A-Za-z]:.*")) {
+    if (path.startsWith("/") || DRIVE.matcher(path).lookingAt()) {
       return Optional.of("absolute path");
     }
     if (path.indexOf('\\') >= 0) {

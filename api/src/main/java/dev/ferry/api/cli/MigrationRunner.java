@@ -52,37 +52,83 @@ final class MigrationRunner {
     this.env = env;
   }
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(MigrationRunner.class);
+  private final long t0 = System.nanoTime();
+
+  private void phase(String what) {
+    log.debug("{} after {} ms", what, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  private <T> T started(T t) {
+    phase("started " + t.getClass().getSimpleName());
+    return t;
+  }
+
+  /**
+   * The name of a migration's local runtime (its lock, and its Temporal dev server's files):
+   * derived from the canonical locations, so it is known before the catalog is open and the two can
+   * start side by side.
+   */
+  static String runtimeKey(String source, String dest) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest((source + "\n" + dest).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "migrate-" + java.util.HexFormat.of().formatHex(d, 0, 10);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   int run(MigrateCommand.Request req) {
     FerryHome home = FerryHome.fromEnv(env);
-    Catalog catalog;
-    try {
-      catalog = FerryRuntime.openCatalog(DbConfig.fromEnv(env));
-    } catch (Database.Unreachable e) {
-      err.println("ferry: " + e.getMessage());
-      return Ferry.EXIT_ENVIRONMENT;
-    }
-    UUID jobId =
-        catalog.findOrCreateJob(req.source() + " -> " + req.dest(), req.source(), req.dest());
+    String key = runtimeKey(req.source(), req.dest());
     Optional<JobLock> lock;
     try {
-      lock = JobLock.tryAcquire(home.sub("locks").resolve(jobId + ".lock"));
-    } catch (IOException e) {
+      lock = JobLock.tryAcquire(home.sub("locks").resolve(key + ".lock"));
+    } catch (IOException | java.io.UncheckedIOException e) {
       err.println("ferry: cannot take the job lock under " + home.dir() + ": " + e.getMessage());
       return Ferry.EXIT_ENVIRONMENT;
     }
     if (lock.isEmpty()) {
       err.println(
-          "ferry: another 'ferry migrate' is already running this migration (job "
-              + jobId
+          "ferry: another 'ferry migrate' is already running this migration ("
+              + req.source()
+              + " -> "
+              + req.dest()
               + "); wait for it to finish or stop it first.");
       return Ferry.EXIT_ENVIRONMENT;
     }
-    try (JobLock held = lock.get();
-        LocalTemporal temporal = LocalTemporal.start(home, "job-" + jobId, env);
-        FerryRuntime runtime = FerryRuntime.start(catalog, temporal, env)) {
-      out.println("Ferry: " + req.source() + " -> " + req.dest());
-      out.println("Using " + temporal.describe());
-      return drive(req, jobId, catalog, runtime.client());
+    try (JobLock held = lock.get()) {
+      // Temporal starts while the catalog opens: both take about a second.
+      CompletableFuture<LocalTemporal> temporalStarting =
+          CompletableFuture.supplyAsync(() -> started(LocalTemporal.start(home, key, env)));
+      Catalog catalog;
+      try {
+        catalog = FerryRuntime.openCatalog(DbConfig.fromEnv(env));
+      } catch (Database.Unreachable e) {
+        err.println("ferry: " + e.getMessage());
+        temporalStarting.thenAccept(LocalTemporal::close);
+        return Ferry.EXIT_ENVIRONMENT;
+      }
+      phase("catalog open");
+      UUID jobId =
+          catalog.findOrCreateJob(req.source() + " -> " + req.dest(), req.source(), req.dest());
+      LocalTemporal temporal;
+      try {
+        temporal = temporalStarting.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        err.println("ferry: " + e.getCause().getMessage());
+        return Ferry.EXIT_ENVIRONMENT;
+      }
+      try (temporal;
+          FerryRuntime runtime = FerryRuntime.start(catalog, temporal, env)) {
+        phase("Temporal and worker up");
+        out.println("Ferry: " + req.source() + " -> " + req.dest());
+        out.println("Using " + temporal.describe());
+        return drive(req, jobId, catalog, runtime.client());
+      }
     } catch (IOException e) {
       err.println("ferry: " + e.getMessage());
       return Ferry.EXIT_ENVIRONMENT;

@@ -92,7 +92,11 @@ class MigrateControlTest {
           return r != null && r.state() == JobState.RUNNING && r.bytesDone() > 0;
         });
     RunRow r = latestRun(src.toString());
-    String state = Files.readString(home.resolve("temporal/job-" + r.jobId() + ".state")).trim();
+    String key =
+        MigrationRunner.runtimeKey(
+            dev.ferry.activities.storage.Locations.canonical(src.toString()),
+            dev.ferry.activities.storage.Locations.canonical(dst.toString()));
+    String state = Files.readString(home.resolve("temporal/" + key + ".state")).trim();
     int port = Integer.parseInt(state.split(" ")[1]);
     WorkflowServiceStubs stubs =
         WorkflowServiceStubs.newServiceStubs(
