@@ -9,9 +9,17 @@ package dev.ferry.workflows;
  * @param mode what the run does
  * @param limits the starting concurrency and bandwidth limits
  * @param carried what an earlier execution of this run handed over at continue-as-new, or null
+ * @param dataTaskQueue the task queue of the activities that touch the storage (scan, transfer and
+ *     the finish that may remove source folders) — an agent's {@code agent-<id>} — or null for the
+ *     workflow's own queue
  */
 public record MigrationInput(
-    String jobId, long runId, RunMode mode, Limits limits, Carried carried) {
+    String jobId, long runId, RunMode mode, Limits limits, Carried carried, String dataTaskQueue) {
+
+  /** An input whose activities all run on the workflow's own task queue. */
+  public MigrationInput(String jobId, long runId, RunMode mode, Limits limits, Carried carried) {
+    this(jobId, runId, mode, limits, carried, null);
+  }
 
   /**
    * State handed from one execution of a run to the next.

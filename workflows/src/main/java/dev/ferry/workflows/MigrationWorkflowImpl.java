@@ -48,15 +48,26 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
               MigrationActivities.NOT_FOUND)
           .build();
 
-  private final MigrationActivities.Scan scan =
-      Workflow.newActivityStub(
-          MigrationActivities.Scan.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofHours(24))
-              .setHeartbeatTimeout(Duration.ofSeconds(30))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(RETRY)
-              .build());
+  private static final ActivityOptions SCAN =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(24))
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+          .setRetryOptions(RETRY)
+          .build();
+  private static final ActivityOptions TRANSFER =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(24))
+          .setHeartbeatTimeout(Duration.ofSeconds(5))
+          .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+          .setRetryOptions(RETRY)
+          .build();
+  private static final ActivityOptions CATALOG =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(10))
+          .setRetryOptions(RETRY)
+          .build();
+
   private final MigrationActivities.Plan plan =
       Workflow.newActivityStub(
           MigrationActivities.Plan.class,
@@ -64,22 +75,14 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
               .setStartToCloseTimeout(Duration.ofMinutes(5))
               .setRetryOptions(RETRY)
               .build());
-  private final MigrationActivities.Transfer transfer =
-      Workflow.newActivityStub(
-          MigrationActivities.Transfer.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofHours(24))
-              .setHeartbeatTimeout(Duration.ofSeconds(5))
-              .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-              .setRetryOptions(RETRY)
-              .build());
   private final MigrationActivities.Catalog catalog =
-      Workflow.newActivityStub(
-          MigrationActivities.Catalog.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(10))
-              .setRetryOptions(RETRY)
-              .build());
+      Workflow.newActivityStub(MigrationActivities.Catalog.class, CATALOG);
+
+  // Activities that touch the storage run where the data is: on the input's data task queue (an
+  // agent's) when it names one. Created in run(), once the input is known.
+  private MigrationActivities.Scan scan;
+  private MigrationActivities.Transfer transfer;
+  private MigrationActivities.Catalog finisher;
 
   private MigrationInput input;
   private Progress progress = Progress.created();
@@ -95,6 +98,9 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   public Progress run(MigrationInput in) {
     input = in;
     limits = in.limits();
+    scan = Workflow.newActivityStub(MigrationActivities.Scan.class, onDataQueue(SCAN));
+    transfer = Workflow.newActivityStub(MigrationActivities.Transfer.class, onDataQueue(TRANSFER));
+    finisher = Workflow.newActivityStub(MigrationActivities.Catalog.class, onDataQueue(CATALOG));
     try {
       return execute();
     } catch (CanceledFailure e) {
@@ -103,6 +109,13 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       Workflow.newDetachedCancellationScope(() -> finish(JobState.CANCELLED)).run();
       throw e;
     }
+  }
+
+  private ActivityOptions onDataQueue(ActivityOptions options) {
+    String queue = input.dataTaskQueue();
+    return queue == null
+        ? options
+        : ActivityOptions.newBuilder(options).setTaskQueue(queue).build();
   }
 
   private Progress execute() {
@@ -183,7 +196,8 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
                 input.runId(),
                 input.mode(),
                 limits,
-                new MigrationInput.Carried(carryCursor, progress, paused, executions)));
+                new MigrationInput.Carried(carryCursor, progress, paused, executions),
+                input.dataTaskQueue()));
         return progress;
       }
     }
@@ -263,7 +277,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
   private Progress finish(JobState s) {
     progress = progress.withState(s).withMessage(fatal);
-    progress = catalog.finish(input.runId(), progress);
+    progress = finisher.finish(input.runId(), progress);
     return progress;
   }
 

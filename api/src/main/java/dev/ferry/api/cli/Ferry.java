@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "ferry 0.1.0",
     description = "Durable file migrations between storage systems, orchestrated by Temporal.",
-    subcommands = {MigrateCommand.class, DemoCommand.class})
+    subcommands = {
+      MigrateCommand.class,
+      DemoCommand.class,
+      ServerCommand.class,
+      AgentCommand.class
+    })
 public final class Ferry implements Runnable {
   public static final int EXIT_OK = 0;
   public static final int EXIT_FAILED = 1;

@@ -15,12 +15,12 @@ import java.util.regex.Pattern;
  * {@code 2024-01-31T12:00:00Z}) or an age ({@code 30d}, {@code 12h}, {@code 90m}, {@code 45s},
  * {@code 2w}, {@code 1y}), resolved against now in the local time zone.
  */
-final class TimeSpec {
+public final class TimeSpec {
   private static final Pattern AGE = Pattern.compile("(\\d+)\\s*([smhdwy])");
 
   private TimeSpec() {}
 
-  static Instant parse(String text, Instant now, ZoneId zone) {
+  public static Instant parse(String text, Instant now, ZoneId zone) {
     String t = text.trim();
     Matcher m = AGE.matcher(t.toLowerCase());
     if (m.matches()) {

@@ -70,7 +70,10 @@ public final class LocalStorage implements Storage {
   }
 
   private String relative(Path p) {
-    return root.relativize(p).toString().replace('\\', '/');
+    // Only where '\\' is the separator: on Linux it is an ordinary character of a name, and
+    // turning it into '/' would name another file (SafePath then refuses the name instead).
+    String rel = root.relativize(p).toString();
+    return java.io.File.separatorChar == '\\' ? rel.replace('\\', '/') : rel;
   }
 
   @Override

@@ -1,0 +1,47 @@
+package dev.ferry.activities.catalog;
+
+import dev.ferry.activities.storage.Storage;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One kind of connection ({@code local}, {@code s3}, ...): which settings and secret fields it
+ * takes, how to check them, and how to open a connector over them. Settings are plain, non-secret
+ * strings stored as JSON; the secret fields are encrypted at rest and reach {@link #open} only in
+ * the activity that needs them.
+ */
+public interface ConnectionKind {
+  /** The kind's name as the API spells it. */
+  String name();
+
+  /** One line for documentation and error messages. */
+  String description();
+
+  /** The settings fields this kind accepts. */
+  List<Field> settings();
+
+  /** The secret fields this kind accepts (empty when it takes no secret). */
+  List<Field> secret();
+
+  /**
+   * Problems beyond presence (which {@link ConnectionKinds#validate} checks), keyed by field path
+   * ({@code settings.root}, {@code secret.accessKeyId}); empty when fine. Does not contact the
+   * store: a connection may name a place only an agent can reach.
+   */
+  Map<String, String> validate(Map<String, String> settings, Map<String, String> secret);
+
+  /**
+   * Opens a connector rooted at {@code path} (relative, {@code /}-separated, already checked with
+   * {@link dev.ferry.activities.storage.SafePath}; empty for the connection's own root).
+   */
+  Storage open(Map<String, String> settings, Map<String, String> secret, String path);
+
+  /**
+   * One field of the settings or of the secret.
+   *
+   * @param name field name
+   * @param required whether it must be given
+   * @param description what it means
+   */
+  record Field(String name, boolean required, String description) {}
+}

@@ -1,0 +1,17 @@
+package dev.ferry.activities.catalog;
+
+/**
+ * One file of a job run's report.
+ *
+ * @param owner the owner's name, or null for the implicit owner
+ * @param path path relative to the job's source path
+ */
+public record JobReportRow(
+    String owner,
+    String path,
+    long size,
+    String outcome,
+    String reason,
+    String sha256,
+    String verifiedBy,
+    int attempts) {}

@@ -1,0 +1,436 @@
+package dev.ferry.activities.catalog;
+
+import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.RunMode;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Runs of API jobs: a job run groups one catalog run per owner. Figures, logs and reports are read
+ * across the owners' runs; paths are given relative to the job's source path. Thread-safe.
+ */
+public final class JobRuns {
+  /**
+   * SQL: a file's path relative to the job's source path, from owner {@code o} and file {@code f}.
+   */
+  private static final String JOB_PATH =
+      "case when o.source_path = '' then f.path else o.source_path || '/' || f.path end";
+
+  private static final String OWNER_NAME = "case when o.owner_seq = 0 then null else o.name end";
+
+  private static final String AGGREGATE =
+      """
+      select jr.id, jr.job_id, jr.mode, job_run_state(jr.id) as state, jr.started_at,
+        case when count(r.id) > 0 and bool_and(r.finished_at is not null)
+          then max(r.finished_at) end as finished_at,
+        coalesce(sum(r.files_total), 0) as files_total, coalesce(sum(r.bytes_total), 0) as bytes_total,
+        coalesce(sum(r.files_to_copy), 0) as files_to_copy,
+        coalesce(sum(r.bytes_to_copy), 0) as bytes_to_copy,
+        coalesce(sum(r.files_done), 0) as files_done, coalesce(sum(r.bytes_done), 0) as bytes_done,
+        coalesce(sum(r.files_unchanged), 0) as files_unchanged,
+        coalesce(sum(r.files_skipped), 0) as files_skipped,
+        coalesce(sum(r.files_failed), 0) as files_failed
+      from job_runs jr left join runs r on r.job_run_id = jr.id
+      """;
+
+  private final Jdbi jdbi;
+
+  public JobRuns(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** A new job run and, per owner (by owner id, in order), the id of its catalog run. */
+  public record Created(long jobRunId, Map<UUID, Long> runs) {}
+
+  /**
+   * Creates the job run and one catalog run per owner, all with {@code options}, in one transaction
+   * — or returns empty when the job has a run that has not ended (checked under a lock on the job,
+   * so two requests cannot both start one).
+   */
+  public Optional<Created> create(
+      UUID jobId,
+      RunMode mode,
+      List<OwnerRow> owners,
+      RunOptions options,
+      int maxParallel,
+      String dataTaskQueue) {
+    String json = Catalog.toJson(options);
+    return jdbi.inTransaction(
+        h -> {
+          h.execute("select id from jobs where id = ? for update", jobId);
+          boolean active =
+              h.createQuery(
+                      """
+                      select exists(select 1 from job_runs jr join runs r on r.job_run_id = jr.id
+                        where jr.job_id = ? and r.finished_at is null)""")
+                  .bind(0, jobId)
+                  .mapTo(Boolean.class)
+                  .one();
+          if (active) {
+            return Optional.<Created>empty();
+          }
+          long jr =
+              h.createUpdate(
+                      """
+                      insert into job_runs(job_id, mode, max_parallel, data_task_queue)
+                      values (?, ?, ?, ?)""")
+                  .bind(0, jobId)
+                  .bind(1, mode.name())
+                  .bind(2, Math.max(1, maxParallel))
+                  .bind(3, dataTaskQueue)
+                  .executeAndReturnGeneratedKeys("id")
+                  .mapTo(Long.class)
+                  .one();
+          Map<UUID, Long> runs = new LinkedHashMap<>();
+          for (OwnerRow o : owners) {
+            long run =
+                h.createUpdate(
+                        """
+                        insert into runs(job_id, mode, options, job_run_id)
+                        values (:job, :mode, cast(:options as jsonb), :jr)""")
+                    .bind("job", o.id())
+                    .bind("mode", mode.name())
+                    .bind("options", json)
+                    .bind("jr", jr)
+                    .executeAndReturnGeneratedKeys("id")
+                    .mapTo(Long.class)
+                    .one();
+            runs.put(o.id(), run);
+          }
+          return Optional.of(new Created(jr, runs));
+        });
+  }
+
+  public Optional<JobRunRow> find(UUID jobId, long jobRunId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(AGGREGATE + " where jr.job_id = ? and jr.id = ? group by jr.id")
+                .bind(0, jobId)
+                .bind(1, jobRunId)
+                .map((rs, ctx) -> row(rs))
+                .findOne());
+  }
+
+  public Optional<JobRunRow> latest(UUID jobId) {
+    return list(jobId, 1).stream().findFirst();
+  }
+
+  /** The job's runs, newest first. */
+  public List<JobRunRow> list(UUID jobId, int limit) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    AGGREGATE + " where jr.job_id = ? group by jr.id order by jr.id desc limit ?")
+                .bind(0, jobId)
+                .bind(1, limit)
+                .map((rs, ctx) -> row(rs))
+                .list());
+  }
+
+  /** Job runs that have not ended, of every job (for the progress sampler). */
+  public List<JobRunRow> active() {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    AGGREGATE
+                        + " where exists(select 1 from runs x where x.job_run_id = jr.id"
+                        + " and x.finished_at is null) group by jr.id")
+                .map((rs, ctx) -> row(rs))
+                .list());
+  }
+
+  /** The owners' runs of a job run, in owner order, without counting their items. */
+  public List<OwnerRunRow> ownerRuns(long jobRunId) {
+    return ownerRuns(jobRunId, false);
+  }
+
+  /**
+   * The owners' runs of a job run, in owner order; with {@code countItems} the files and folders
+   * each scan found are counted (a scan of the run's manifest rows), else items is -1.
+   */
+  public List<OwnerRunRow> ownerRuns(long jobRunId, boolean countItems) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select r.*, o.id as o_id, o.parent_job_id as o_job, o.owner_seq as o_seq,
+                      case when o.owner_seq = 0 then null else o.name end as o_name,
+                      o.source_path as o_src, o.dest_path as o_dst,
+                      case when :count then (select count(*) from run_files f where f.run_id = r.id)
+                        else -1 end as items
+                    from runs r join jobs o on o.id = r.job_id
+                    where r.job_run_id = :jr order by o.owner_seq, r.id""")
+                .bind("jr", jobRunId)
+                .bind("count", countItems)
+                .map(
+                    (rs, ctx) ->
+                        new OwnerRunRow(
+                            new OwnerRow(
+                                rs.getObject("o_id", UUID.class),
+                                rs.getObject("o_job", UUID.class),
+                                rs.getInt("o_seq"),
+                                rs.getString("o_name"),
+                                rs.getString("o_src"),
+                                rs.getString("o_dst")),
+                            runRow(rs),
+                            rs.getLong("items")))
+                .list());
+  }
+
+  /**
+   * A page of the run log: file outcomes and events of every owner, oldest first. {@code outcome}
+   * null for all, else only lines with that outcome or event.
+   */
+  public List<LogEntry> log(long jobRunId, String outcome, int limit, long offset) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select * from (select coalesce(f.finished_at, r.started_at) as at, "
+                        + OWNER_NAME
+                        + " as owner, "
+                        + JOB_PATH
+                        + """
+                         as path, f.outcome, f.reason as detail, f.size, f.attempts,
+                          0 as kind, r.id as run, f.seq as n
+                        from runs r join jobs o on o.id = r.job_id
+                          join run_files f on f.run_id = r.id
+                        where r.job_run_id = :jr and f.outcome is not null and not f.folder
+                        union all
+                        select e.at, """
+                        + OWNER_NAME
+                        + """
+                        , case when e.path is null then null
+                            when o.source_path = '' then e.path
+                            else o.source_path || '/' || e.path end,
+                          e.event, e.detail, null, null, 1, r.id, e.id
+                        from runs r join jobs o on o.id = r.job_id
+                          join run_events e on e.run_id = r.id
+                        where r.job_run_id = :jr) l
+                        where cast(:outcome as text) is null or l.outcome = :outcome
+                        order by at, kind, run, n limit :limit offset :offset""")
+                .bind("jr", jobRunId)
+                .bind("outcome", outcome)
+                .bind("limit", limit)
+                .bind("offset", offset)
+                .map(
+                    (rs, ctx) ->
+                        new LogEntry(
+                            rs.getTimestamp("at").toInstant(),
+                            rs.getString("owner"),
+                            rs.getString("path"),
+                            rs.getString("outcome"),
+                            rs.getString("detail"),
+                            (Long) rs.getObject("size", Long.class),
+                            (Integer) rs.getObject("attempts", Integer.class)))
+                .list());
+  }
+
+  /** Streams one report row per file of the job run, by owner and path. */
+  public void forEachReportRow(long jobRunId, Consumer<JobReportRow> sink) {
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    "select "
+                        + OWNER_NAME
+                        + " as owner, "
+                        + JOB_PATH
+                        + """
+                         as path, f.size, coalesce(f.outcome, 'pending') as outcome, f.reason,
+                          f.sha256, f.verified_by, f.attempts
+                        from runs r join jobs o on o.id = r.job_id join run_files f on f.run_id = r.id
+                        where r.job_run_id = ? and not f.folder
+                        order by o.owner_seq, f.path""")
+                .bind(0, jobRunId)
+                .setFetchSize(5000)
+                .map((rs, ctx) -> reportRow(rs))
+                .useStream(s -> s.forEach(sink)));
+  }
+
+  /** What the scan refused: names the destination would refuse, and what could not be read. */
+  public enum Problem {
+    REFUSED_NAME("f.reason like 'refused:%'"),
+    UNREADABLE("f.reason not like 'refused:%'");
+
+    final String sql;
+
+    Problem(String sql) {
+      this.sql = sql;
+    }
+  }
+
+  /** Up to {@code limit} paths of one kind of scan problem. */
+  public List<JobReportRow> problems(long jobRunId, Problem kind, int limit) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select "
+                        + OWNER_NAME
+                        + " as owner, "
+                        + JOB_PATH
+                        + " as path, f.size, coalesce(f.outcome, 'pending') as outcome, f.reason,"
+                        + " f.sha256, f.verified_by, f.attempts"
+                        + " from runs r join jobs o on o.id = r.job_id"
+                        + " join run_files f on f.run_id = r.id"
+                        + " where r.job_run_id = ? and f.action = 'REFUSE' and "
+                        + kind.sql
+                        + " order by o.owner_seq, f.path limit ?")
+                .bind(0, jobRunId)
+                .bind(1, limit)
+                .map((rs, ctx) -> reportRow(rs))
+                .list());
+  }
+
+  public long countProblems(long jobRunId, Problem kind) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select count(*) from runs r join run_files f on f.run_id = r.id"
+                        + " where r.job_run_id = ? and f.action = 'REFUSE' and "
+                        + kind.sql)
+                .bind(0, jobRunId)
+                .mapTo(Long.class)
+                .one());
+  }
+
+  /**
+   * How a job run is steered: the window of owners running at once, the data task queue, and the
+   * operator's pause and cancel (which also hold for owners not started yet).
+   */
+  public record Control(
+      long id,
+      UUID jobId,
+      RunMode mode,
+      int maxParallel,
+      String dataTaskQueue,
+      boolean paused,
+      boolean cancelled) {}
+
+  private static final String CONTROL =
+      "select id, job_id, mode, max_parallel, data_task_queue, paused, cancelled from job_runs";
+
+  public Optional<Control> control(long jobRunId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(CONTROL + " where id = ?")
+                .bind(0, jobRunId)
+                .map((rs, ctx) -> control(rs))
+                .findOne());
+  }
+
+  /** Job runs with an owner run that has not ended. */
+  public List<Control> activeControls() {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    CONTROL
+                        + " j where exists(select 1 from runs r where r.job_run_id = j.id"
+                        + " and r.finished_at is null) order by id")
+                .map((rs, ctx) -> control(rs))
+                .list());
+  }
+
+  private static Control control(ResultSet rs) throws SQLException {
+    return new Control(
+        rs.getLong("id"),
+        rs.getObject("job_id", UUID.class),
+        RunMode.valueOf(rs.getString("mode")),
+        rs.getInt("max_parallel"),
+        rs.getString("data_task_queue"),
+        rs.getBoolean("paused"),
+        rs.getBoolean("cancelled"));
+  }
+
+  public void setPaused(long jobRunId, boolean paused) {
+    jdbi.useHandle(h -> h.execute("update job_runs set paused = ? where id = ?", paused, jobRunId));
+  }
+
+  /** Records the cancel and ends the owner runs not started yet as cancelled. */
+  public void cancel(long jobRunId) {
+    jdbi.useTransaction(
+        h -> {
+          h.execute("update job_runs set cancelled = true where id = ?", jobRunId);
+          h.execute(
+              """
+              update runs set state = ?, message = 'cancelled before it started',
+                finished_at = now()
+              where job_run_id = ? and workflow_id is null and finished_at is null""",
+              JobState.CANCELLED.name(),
+              jobRunId);
+        });
+  }
+
+  /** Marks owner runs that never started as failed, with the reason (a failed launch). */
+  public void failUnstarted(long jobRunId, String reason) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                """
+                update runs set state = ?, message = ?, finished_at = now()
+                where job_run_id = ? and workflow_id is null and finished_at is null""",
+                JobState.FAILED.name(),
+                reason,
+                jobRunId));
+  }
+
+  private static JobReportRow reportRow(ResultSet rs) throws SQLException {
+    return new JobReportRow(
+        rs.getString("owner"),
+        rs.getString("path"),
+        rs.getLong("size"),
+        rs.getString("outcome"),
+        rs.getString("reason"),
+        rs.getString("sha256"),
+        rs.getString("verified_by"),
+        rs.getInt("attempts"));
+  }
+
+  private static JobRunRow row(ResultSet rs) throws SQLException {
+    Timestamp fin = rs.getTimestamp("finished_at");
+    return new JobRunRow(
+        rs.getLong("id"),
+        rs.getObject("job_id", UUID.class),
+        RunMode.valueOf(rs.getString("mode")),
+        rs.getString("state"),
+        rs.getTimestamp("started_at").toInstant(),
+        fin == null ? null : fin.toInstant(),
+        rs.getLong("files_total"),
+        rs.getLong("bytes_total"),
+        rs.getLong("files_to_copy"),
+        rs.getLong("bytes_to_copy"),
+        rs.getLong("files_done"),
+        rs.getLong("bytes_done"),
+        rs.getLong("files_unchanged"),
+        rs.getLong("files_skipped"),
+        rs.getLong("files_failed"));
+  }
+
+  static RunRow runRow(ResultSet rs) throws SQLException {
+    Timestamp fin = rs.getTimestamp("finished_at");
+    return new RunRow(
+        rs.getLong("id"),
+        rs.getObject("job_id", UUID.class),
+        RunMode.valueOf(rs.getString("mode")),
+        JobState.valueOf(rs.getString("state")),
+        rs.getString("workflow_id"),
+        rs.getString("message"),
+        rs.getTimestamp("started_at").toInstant(),
+        fin == null ? null : fin.toInstant(),
+        rs.getLong("files_total"),
+        rs.getLong("bytes_total"),
+        rs.getLong("files_to_copy"),
+        rs.getLong("bytes_to_copy"),
+        rs.getLong("files_done"),
+        rs.getLong("bytes_done"),
+        rs.getLong("files_unchanged"),
+        rs.getLong("files_skipped"),
+        rs.getLong("files_failed"));
+  }
+}

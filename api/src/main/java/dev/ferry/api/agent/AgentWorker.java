@@ -1,0 +1,235 @@
+package dev.ferry.api.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.activities.catalog.AgentSecrets;
+import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.CatalogStorageResolver;
+import dev.ferry.activities.catalog.ConnectionKinds;
+import dev.ferry.activities.catalog.DbConfig;
+import dev.ferry.activities.engine.FinishService;
+import dev.ferry.activities.engine.ScanService;
+import dev.ferry.activities.engine.TransferService;
+import dev.ferry.activities.storage.Locations;
+import dev.ferry.activities.temporal.CatalogActivityImpl;
+import dev.ferry.activities.temporal.ScanActivityImpl;
+import dev.ferry.activities.temporal.TransferActivityImpl;
+import dev.ferry.api.runtime.FerryHome;
+import dev.ferry.api.runtime.FerryRuntime;
+import dev.ferry.api.runtime.LocalTemporal;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Ferry agent: registers with a server (once), then runs an activity worker on its own task queue
+ * {@code agent-<id>} — scan, transfer and the finish that may remove source folders, the activities
+ * that touch the storage — and sends a heartbeat to the server every {@link #HEARTBEAT} so the
+ * server shows it Online. Connection secrets come from the copies the server seals for this agent;
+ * the agent never holds the master key.
+ *
+ * <p>The activities read and write the manifest in PostgreSQL directly, so an agent needs the
+ * database (its URL comes with the registration; the password from FERRY_DB_PASSWORD) as well as
+ * Temporal.
+ */
+public final class AgentWorker implements AutoCloseable {
+  static final Duration HEARTBEAT = Duration.ofSeconds(10);
+  private static final Logger log = LoggerFactory.getLogger(AgentWorker.class);
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  private final AgentIdentity identity;
+  private final LocalTemporal temporal;
+  private final WorkerFactory factory;
+  private final CatalogStorageResolver storage;
+  private final ScheduledExecutorService heartbeats;
+
+  private AgentWorker(
+      AgentIdentity identity,
+      LocalTemporal temporal,
+      WorkerFactory factory,
+      CatalogStorageResolver storage,
+      ScheduledExecutorService heartbeats) {
+    this.identity = identity;
+    this.temporal = temporal;
+    this.factory = factory;
+    this.storage = storage;
+    this.heartbeats = heartbeats;
+  }
+
+  /** A registration refused or impossible, with a message for the person running the agent. */
+  public static final class RegistrationFailed extends RuntimeException {
+    RegistrationFailed(String message) {
+      super(message);
+    }
+  }
+
+  /** Exchanges a registration code for an identity at {@code server} and stores it in home. */
+  public static AgentIdentity register(String server, String code, FerryHome home)
+      throws IOException, InterruptedException {
+    String base = server.replaceAll("/+$", "").replaceAll("/api/v1$", "");
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = null;
+    }
+    String body =
+        AgentIdentity.JSON.writeValueAsString(
+            host == null
+                ? Map.of("version", version())
+                : Map.of("hostname", host, "version", version()));
+    HttpResponse<String> r;
+    try {
+      r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(base + "/api/v1/agents/register"))
+                  .timeout(Duration.ofSeconds(30))
+                  .header("Authorization", "Bearer " + code.trim())
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+    } catch (IllegalArgumentException e) {
+      throw new RegistrationFailed("'" + server + "' is not a server URL such as http://host:8080");
+    } catch (IOException e) {
+      throw new RegistrationFailed("cannot reach the Ferry server at " + base + ": " + e);
+    }
+    JsonNode j;
+    try {
+      j = AgentIdentity.JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new RegistrationFailed(
+          "the server at "
+              + base
+              + " answered "
+              + r.statusCode()
+              + " with something other than JSON");
+    }
+    if (r.statusCode() != 201) {
+      throw new RegistrationFailed(
+          "registration refused (" + r.statusCode() + "): " + j.path("error").asText(r.body()));
+    }
+    AgentIdentity id =
+        new AgentIdentity(
+            base,
+            java.util.UUID.fromString(j.get("agentId").asText()),
+            j.get("name").asText(),
+            j.get("token").asText(),
+            j.get("agentKey").asText(),
+            j.get("taskQueue").asText(),
+            j.at("/temporal/address").asText(),
+            j.at("/temporal/namespace").asText(),
+            j.at("/database/url").asText(),
+            j.at("/database/user").asText());
+    id.save(home.dir());
+    return id;
+  }
+
+  static String version() {
+    String v = AgentWorker.class.getPackage().getImplementationVersion();
+    return v == null ? "0.1.0" : v;
+  }
+
+  /**
+   * Starts the worker and the heartbeats. Environment variables win over the registration: {@code
+   * TEMPORAL_ADDRESS} / {@code TEMPORAL_NAMESPACE}, {@code FERRY_DB_URL} / {@code FERRY_DB_USER};
+   * the database password is {@code FERRY_DB_PASSWORD}.
+   */
+  public static AgentWorker start(AgentIdentity id, Map<String, String> env, FerryHome home) {
+    Map<String, String> e = new HashMap<>(env);
+    e.putIfAbsent("TEMPORAL_ADDRESS", id.temporalAddress());
+    e.putIfAbsent("TEMPORAL_NAMESPACE", id.temporalNamespace());
+    e.putIfAbsent("FERRY_DB_URL", id.databaseUrl());
+    e.putIfAbsent("FERRY_DB_USER", id.databaseUser());
+    Catalog catalog = FerryRuntime.openCatalog(DbConfig.fromEnv(e));
+    LocalTemporal temporal = LocalTemporal.start(home, "agent", e);
+    CatalogStorageResolver storage =
+        new CatalogStorageResolver(
+            new AgentSecrets(catalog.jdbi())
+                .resolver(id.agentId(), Base64.getDecoder().decode(id.agentKey())),
+            ConnectionKinds.defaults(),
+            new Locations(e));
+    WorkflowClient client =
+        WorkflowClient.newInstance(
+            temporal.stubs(),
+            WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+    WorkerFactory factory = WorkerFactory.newInstance(client);
+    Worker worker =
+        factory.newWorker(
+            id.taskQueue(),
+            WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(64).build());
+    String who = RecordingActivities.who(id);
+    worker.registerActivitiesImplementations(
+        new RecordingActivities.Scan(
+            new ScanActivityImpl(new ScanService(catalog, storage)), catalog, who),
+        new RecordingActivities.Transfer(
+            new TransferActivityImpl(new TransferService(catalog, storage), catalog), catalog, who),
+        new CatalogActivityImpl(catalog, new FinishService(catalog, storage)));
+    factory.start();
+    ScheduledExecutorService hb =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("ferry-heartbeat").factory());
+    AgentWorker w = new AgentWorker(id, temporal, factory, storage, hb);
+    hb.scheduleWithFixedDelay(w::heartbeat, 0, HEARTBEAT.toSeconds(), TimeUnit.SECONDS);
+    return w;
+  }
+
+  void heartbeat() {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          identity.server()
+                              + "/api/v1/agents/"
+                              + identity.agentId()
+                              + "/heartbeat"))
+                  .timeout(Duration.ofSeconds(10))
+                  .header("Authorization", "Bearer " + identity.token())
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"" + version() + "\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 204) {
+        log.warn("the server refused the heartbeat ({}): {}", r.statusCode(), r.body());
+      }
+    } catch (IOException e) {
+      log.warn("cannot reach the server for the heartbeat: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public AgentIdentity identity() {
+    return identity;
+  }
+
+  public LocalTemporal temporal() {
+    return temporal;
+  }
+
+  @Override
+  public void close() {
+    heartbeats.shutdownNow();
+    factory.shutdownNow();
+    factory.awaitTermination(5, TimeUnit.SECONDS);
+    storage.close();
+    temporal.close();
+  }
+}

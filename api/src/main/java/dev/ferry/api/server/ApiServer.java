@@ -1,0 +1,127 @@
+package dev.ferry.api.server;
+
+import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.ConnectionKinds;
+import dev.ferry.activities.catalog.SecretBox;
+import dev.ferry.activities.catalog.Tokens;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import io.temporal.client.WorkflowClient;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST API: a Javalin app over the catalog and Temporal, plus its background duties (progress
+ * sampling for speed and ETA, bandwidth schedules). Start with {@link #start}; stop with {@link
+ * #close}.
+ */
+public final class ApiServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+  private final Javalin app;
+  private final Services services;
+  private final ScheduledExecutorService background;
+
+  private ApiServer(Javalin app, Services services, ScheduledExecutorService background) {
+    this.app = app;
+    this.services = services;
+    this.background = background;
+  }
+
+  /**
+   * Everything the API needs.
+   *
+   * @param adminToken {@code FERRY_ADMIN_TOKEN}, or null
+   * @param temporalAddress where agents reach Temporal
+   * @param databaseUrl where agents reach PostgreSQL
+   */
+  public record Config(
+      String host,
+      int port,
+      Catalog catalog,
+      SecretBox box,
+      ConnectionKinds kinds,
+      WorkflowClient client,
+      String adminToken,
+      String temporalAddress,
+      String temporalNamespace,
+      String databaseUrl,
+      String databaseUser) {}
+
+  public static ApiServer start(Config c) {
+    Services s =
+        new Services(
+            c.catalog(),
+            c.box(),
+            c.kinds(),
+            c.client(),
+            new Services.AgentEndpoints(
+                c.temporalAddress(), c.temporalNamespace(), c.databaseUrl(), c.databaseUser()));
+    Auth auth = new Auth(s.tokens, c.adminToken());
+    OpenApiResource openApi = new OpenApiResource();
+    Javalin app =
+        Javalin.create(
+            cfg -> {
+              cfg.startup.showJavalinBanner = false;
+              cfg.startup.showOldJavalinVersionWarning = false;
+              cfg.http.maxRequestSize = 16L << 20;
+              cfg.concurrency.useVirtualThreads = true;
+              cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+              cfg.jetty.host = c.host();
+              cfg.jetty.port = c.port();
+              cfg.requestLogger.http(
+                  (ctx, ms) ->
+                      log.info(
+                          "{} {} {} {} ms",
+                          ctx.method(),
+                          ctx.path(),
+                          ctx.status().getCode(),
+                          ms.longValue()));
+              Routes.declare(cfg.routes, s, auth, openApi);
+            });
+    app.start();
+    ScheduledExecutorService bg =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("ferry-api-bg").factory());
+    bg.scheduleWithFixedDelay(s.sampler::sampleActive, 1, 1, TimeUnit.SECONDS);
+    bg.scheduleWithFixedDelay(s.dispatcher::tick, 2, 2, TimeUnit.SECONDS);
+    return new ApiServer(app, s, bg);
+  }
+
+  /** The port the server listens on (useful with port 0). */
+  public int port() {
+    return app.port();
+  }
+
+  /** Method and path of every declared route, e.g. {@code GET /api/v1/jobs/{jobId}}. */
+  public List<String> routes() {
+    return app.unsafe.internalRouter.allHttpHandlers().stream()
+        .map(p -> p.endpoint)
+        .filter(e -> e.method.isHttpMethod())
+        .map(e -> e.method.name() + " " + e.path)
+        .toList();
+  }
+
+  /** Mints and returns an operator token when there is none and no FERRY_ADMIN_TOKEN. */
+  public static String bootstrapAdminToken(Catalog catalog) {
+    Tokens tokens = new Tokens(catalog.jdbi());
+    if (tokens.anyOperatorToken()) {
+      return null;
+    }
+    return tokens.mint("admin (generated at first start)", null, null).token();
+  }
+
+  @Override
+  public void close() {
+    background.shutdownNow();
+    app.stop();
+  }
+
+  Services services() {
+    return services;
+  }
+}

@@ -1,0 +1,86 @@
+package dev.ferry.api.server;
+
+import dev.ferry.activities.catalog.TokenRow;
+import dev.ferry.activities.catalog.Tokens;
+import io.javalin.http.Context;
+import io.javalin.http.Header;
+import io.javalin.http.UnauthorizedResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+
+/**
+ * Authenticates every request by its bearer token: {@code FERRY_ADMIN_TOKEN} (compared in constant
+ * time, never stored) or a token of the catalog. The registration route is the one exception to "a
+ * token of the catalog": its bearer is the one-time registration code, checked by the route.
+ */
+final class Auth {
+  static final String PRINCIPAL = "ferry.principal";
+  static final String BEARER_CODE = "ferry.registration-code";
+
+  private final Tokens tokens;
+  private final byte[] adminToken;
+
+  Auth(Tokens tokens, String adminToken) {
+    this.tokens = tokens;
+    this.adminToken =
+        adminToken == null || adminToken.isBlank()
+            ? null
+            : adminToken.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Before-handler of every {@code /api/v1} route. */
+  void authenticate(Context ctx) {
+    String bearer = bearer(ctx);
+    if (ctx.path().equals(Routes.REGISTER)) {
+      ctx.attribute(BEARER_CODE, bearer);
+      return;
+    }
+    Principal p = resolve(bearer);
+    if (p.kind() == Principal.Kind.AGENT
+        && !ctx.path().equals(Routes.BASE + "/agents/" + p.agentId() + "/heartbeat")) {
+      throw new io.javalin.http.ForbiddenResponse(
+          "an agent token can only send the agent's heartbeat");
+    }
+    ctx.attribute(PRINCIPAL, p);
+  }
+
+  private Principal resolve(String bearer) {
+    if (adminToken != null
+        && MessageDigest.isEqual(adminToken, bearer.getBytes(StandardCharsets.UTF_8))) {
+      return Principal.operator(null);
+    }
+    Optional<TokenRow> row = tokens.authenticate(bearer);
+    if (row.isEmpty()) {
+      throw unauthorized("the bearer token is not valid (unknown or revoked)");
+    }
+    TokenRow t = row.get();
+    if (t.agentId() != null) {
+      return new Principal(Principal.Kind.AGENT, null, t.agentId(), t.id());
+    }
+    if (t.clientId() != null) {
+      return new Principal(Principal.Kind.CLIENT, t.clientId(), null, t.id());
+    }
+    return Principal.operator(t.id());
+  }
+
+  private static String bearer(Context ctx) {
+    String h = ctx.header(Header.AUTHORIZATION);
+    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7) || h.substring(7).isBlank()) {
+      throw unauthorized("send a bearer token: 'Authorization: Bearer <token>'");
+    }
+    return h.substring(7).trim();
+  }
+
+  private static UnauthorizedResponse unauthorized(String message) {
+    return new UnauthorizedResponse(message);
+  }
+
+  static Principal principal(Context ctx) {
+    Principal p = ctx.attribute(PRINCIPAL);
+    if (p == null) {
+      throw unauthorized("not authenticated");
+    }
+    return p;
+  }
+}

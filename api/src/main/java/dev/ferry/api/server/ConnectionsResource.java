@@ -1,0 +1,148 @@
+package dev.ferry.api.server;
+
+import dev.ferry.activities.catalog.ClientRow;
+import dev.ferry.activities.catalog.ConnectionRow;
+import io.javalin.http.ConflictResponse;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.NotFoundResponse;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code /clients/{clientId}/connections} and {@code /connections/{connectionId}}: kind, settings
+ * and secret of a storage system. The secret is write-only: it is encrypted before it is stored and
+ * no response ever contains it ({@code hasSecret} says whether one is stored).
+ */
+final class ConnectionsResource {
+  private final Services s;
+
+  ConnectionsResource(Services s) {
+    this.s = s;
+  }
+
+  void list(Context ctx) {
+    Http.onlyQuery(ctx);
+    ClientRow c = ClientsResource.visible(s, ctx, Http.id(ctx, "clientId"));
+    ctx.json(Map.of("connections", s.connections.list(c.id())));
+  }
+
+  void create(Context ctx) {
+    Http.onlyQuery(ctx);
+    ClientRow c = ClientsResource.visible(s, ctx, Http.id(ctx, "clientId"));
+    Input in = Http.body(ctx);
+    String name = in.string("name", true, 200);
+    String kind = in.string("kind", true, 50);
+    Map<String, String> settings = in.stringMap("settings");
+    Map<String, String> secret = in.stringMap("secret");
+    if (kind != null) {
+      s.kinds
+          .validate(
+              kind, settings == null ? Map.of() : settings, secret == null ? Map.of() : secret)
+          .forEach(in::error);
+    }
+    in.check();
+    UUID id = UUID.randomUUID();
+    s.jdbi.useTransaction(
+        h -> {
+          if (s.connections.list(c.id()).stream().anyMatch(x -> x.name().equalsIgnoreCase(name))) {
+            throw new ConflictResponse("client already has a connection named '" + name + "'");
+          }
+          s.connections.insert(
+              h,
+              id,
+              c.id(),
+              name,
+              kind,
+              settings == null ? Map.of() : settings,
+              secret == null ? Map.of() : secret);
+        });
+    ctx.status(HttpStatus.CREATED).json(s.connections.find(id).orElseThrow());
+  }
+
+  void get(Context ctx) {
+    Http.onlyQuery(ctx);
+    ctx.json(visible(s, ctx, Http.id(ctx, "connectionId")));
+  }
+
+  /**
+   * Changes name, settings (replaced as a whole) and secret (replaced as a whole when given; {@code
+   * null} removes it). The kind cannot change.
+   */
+  void update(Context ctx) {
+    Http.onlyQuery(ctx);
+    ConnectionRow cur = visible(s, ctx, Http.id(ctx, "connectionId"));
+    Input in = Http.body(ctx);
+    String name = in.has("name") ? in.string("name", true, 200) : cur.name();
+    if (in.has("kind")) {
+      String kind = in.string("kind", true, 50);
+      if (kind != null && !kind.equals(cur.kind())) {
+        in.error("kind", "cannot change (it is '" + cur.kind() + "'); create a new connection");
+      }
+    }
+    Map<String, String> settings = cur.settings();
+    if (in.has("settings")) {
+      settings = in.stringMap("settings");
+      if (settings == null) {
+        settings = Map.of();
+      }
+    }
+    Map<String, String> secret = null; // keep
+    boolean secretGiven = in.has("secret");
+    if (secretGiven) {
+      secret = in.stringMap("secret");
+      if (secret == null) {
+        secret = Map.of(); // explicit null: remove
+      }
+    }
+    if (!in.hasErrors()) {
+      // Without a new secret the stored one stays: check presence rules against "has one".
+      Map<String, String> forCheck = secretGiven ? secret : placeholder(cur);
+      s.kinds.validate(cur.kind(), settings, forCheck).forEach(in::error);
+    }
+    in.check();
+    if (!name.equalsIgnoreCase(cur.name())
+        && s.connections.list(cur.clientId()).stream()
+            .anyMatch(x -> x.name().equalsIgnoreCase(name))) {
+      throw new ConflictResponse("client already has a connection named '" + name + "'");
+    }
+    Map<String, String> fSettings = settings;
+    Map<String, String> fSecret = secret;
+    s.jdbi.useTransaction(
+        h -> s.connections.update(h, cur.id(), name, cur.kind(), fSettings, fSecret));
+    s.syncAgentSecrets();
+    ctx.json(s.connections.find(cur.id()).orElseThrow());
+  }
+
+  /** Stand-ins for the stored secret's fields, so the kind's presence checks pass. */
+  private Map<String, String> placeholder(ConnectionRow cur) {
+    if (!cur.hasSecret()) {
+      return Map.of();
+    }
+    Map<String, String> m = new java.util.HashMap<>();
+    s.kinds
+        .find(cur.kind())
+        .ifPresent(
+            k -> k.secret().stream().filter(f -> f.required()).forEach(f -> m.put(f.name(), "*")));
+    return m;
+  }
+
+  void delete(Context ctx) {
+    Http.onlyQuery(ctx);
+    ConnectionRow cur = visible(s, ctx, Http.id(ctx, "connectionId"));
+    if (s.connections.inUse(cur.id())) {
+      throw new ConflictResponse(
+          "connection '" + cur.name() + "' is used by a project or a job; change those first");
+    }
+    s.connections.delete(cur.id());
+    ctx.status(HttpStatus.NO_CONTENT);
+  }
+
+  /** The connection with this id, if the principal may see it; else 404. */
+  static ConnectionRow visible(Services s, Context ctx, UUID id) {
+    ConnectionRow c =
+        s.connections.find(id).orElseThrow(() -> new NotFoundResponse("connection not found"));
+    Auth.principal(ctx).requireSees(c.clientId(), "connection");
+    return c;
+  }
+}

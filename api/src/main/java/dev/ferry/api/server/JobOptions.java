@@ -1,0 +1,206 @@
+package dev.ferry.api.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.ferry.activities.catalog.RunOptions;
+import dev.ferry.activities.engine.Filters;
+import dev.ferry.api.cli.TimeSpec;
+import dev.ferry.workflows.Limits;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+
+/**
+ * A job's filters and transfer options — the same choices and limits as {@code ferry migrate}'s
+ * options — stored with the job as JSON. Ages ({@code 30d}) are kept as given and resolved when a
+ * run starts.
+ */
+record JobOptions(
+    List<String> include,
+    List<String> exclude,
+    String olderThan,
+    String newerThan,
+    int concurrency,
+    int chunkSizeMiB,
+    double bwlimitMbps,
+    boolean verify,
+    boolean deleteSource,
+    boolean removeEmptyDirs) {
+
+  static final int MAX_GLOBS = 200;
+
+  JobOptions {
+    include = include == null ? List.of() : List.copyOf(include);
+    exclude = exclude == null ? List.of() : List.copyOf(exclude);
+  }
+
+  static JobOptions defaults() {
+    RunOptions d = RunOptions.defaults();
+    return new JobOptions(
+        List.of(),
+        List.of(),
+        null,
+        null,
+        d.concurrency(),
+        d.chunkSizeMiB(),
+        d.bwlimitMbps(),
+        d.verify(),
+        d.deleteSource(),
+        d.removeEmptyDirs());
+  }
+
+  /**
+   * {@code base} changed by the request's {@code filters} and {@code options} objects (fields not
+   * given keep their value). Problems go to {@code in}, named {@code filters.x} / {@code
+   * options.x}.
+   */
+  static JobOptions read(Input in, JobOptions base, Instant now) {
+    List<String> include = base.include();
+    List<String> exclude = base.exclude();
+    String older = base.olderThan();
+    String newer = base.newerThan();
+    Input f = in.object("filters");
+    if (f != null) {
+      if (f.has("include")) {
+        include = globs(f, "include");
+      }
+      if (f.has("exclude")) {
+        exclude = globs(f, "exclude");
+      }
+      if (f.has("olderThan")) {
+        older = time(f, "olderThan", now);
+      }
+      if (f.has("newerThan")) {
+        newer = time(f, "newerThan", now);
+      }
+      if (older != null && newer != null && !f.hasErrors()) {
+        Instant o = TimeSpec.parse(older, now, ZoneId.systemDefault());
+        Instant n = TimeSpec.parse(newer, now, ZoneId.systemDefault());
+        if (!n.isBefore(o)) {
+          f.error("newerThan", "must be earlier than olderThan, or no file can match");
+        }
+      }
+    }
+    int concurrency = base.concurrency();
+    int chunk = base.chunkSizeMiB();
+    double bw = base.bwlimitMbps();
+    boolean verify = base.verify();
+    boolean delete = base.deleteSource();
+    boolean removeEmpty = base.removeEmptyDirs();
+    Input o = in.object("options");
+    if (o != null) {
+      Integer c = o.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
+      concurrency = c != null ? c : concurrency;
+      Integer ch = o.integer("chunkSizeMiB", RunOptions.MIN_CHUNK_MIB, RunOptions.MAX_CHUNK_MIB);
+      chunk = ch != null ? ch : chunk;
+      Double b = o.number("bwlimitMbps", 0, 1_000_000);
+      bw = b != null ? b : bw;
+      Boolean v = o.bool("verify");
+      verify = v != null ? v : verify;
+      Boolean d = o.bool("deleteSource");
+      delete = d != null ? d : delete;
+      Boolean r = o.bool("removeEmptyDirs");
+      removeEmpty = r != null ? r : removeEmpty;
+      if (!o.hasErrors()) {
+        if (removeEmpty && !delete) {
+          o.error("removeEmptyDirs", "only applies with deleteSource");
+        }
+        if (delete && !verify) {
+          o.error(
+              "deleteSource",
+              "deletes only verified copies: it cannot be combined with verify=false");
+        }
+      }
+    }
+    return new JobOptions(
+        include, exclude, older, newer, concurrency, chunk, bw, verify, delete, removeEmpty);
+  }
+
+  private static List<String> globs(Input f, String field) {
+    List<String> g = f.strings(field, MAX_GLOBS, 1000);
+    if (g == null) {
+      return List.of();
+    }
+    for (int i = 0; i < g.size(); i++) {
+      String p = Filters.problem(g.get(i));
+      if (p != null) {
+        f.error(field + "[" + i + "]", "'" + g.get(i) + "' is not a valid pattern: " + p);
+      }
+    }
+    return g;
+  }
+
+  private static String time(Input f, String field, Instant now) {
+    String s = f.string(field, false, 100);
+    if (s == null) {
+      return null;
+    }
+    try {
+      TimeSpec.parse(s, now, ZoneId.systemDefault());
+      return s;
+    } catch (IllegalArgumentException e) {
+      f.error(field, e.getMessage());
+      return null;
+    }
+  }
+
+  /** The options of a run starting at {@code now}. */
+  RunOptions toRunOptions(Instant now) {
+    return new RunOptions(
+        include,
+        exclude,
+        olderThan == null
+            ? -1
+            : TimeSpec.parse(olderThan, now, ZoneId.systemDefault()).toEpochMilli(),
+        newerThan == null
+            ? -1
+            : TimeSpec.parse(newerThan, now, ZoneId.systemDefault()).toEpochMilli(),
+        concurrency,
+        chunkSizeMiB,
+        bwlimitMbps,
+        verify,
+        deleteSource,
+        removeEmptyDirs,
+        null);
+  }
+
+  String toJson() {
+    try {
+      return Json.MAPPER.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static JobOptions fromJson(String json) {
+    if (json == null) {
+      return defaults();
+    }
+    try {
+      return Json.MAPPER.readValue(json, JobOptions.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable job options", e);
+    }
+  }
+
+  /** The {@code filters} object of the API. */
+  record FiltersView(
+      List<String> include, List<String> exclude, String olderThan, String newerThan) {}
+
+  /** The {@code options} object of the API. */
+  record OptionsView(
+      int concurrency,
+      int chunkSizeMiB,
+      double bwlimitMbps,
+      boolean verify,
+      boolean deleteSource,
+      boolean removeEmptyDirs) {}
+
+  FiltersView filtersView() {
+    return new FiltersView(include, exclude, olderThan, newerThan);
+  }
+
+  OptionsView optionsView() {
+    return new OptionsView(
+        concurrency, chunkSizeMiB, bwlimitMbps, verify, deleteSource, removeEmptyDirs);
+  }
+}

@@ -1,0 +1,416 @@
+package dev.ferry.api.server;
+
+import dev.ferry.activities.catalog.AgentRow;
+import dev.ferry.activities.catalog.ClientRow;
+import dev.ferry.activities.catalog.ConnectionLocation;
+import dev.ferry.activities.catalog.ConnectionRow;
+import dev.ferry.activities.catalog.JobRunRow;
+import dev.ferry.activities.catalog.JobSpecRow;
+import dev.ferry.activities.catalog.Jobs;
+import dev.ferry.activities.catalog.OwnerRow;
+import dev.ferry.activities.catalog.ProjectRow;
+import dev.ferry.activities.storage.SafePath;
+import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.RunMode;
+import io.javalin.http.ConflictResponse;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.NotFoundResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@code /projects/{projectId}/jobs} and {@code /jobs}: what to move, where, how; runs and the
+ * pause / resume / cancel actions. A job's source and destination cannot change once it has run
+ * (its manifest describes them); everything else can.
+ */
+final class JobsResource {
+  static final List<String> STATES = Arrays.stream(JobState.values()).map(Enum::name).toList();
+
+  private final Services s;
+
+  JobsResource(Services s) {
+    this.s = s;
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  void list(Context ctx) {
+    Http.onlyQuery(ctx, "clientId", "projectId", "state", "limit", "offset");
+    Principal p = Auth.principal(ctx);
+    UUID client = Http.uuidQuery(ctx, "clientId");
+    UUID project = Http.uuidQuery(ctx, "projectId");
+    String state = ctx.queryParam("state");
+    if (state != null) {
+      String st = state.trim().toUpperCase(java.util.Locale.ROOT);
+      if (!STATES.contains(st)) {
+        throw InvalidInput.of("state", "must be one of " + String.join(", ", STATES));
+      }
+      state = st;
+    }
+    int limit = Http.intQuery(ctx, "limit", 50, 1, 500);
+    int offset = Http.intQuery(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    if (p.scope() != null) {
+      if (client != null && !client.equals(p.scope())) {
+        ctx.json(page(List.of(), limit, offset));
+        return;
+      }
+      client = p.scope();
+    }
+    List<Views.Job> jobs =
+        s.jobs.list(new Jobs.Filter(client, project, state, limit, offset)).stream()
+            .map(j -> Views.job(j, s.jobs.owners(j.id()), false, lastRun(j, false)))
+            .toList();
+    ctx.json(page(jobs, limit, offset));
+  }
+
+  private static Map<String, Object> page(List<Views.Job> jobs, int limit, int offset) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("jobs", jobs);
+    m.put("limit", limit);
+    m.put("offset", offset);
+    m.put("nextOffset", jobs.size() == limit ? offset + limit : null);
+    return m;
+  }
+
+  void create(Context ctx) {
+    Http.onlyQuery(ctx);
+    ProjectRow project = ProjectsResource.visible(s, ctx, Http.id(ctx, "projectId"));
+    Input in = Http.body(ctx);
+    String name = in.string("name", true, 200);
+    Views.Location src = location(in, "source", project.clientId(), null);
+    Views.Location dst =
+        location(in, "destination", project.clientId(), project.defaultDestConnectionId());
+    List<Jobs.OwnerSpec> owners = OwnersInput.fromJson(in, "owners");
+    JobOptions options = JobOptions.read(in, JobOptions.defaults(), Instant.now());
+    UUID agent = agent(in, ctx, project.clientId());
+    checkDistinct(in, src, dst);
+    in.check();
+    JobSpecRow row =
+        new JobSpecRow(
+            UUID.randomUUID(),
+            project.id(),
+            project.clientId(),
+            name,
+            src.connectionId(),
+            ConnectionLocation.normalize(src.path()),
+            dst.connectionId(),
+            ConnectionLocation.normalize(dst.path()),
+            options.toJson(),
+            agent,
+            null,
+            null,
+            null);
+    s.jdbi.useTransaction(h -> s.jobs.insert(h, row, owners == null ? List.of() : owners));
+    s.syncAgentSecrets();
+    JobSpecRow saved = s.jobs.find(row.id()).orElseThrow();
+    ctx.status(HttpStatus.CREATED).json(Views.job(saved, s.jobs.owners(saved.id()), true, null));
+  }
+
+  void get(Context ctx) {
+    Http.onlyQuery(ctx);
+    JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
+    ctx.json(Views.job(j, s.jobs.owners(j.id()), true, lastRun(j, true)));
+  }
+
+  void update(Context ctx) {
+    Http.onlyQuery(ctx);
+    JobSpecRow cur = visible(s, ctx, Http.id(ctx, "jobId"));
+    Input in = Http.body(ctx);
+    String name = in.has("name") ? in.string("name", true, 200) : cur.name();
+    Views.Location src = new Views.Location(cur.sourceConnectionId(), cur.sourcePath());
+    Views.Location dst = new Views.Location(cur.destConnectionId(), cur.destPath());
+    boolean moved = false;
+    if (in.has("source")) {
+      src = location(in, "source", cur.clientId(), null);
+      moved = true;
+    }
+    if (in.has("destination")) {
+      dst = location(in, "destination", cur.clientId(), null);
+      moved = true;
+    }
+    List<Jobs.OwnerSpec> owners = in.has("owners") ? OwnersInput.fromJson(in, "owners") : null;
+    if (in.has("owners") && owners == null) {
+      owners = List.of();
+    }
+    JobOptions options = JobOptions.read(in, JobOptions.fromJson(cur.options()), Instant.now());
+    UUID agent = in.has("agentId") ? agent(in, ctx, cur.clientId()) : cur.agentId();
+    checkDistinct(in, src, dst);
+    in.check();
+    boolean relocated =
+        moved
+            && (!src.connectionId().equals(cur.sourceConnectionId())
+                || !ConnectionLocation.normalize(src.path()).equals(cur.sourcePath())
+                || !dst.connectionId().equals(cur.destConnectionId())
+                || !ConnectionLocation.normalize(dst.path()).equals(cur.destPath()));
+    if (relocated && s.jobs.hasRuns(cur.id())) {
+      throw new ConflictResponse(
+          "source and destination cannot change once the job has run (its manifest describes"
+              + " them); create a new job");
+    }
+    if (owners != null || relocated) {
+      requireIdle(cur);
+    }
+    JobSpecRow row =
+        new JobSpecRow(
+            cur.id(),
+            cur.projectId(),
+            cur.clientId(),
+            name,
+            src.connectionId(),
+            ConnectionLocation.normalize(src.path()),
+            dst.connectionId(),
+            ConnectionLocation.normalize(dst.path()),
+            options.toJson(),
+            agent,
+            null,
+            null,
+            null);
+    List<Jobs.OwnerSpec> fOwners = owners;
+    s.jdbi.useTransaction(
+        h -> {
+          s.jobs.update(h, row);
+          if (fOwners != null) {
+            s.jobs.replaceOwners(h, row, fOwners);
+          }
+        });
+    s.syncAgentSecrets();
+    JobSpecRow saved = s.jobs.find(cur.id()).orElseThrow();
+    ctx.json(Views.job(saved, s.jobs.owners(saved.id()), true, lastRun(saved, false)));
+  }
+
+  void delete(Context ctx) {
+    Http.onlyQuery(ctx);
+    JobSpecRow cur = visible(s, ctx, Http.id(ctx, "jobId"));
+    requireIdle(cur);
+    s.jobs.delete(cur.id());
+    s.syncAgentSecrets();
+    ctx.status(HttpStatus.NO_CONTENT);
+  }
+
+  // ---- owners -----------------------------------------------------------------------------
+
+  void owners(Context ctx) {
+    Http.onlyQuery(ctx);
+    JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
+    ctx.json(
+        Map.of(
+            "owners",
+            s.jobs.owners(j.id()).stream()
+                .filter(o -> !o.implicit())
+                .map(Views.Owner::of)
+                .toList()));
+  }
+
+  /**
+   * Replaces the owners: JSON {@code {"owners": [...]}} or CSV ({@code Content-Type: text/csv}).
+   */
+  void replaceOwners(Context ctx) {
+    Http.onlyQuery(ctx);
+    JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
+    String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase();
+    List<Jobs.OwnerSpec> owners;
+    if (type.startsWith("text/csv")) {
+      owners = OwnersInput.fromCsv(new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8));
+    } else {
+      Input in = Http.body(ctx);
+      owners = OwnersInput.fromJson(in, "owners");
+      if (owners == null) {
+        in.error("owners", "is required (an empty list removes every owner)");
+      }
+      in.check();
+    }
+    requireIdle(j);
+    List<Jobs.OwnerSpec> fOwners = owners;
+    s.jdbi.useTransaction(h -> s.jobs.replaceOwners(h, j, fOwners));
+    owners(ctx);
+  }
+
+  // ---- runs -------------------------------------------------------------------------------
+
+  void startRun(Context ctx) {
+    Http.onlyQuery(ctx);
+    JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
+    Input in = Http.body(ctx);
+    String mode = in.oneOf("mode", true, Arrays.stream(RunMode.values()).map(Enum::name).toList());
+    in.check();
+    ClientRow client = s.clients.find(j.clientId()).orElseThrow();
+    if (!"ACTIVE".equals(client.status())) {
+      throw new ConflictResponse(
+          "client '" + client.name() + "' is " + client.status() + ": no new runs");
+    }
+    JobRunRow run = s.launcher.start(j, RunMode.valueOf(mode));
+    ctx.status(HttpStatus.CREATED)
+        .json(Views.run(run, s.sampler.rate(run), s.jobRuns.ownerRuns(run.id())));
+  }
+
+  void runs(Context ctx) {
+    Http.onlyQuery(ctx, "limit");
+    JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
+    int limit = Http.intQuery(ctx, "limit", 20, 1, 500);
+    ctx.json(
+        Map.of(
+            "runs",
+            s.jobRuns.list(j.id(), limit).stream()
+                .map(r -> Views.run(r, s.sampler.rate(r), null))
+                .toList()));
+  }
+
+  void run(Context ctx) {
+    Http.onlyQuery(ctx);
+    JobRunRow r = RunsResource.visibleRun(s, ctx);
+    ctx.json(Views.run(r, s.sampler.rate(r), s.jobRuns.ownerRuns(r.id(), true)));
+  }
+
+  void pause(Context ctx) {
+    control(ctx, RunLauncher.Action.PAUSE);
+  }
+
+  void resume(Context ctx) {
+    control(ctx, RunLauncher.Action.RESUME);
+  }
+
+  void cancel(Context ctx) {
+    control(ctx, RunLauncher.Action.CANCEL);
+  }
+
+  private void control(Context ctx, RunLauncher.Action action) {
+    Http.onlyQuery(ctx);
+    JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
+    Http.optionalBody(ctx).check(); // no fields: anything sent is a mistake
+    JobRunRow r = s.launcher.control(j, action);
+    ctx.status(HttpStatus.ACCEPTED)
+        .json(Views.run(r, s.sampler.rate(r), s.jobRuns.ownerRuns(r.id())));
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private Views.Run lastRun(JobSpecRow j, boolean withOwners) {
+    Optional<JobRunRow> r = s.jobRuns.latest(j.id());
+    return r.map(
+            run ->
+                Views.run(
+                    run, s.sampler.rate(run), withOwners ? s.jobRuns.ownerRuns(run.id()) : null))
+        .orElse(null);
+  }
+
+  private void requireIdle(JobSpecRow j) {
+    s.jobRuns
+        .latest(j.id())
+        .filter(r -> r.finishedAt() == null)
+        .ifPresent(
+            r -> {
+              throw new ConflictResponse(
+                  "run "
+                      + r.id()
+                      + " of the job has not ended ("
+                      + r.state()
+                      + "); cancel it or wait");
+            });
+  }
+
+  /** {@code field: {connectionId, path}}; the connection must belong to the client. */
+  private Views.Location location(Input in, String field, UUID clientId, UUID defaultConnection) {
+    Input o = in.object(field);
+    if (o == null) {
+      if (defaultConnection != null) {
+        return new Views.Location(defaultConnection, "");
+      }
+      in.error(
+          field,
+          "is required: {connectionId, path}"
+              + (field.equals("destination") ? " (the project has no default destination)" : ""));
+      return null;
+    }
+    UUID id = o.uuid("connectionId", defaultConnection == null);
+    if (id == null) {
+      id = defaultConnection;
+    }
+    String path = o.path("path", OwnersInput.MAX_PATH);
+    String norm = ConnectionLocation.normalize(path);
+    if (!norm.isEmpty()) {
+      SafePath.problem(norm).ifPresent(p -> o.error("path", "'" + path + "': " + p));
+    }
+    if (id != null) {
+      Optional<ConnectionRow> c = s.connections.find(id).filter(x -> x.clientId().equals(clientId));
+      if (c.isEmpty()) {
+        o.error("connectionId", "no connection with this id belongs to the job's client");
+      }
+    }
+    return id == null ? null : new Views.Location(id, norm);
+  }
+
+  /**
+   * Refuses a destination that is the source, inside it, or around it — on the same connection, or
+   * on two local connections whose folders overlap.
+   */
+  private void checkDistinct(Input in, Views.Location src, Views.Location dst) {
+    if (src == null || dst == null || in.hasErrors()) {
+      return;
+    }
+    String a = where(src);
+    String b = where(dst);
+    if (a == null || b == null) {
+      return;
+    }
+    if (a.equals(b)) {
+      in.error("destination", "is the same location as the source");
+    } else if (b.startsWith(a.endsWith("/") ? a : a + "/")) {
+      in.error("destination", "is inside the source: the copy would be copied again");
+    } else if (a.startsWith(b.endsWith("/") ? b : b + "/")) {
+      in.error("destination", "contains the source: choose a destination beside it");
+    }
+  }
+
+  /** A comparable name of a location: the folder for local connections, else id and path. */
+  private String where(Views.Location l) {
+    Optional<ConnectionRow> c = s.connections.find(l.connectionId());
+    if (c.isEmpty()) {
+      return null;
+    }
+    if (c.get().kind().equals("local") && c.get().settings().get("root") != null) {
+      try {
+        return java.nio.file.Path.of(c.get().settings().get("root"))
+            .resolve(l.path())
+            .normalize()
+            .toString();
+      } catch (java.nio.file.InvalidPathException e) {
+        return null;
+      }
+    }
+    return l.connectionId() + "/" + l.path();
+  }
+
+  private UUID agent(Input in, Context ctx, UUID clientId) {
+    UUID id = in.uuid("agentId", false);
+    if (id == null) {
+      return null;
+    }
+    Principal p = Auth.principal(ctx);
+    Optional<AgentRow> a =
+        s.agents
+            .find(id)
+            .filter(x -> x.clientId() == null ? p.operator() : x.clientId().equals(clientId));
+    if (a.isEmpty()) {
+      in.error("agentId", "no agent with this id serves the job's client");
+      return null;
+    }
+    return id;
+  }
+
+  /** The job with this id, if the principal may see it; else 404. */
+  static JobSpecRow visible(Services s, Context ctx, UUID id) {
+    JobSpecRow j = s.jobs.find(id).orElseThrow(() -> new NotFoundResponse("job not found"));
+    Auth.principal(ctx).requireSees(j.clientId(), "job");
+    return j;
+  }
+
+  static List<OwnerRow> ownersOf(Services s, JobSpecRow j) {
+    return s.jobs.owners(j.id());
+  }
+}

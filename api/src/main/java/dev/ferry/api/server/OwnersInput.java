@@ -1,0 +1,184 @@
+package dev.ferry.api.server;
+
+import dev.ferry.activities.catalog.ConnectionLocation;
+import dev.ferry.activities.catalog.Jobs;
+import dev.ferry.activities.storage.SafePath;
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * Reads a job's owners — each a source sub-path copied to a destination sub-path — from JSON or
+ * CSV, and checks them as a set: paths are relative and safe, no two owners share or nest a source
+ * path or a destination path. The destination path defaults to the source path.
+ */
+final class OwnersInput {
+  static final int MAX_OWNERS = 10_000;
+  static final int MAX_PATH = 1024;
+
+  private OwnersInput() {}
+
+  /** From {@code owners: [{name, sourcePath, destinationPath}]}; null when absent. */
+  static List<Jobs.OwnerSpec> fromJson(Input in, String field) {
+    List<Input> list = in.objects(field, MAX_OWNERS);
+    if (list == null) {
+      return null;
+    }
+    List<Jobs.OwnerSpec> out = new ArrayList<>();
+    for (Input o : list) {
+      String name = o.string("name", false, 200);
+      String src = o.path("sourcePath", MAX_PATH);
+      String dst = o.path("destinationPath", MAX_PATH);
+      out.add(new Jobs.OwnerSpec(name, src, dst));
+    }
+    Map<String, String> problems = check(out, i -> field + "[" + i + "].");
+    problems.forEach(in::error);
+    return out.stream().map(OwnersInput::defaults).toList();
+  }
+
+  /**
+   * From CSV with a header row: {@code source_path} (required), {@code destination_path} and {@code
+   * name} (optional). Problems are named {@code line N.column}.
+   */
+  static List<Jobs.OwnerSpec> fromCsv(String csv) {
+    Map<String, String> problems = new TreeMap<>();
+    List<Jobs.OwnerSpec> out = new ArrayList<>();
+    List<Long> lines = new ArrayList<>();
+    try (CSVParser p =
+        CSVFormat.DEFAULT
+            .builder()
+            .setHeader()
+            .setSkipHeaderRecord(true)
+            .setIgnoreSurroundingSpaces(true)
+            .setIgnoreEmptyLines(true)
+            .setTrim(true)
+            .get()
+            .parse(new StringReader(csv))) {
+      List<String> header = p.getHeaderNames();
+      if (!header.contains("source_path")) {
+        throw InvalidInput.of(
+            "body",
+            "the CSV needs a header row with source_path and optionally destination_path and name"
+                + " (got "
+                + header
+                + ")");
+      }
+      for (String h : header) {
+        if (!List.of("name", "source_path", "destination_path").contains(h)) {
+          problems.put(
+              "line 1." + h, "unknown column; accepted: name, source_path, destination_path");
+        }
+      }
+      for (CSVRecord r : p) {
+        if (out.size() >= MAX_OWNERS) {
+          throw InvalidInput.of("body", "at most " + MAX_OWNERS + " owners");
+        }
+        String name = r.isMapped("name") && r.isSet("name") ? blankToNull(r.get("name")) : null;
+        String src = r.isSet("source_path") ? r.get("source_path") : null;
+        String dst =
+            r.isMapped("destination_path") && r.isSet("destination_path")
+                ? blankToNull(r.get("destination_path"))
+                : null;
+        out.add(new Jobs.OwnerSpec(name, src, dst));
+        lines.add(r.getRecordNumber() + 1);
+      }
+    } catch (IOException | IllegalStateException | java.io.UncheckedIOException e) {
+      throw InvalidInput.of("body", "malformed CSV: " + e.getMessage());
+    }
+    problems.putAll(
+        check(out, i -> "line " + lines.get(i) + ".").entrySet().stream()
+            .collect(
+                java.util.stream.Collectors.toMap(
+                    e ->
+                        e.getKey()
+                            .replace(".sourcePath", ".source_path")
+                            .replace(".destinationPath", ".destination_path"),
+                    Map.Entry::getValue)));
+    if (!problems.isEmpty()) {
+      throw new InvalidInput(problems);
+    }
+    return out.stream().map(OwnersInput::defaults).toList();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static Jobs.OwnerSpec defaults(Jobs.OwnerSpec o) {
+    String src = ConnectionLocation.normalize(o.sourcePath());
+    String dst = o.destPath() == null ? src : ConnectionLocation.normalize(o.destPath());
+    return new Jobs.OwnerSpec(o.name(), src, dst);
+  }
+
+  private static Map<String, String> check(
+      List<Jobs.OwnerSpec> owners, java.util.function.IntFunction<String> prefix) {
+    Map<String, String> problems = new TreeMap<>();
+    Map<String, Integer> sources = new TreeMap<>();
+    Map<String, Integer> dests = new TreeMap<>();
+    for (int i = 0; i < owners.size(); i++) {
+      Jobs.OwnerSpec o = owners.get(i);
+      String src = ConnectionLocation.normalize(o.sourcePath());
+      if (o.sourcePath() == null || src.isEmpty()) {
+        problems.put(
+            prefix.apply(i) + "sourcePath", "is required: a folder below the job's source path");
+        continue;
+      }
+      Optional<String> bad = SafePath.problem(src);
+      if (bad.isPresent()) {
+        problems.put(prefix.apply(i) + "sourcePath", "'" + o.sourcePath() + "': " + bad.get());
+        continue;
+      }
+      String dst = o.destPath() == null ? src : ConnectionLocation.normalize(o.destPath());
+      Optional<String> badDst = dst.isEmpty() ? Optional.empty() : SafePath.problem(dst);
+      if (badDst.isPresent()) {
+        problems.put(
+            prefix.apply(i) + "destinationPath", "'" + o.destPath() + "': " + badDst.get());
+        continue;
+      }
+      overlap(sources, src, i, "sourcePath", "source", prefix, problems);
+      overlap(dests, dst, i, "destinationPath", "destination", prefix, problems);
+    }
+    return problems;
+  }
+
+  private static void overlap(
+      Map<String, Integer> seen,
+      String path,
+      int i,
+      String field,
+      String what,
+      java.util.function.IntFunction<String> prefix,
+      Map<String, String> problems) {
+    for (Map.Entry<String, Integer> e : seen.entrySet()) {
+      String other = e.getKey();
+      if (other.equals(path)
+          || path.isEmpty()
+          || other.isEmpty()
+          || path.startsWith(other + "/")
+          || other.startsWith(path + "/")) {
+        problems.put(
+            prefix.apply(i) + field,
+            "'"
+                + path
+                + "' overlaps the "
+                + what
+                + " path '"
+                + other
+                + "' of owner #"
+                + (e.getValue() + 1)
+                + "; owners must not share or nest "
+                + what
+                + " paths");
+        return;
+      }
+    }
+    seen.put(path, i);
+  }
+}

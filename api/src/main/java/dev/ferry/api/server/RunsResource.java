@@ -1,0 +1,171 @@
+package dev.ferry.api.server;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.ferry.activities.catalog.JobReportRow;
+import dev.ferry.activities.catalog.JobRunRow;
+import dev.ferry.activities.catalog.JobRuns;
+import dev.ferry.activities.catalog.JobSpecRow;
+import dev.ferry.activities.catalog.LogEntry;
+import dev.ferry.activities.catalog.OwnerRunRow;
+import io.javalin.http.Context;
+import io.javalin.http.NotFoundResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * A run's log and report. The log is paged and filterable by outcome; the reports (JSON and CSV)
+ * stream one row per file straight from PostgreSQL, so a run of millions of files needs no memory.
+ */
+final class RunsResource {
+  static final List<String> OUTCOMES =
+      List.of(
+          "transferred", "unchanged", "skipped", "failed", "retry", "deleted", "kept", "worker");
+  static final int PROBLEMS_LISTED = 1000;
+  static final String[] CSV_HEADER = {
+    "owner", "path", "size", "outcome", "reason", "sha256", "verified_by", "attempts"
+  };
+
+  private final Services s;
+
+  RunsResource(Services s) {
+    this.s = s;
+  }
+
+  /** The run {@code runId} of the job {@code jobId}, if the principal may see the job; else 404. */
+  static JobRunRow visibleRun(Services s, Context ctx) {
+    JobSpecRow j = JobsResource.visible(s, ctx, Http.id(ctx, "jobId"));
+    long run = Http.longParam(ctx, "runId");
+    return s.jobRuns.find(j.id(), run).orElseThrow(() -> new NotFoundResponse("run not found"));
+  }
+
+  void log(Context ctx) {
+    Http.onlyQuery(ctx, "outcome", "limit", "offset");
+    JobRunRow r = visibleRun(s, ctx);
+    String outcome = ctx.queryParam("outcome");
+    if (outcome != null) {
+      outcome = outcome.trim().toLowerCase(Locale.ROOT);
+      if (!OUTCOMES.contains(outcome)) {
+        throw InvalidInput.of("outcome", "must be one of " + String.join(", ", OUTCOMES));
+      }
+    }
+    int limit = Http.intQuery(ctx, "limit", 100, 1, 1000);
+    int offset = Http.intQuery(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    List<LogEntry> entries = s.jobRuns.log(r.id(), outcome, limit + 1, offset);
+    boolean more = entries.size() > limit;
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("runId", r.id());
+    body.put("outcome", outcome);
+    body.put("limit", limit);
+    body.put("offset", offset);
+    body.put("nextOffset", more ? offset + limit : null);
+    body.put("entries", more ? entries.subList(0, limit) : entries);
+    ctx.json(body);
+  }
+
+  /**
+   * The JSON report: the run's summary (duration, files, bytes, success rate), the owners with the
+   * split advice, the scan's problems (names the destination would refuse, paths it could not
+   * read), then one row per file.
+   */
+  void report(Context ctx) throws IOException {
+    Http.onlyQuery(ctx);
+    JobRunRow r = visibleRun(s, ctx);
+    List<OwnerRunRow> owners = s.jobRuns.ownerRuns(r.id(), true);
+    Views.Run run = Views.run(r, s.sampler.rate(r), owners);
+    ctx.contentType("application/json");
+    OutputStream out = ctx.outputStream();
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeObjectField("run", run);
+      g.writeObjectFieldStart("scan");
+      problems(g, r, JobRuns.Problem.REFUSED_NAME, "refusedNames");
+      problems(g, r, JobRuns.Problem.UNREADABLE, "unreadable");
+      g.writeEndObject();
+      g.writeArrayFieldStart("files");
+      try {
+        s.jobRuns.forEachReportRow(
+            r.id(),
+            row -> {
+              try {
+                g.writeObject(row);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+  }
+
+  private void problems(JsonGenerator g, JobRunRow r, JobRuns.Problem kind, String field)
+      throws IOException {
+    g.writeObjectFieldStart(field);
+    g.writeNumberField("count", s.jobRuns.countProblems(r.id(), kind));
+    g.writeObjectField("paths", s.jobRuns.problems(r.id(), kind, PROBLEMS_LISTED));
+    g.writeEndObject();
+  }
+
+  /**
+   * The CSV report, as {@code ferry migrate --report} writes it: {@code #} comment lines with the
+   * summary, a header, one row per file (with the owner as first column).
+   */
+  void reportCsv(Context ctx) throws IOException {
+    Http.onlyQuery(ctx);
+    JobRunRow r = visibleRun(s, ctx);
+    Views.Run run = Views.run(r, s.sampler.rate(r), null);
+    ctx.contentType("text/csv; charset=utf-8");
+    ctx.header(
+        "Content-Disposition",
+        "attachment; filename=\"ferry-job-" + r.jobId() + "-run-" + r.id() + ".csv\"");
+    Writer w = new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8);
+    try (CSVPrinter csv = CSVFormat.DEFAULT.builder().setCommentMarker('#').get().print(w)) {
+      csv.printComment(
+          "Ferry job " + r.jobId() + ", run " + r.id() + " (" + r.mode() + "), state " + r.state());
+      csv.printComment("started_at: " + r.startedAt() + ", finished_at: " + r.finishedAt());
+      csv.printComment(String.format(Locale.ROOT, "duration_seconds: %.1f", run.durationSeconds()));
+      csv.printComment("files_found: " + r.filesTotal() + ", bytes_found: " + r.bytesTotal());
+      csv.printComment(
+          "files_transferred: " + r.filesDone() + ", bytes_transferred: " + r.bytesDone());
+      csv.printComment("files_unchanged: " + r.filesUnchanged());
+      csv.printComment("files_skipped: " + r.filesSkipped());
+      csv.printComment("files_failed: " + r.filesFailed());
+      csv.printComment(
+          String.format(Locale.ROOT, "success_rate_percent: %.1f", run.successRatePercent()));
+      csv.printRecord((Object[]) CSV_HEADER);
+      try {
+        s.jobRuns.forEachReportRow(r.id(), row -> print(csv, row));
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+  }
+
+  private static void print(CSVPrinter csv, JobReportRow row) {
+    try {
+      csv.printRecord(
+          row.owner(),
+          row.path(),
+          row.size(),
+          row.outcome(),
+          row.reason(),
+          row.sha256(),
+          row.verifiedBy(),
+          row.attempts());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,216 @@
+package dev.ferry.api.server;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.ferry.activities.catalog.AgentRow;
+import dev.ferry.activities.catalog.JobRunRow;
+import dev.ferry.activities.catalog.JobSpecRow;
+import dev.ferry.activities.catalog.OwnerRow;
+import dev.ferry.activities.catalog.OwnerRunRow;
+import dev.ferry.activities.catalog.RunRow;
+import dev.ferry.workflows.RunMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** The shapes of jobs, runs and agents in responses. */
+final class Views {
+  private Views() {}
+
+  /** An owner is "over the line" for one workflow at this many items (files and folders). */
+  static final long SPLIT_ITEMS = 400_000;
+
+  /** ... or at this many bytes (5 TB, decimal). */
+  static final long SPLIT_BYTES = 5_000_000_000_000L;
+
+  record Location(UUID connectionId, String path) {}
+
+  record Owner(String name, String sourcePath, String destinationPath) {
+    static Owner of(OwnerRow o) {
+      return new Owner(o.name(), o.sourcePath(), o.destPath());
+    }
+  }
+
+  record Job(
+      UUID id,
+      UUID projectId,
+      UUID clientId,
+      String name,
+      Location source,
+      Location destination,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Owner> owners,
+      int ownerCount,
+      JobOptions.FiltersView filters,
+      JobOptions.OptionsView options,
+      UUID agentId,
+      String state,
+      Run lastRun,
+      Instant createdAt,
+      Instant updatedAt) {}
+
+  static Job job(JobSpecRow j, List<OwnerRow> owners, boolean listOwners, Run lastRun) {
+    JobOptions o = JobOptions.fromJson(j.options());
+    List<OwnerRow> explicit = owners.stream().filter(x -> !x.implicit()).toList();
+    return new Job(
+        j.id(),
+        j.projectId(),
+        j.clientId(),
+        j.name(),
+        new Location(j.sourceConnectionId(), j.sourcePath()),
+        new Location(j.destConnectionId(), j.destPath()),
+        listOwners ? explicit.stream().map(Owner::of).toList() : null,
+        explicit.size(),
+        o.filtersView(),
+        o.optionsView(),
+        j.agentId(),
+        lastRun != null ? lastRun.state() : j.state(), // one snapshot with the run shown
+        lastRun,
+        j.createdAt(),
+        j.updatedAt());
+  }
+
+  /**
+   * File figures of a run. {@code completed} = transferred + unchanged; {@code completed + failed +
+   * skipped + pending = total} once the scan is done. A dry run's files are all skipped.
+   */
+  record Files(
+      long total,
+      long completed,
+      long transferred,
+      long unchanged,
+      long skipped,
+      long failed,
+      long pending) {
+    static Files of(long total, long transferred, long unchanged, long skipped, long failed) {
+      long done = transferred + unchanged;
+      return new Files(
+          total,
+          done,
+          transferred,
+          unchanged,
+          skipped,
+          failed,
+          Math.max(0, total - done - skipped - failed));
+    }
+  }
+
+  /**
+   * Byte figures: {@code total} to transfer, {@code completed} transferred, {@code found} by the
+   * scan. While a run is live, {@code completed} counts bytes of files still being copied (and of
+   * copies a pause interrupted, which are sent again), so it is capped at {@code total}; the final
+   * figure is counted file by file from the manifest.
+   */
+  record Bytes(long total, long completed, long found) {
+    Bytes {
+      completed = Math.min(completed, Math.max(total, 0));
+    }
+  }
+
+  record Run(
+      long id,
+      UUID jobId,
+      RunMode mode,
+      String state,
+      Instant startedAt,
+      Instant finishedAt,
+      double durationSeconds,
+      Files files,
+      Bytes bytes,
+      Double speedBytesPerSecond,
+      Double etaSeconds,
+      double successRatePercent,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<OwnerRun> owners) {}
+
+  static Run run(JobRunRow r, ProgressSampler.Rate rate, List<OwnerRunRow> owners) {
+    return new Run(
+        r.id(),
+        r.jobId(),
+        r.mode(),
+        r.state(),
+        r.startedAt(),
+        r.finishedAt(),
+        seconds(r.startedAt(), r.finishedAt()),
+        Files.of(
+            r.filesTotal(), r.filesDone(), r.filesUnchanged(), r.filesSkipped(), r.filesFailed()),
+        new Bytes(r.bytesToCopy(), r.bytesDone(), r.bytesTotal()),
+        rate.bytesPerSecond(),
+        rate.etaSeconds(),
+        successRate(r.filesDone() + r.filesUnchanged(), r.filesFailed()),
+        owners == null ? null : owners.stream().map(Views::ownerRun).toList());
+  }
+
+  /**
+   * One owner's part of a run. {@code splitRecommended}: the owner holds more than 400,000 items or
+   * 5 TB, too much for one workflow to move in reasonable time; split it into several owners.
+   * {@code items} and {@code splitRecommended} are given by the run and report endpoints (counting
+   * items reads the manifest), null in a job's {@code lastRun}.
+   */
+  record OwnerRun(
+      String name,
+      String sourcePath,
+      String destinationPath,
+      String state,
+      String message,
+      Long items,
+      Files files,
+      Bytes bytes,
+      Boolean splitRecommended,
+      String splitReason) {}
+
+  static OwnerRun ownerRun(OwnerRunRow o) {
+    RunRow r = o.run();
+    boolean counted = o.items() >= 0;
+    String split = null;
+    if (counted && o.items() > SPLIT_ITEMS) {
+      split = o.items() + " items, over the " + SPLIT_ITEMS + " an owner should hold";
+    } else if (r.bytesTotal() > SPLIT_BYTES) {
+      split = r.bytesTotal() + " bytes, over the 5 TB an owner should hold";
+    }
+    return new OwnerRun(
+        o.owner().name(),
+        o.owner().sourcePath(),
+        o.owner().destPath(),
+        r.state().name(),
+        r.message(),
+        counted ? o.items() : null,
+        Files.of(
+            r.filesTotal(), r.filesDone(), r.filesUnchanged(), r.filesSkipped(), r.filesFailed()),
+        new Bytes(r.bytesToCopy(), r.bytesDone(), r.bytesTotal()),
+        counted ? split != null : null,
+        split);
+  }
+
+  /** Files done (transferred or unchanged) as a share of those attempted, as the CLI reports it. */
+  static double successRate(long good, long failed) {
+    long all = good + failed;
+    return all == 0 ? 100.0 : Math.round(1000.0 * good / all) / 10.0;
+  }
+
+  static double seconds(Instant from, Instant to) {
+    return Duration.between(from, to == null ? Instant.now() : to).toMillis() / 1000.0;
+  }
+
+  record Agent(
+      UUID id,
+      UUID clientId,
+      String name,
+      String hostname,
+      String version,
+      String taskQueue,
+      String status,
+      Instant registeredAt,
+      Instant lastSeenAt) {
+    static Agent of(AgentRow a, Instant now) {
+      return new Agent(
+          a.id(),
+          a.clientId(),
+          a.name(),
+          a.hostname(),
+          a.version(),
+          a.taskQueue(),
+          a.online(now) ? "Online" : "Offline",
+          a.registeredAt(),
+          a.lastSeenAt());
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.ferry.api.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.activities.testing.AzuriteServer;
+import dev.ferry.api.server.ApiHarness.Api;
+import dev.ferry.api.server.ApiHarness.Res;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An {@code azure} connection (Azurite) with the account key as its secret, both ways. */
+class ApiAzureTest {
+  static ApiHarness h;
+  static Api api;
+  static AzuriteServer azure;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void up() {
+    h = ApiHarness.get();
+    api = h.admin;
+    azure = AzuriteServer.get();
+  }
+
+  @Test
+  void localToAzureAndBackWithTheKeyFromTheConnection() throws Exception {
+    Path src = dir.resolve("src");
+    Files.createDirectories(src.resolve("docs"));
+    Files.writeString(src.resolve("docs/a.txt"), "azure bound");
+    String client = api.client("Azure " + UUID.randomUUID());
+    Res bad =
+        api.post(
+            "/clients/" + client + "/connections",
+            Map.of(
+                "name",
+                "bad",
+                "kind",
+                "azure",
+                "settings",
+                Map.of("container", "Bad_Name", "tier", "Warm"),
+                "secret",
+                Map.of("accountKey", "k", "sasToken", "s")));
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().get("fields").has("settings.container")).as(bad.body()).isTrue();
+    assertThat(bad.json().get("fields").has("settings.tier")).isTrue();
+    assertThat(bad.field("secret")).contains("exactly one");
+    String container = "c" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    Res conn =
+        api.post(
+            "/clients/" + client + "/connections",
+            Map.of(
+                "name",
+                "blob",
+                "kind",
+                "azure",
+                "settings",
+                Map.of(
+                    "container",
+                    container,
+                    "prefix",
+                    "backup",
+                    "account",
+                    AzuriteServer.ACCOUNT,
+                    "endpoint",
+                    azure.endpoint()),
+                "secret",
+                Map.of("accountKey", AzuriteServer.KEY)));
+    assertThat(conn.status()).as(conn.toString()).isEqualTo(201);
+    String local = api.localConnection(client, "local", src);
+    String back = api.localConnection(client, "back", dir.resolve("back"));
+    String project = api.project(client, "p");
+    String up = api.job(project, local, conn.id(), Map.of());
+    long run = api.run(up, "FULL");
+    JsonNode end = api.awaitEnd(up);
+    assertThat(end.get("state").asText()).as(end.toString()).isEqualTo("COMPLETED");
+    String down = api.job(project, conn.id(), back, Map.of());
+    api.run(down, "FULL");
+    assertThat(api.awaitEnd(down).get("state").asText()).isEqualTo("COMPLETED");
+    assertThat(Files.readString(dir.resolve("back/docs/a.txt"))).isEqualTo("azure bound");
+    for (String wf : h.server.api().services().launcher.workflowIds(run)) {
+      assertThat(h.server.runtime().client().fetchHistory(wf).toJson(false))
+          .doesNotContain(AzuriteServer.KEY);
+    }
+  }
+}

@@ -1,0 +1,356 @@
+package dev.ferry.api.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.api.server.ApiHarness.Api;
+import dev.ferry.api.server.ApiHarness.Res;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Jobs run through the API on the real stack (PostgreSQL, the Temporal dev server, the central
+ * worker): dry run with its scan report, full and incremental runs with live progress, the run log
+ * and the CSV report, owners, and pause / resume / cancel over HTTP.
+ */
+class ApiRunTest {
+  static ApiHarness h;
+  static Api api;
+  static String client;
+  static String project;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void up() {
+    h = ApiHarness.get();
+    api = h.admin;
+    client = api.client("Runs " + UUID.randomUUID());
+    project = api.project(client, "runs");
+  }
+
+  static void write(Path f, int size, long seed) throws IOException {
+    Files.createDirectories(f.getParent());
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    Files.write(f, b);
+  }
+
+  static List<CSVRecord> csv(String text) throws IOException {
+    return CSVFormat.DEFAULT
+        .builder()
+        .setCommentMarker('#')
+        .setHeader()
+        .setSkipHeaderRecord(true)
+        .get()
+        .parse(new StringReader(text))
+        .getRecords();
+  }
+
+  String job(Path src, Path dst, Map<String, Object> extra) {
+    String s = api.localConnection(client, "src " + UUID.randomUUID(), src);
+    String d = api.localConnection(client, "dst " + UUID.randomUUID(), dst);
+    return api.job(project, s, d, extra);
+  }
+
+  @Test
+  void dryRunCountsSizesAndRefusedNamesAndMovesNothing() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    for (int i = 0; i < 12; i++) {
+      write(src.resolve("docs/f" + i + ".bin"), 1000 + i, i);
+    }
+    Files.writeString(src.resolve("bad\\name.txt"), "a backslash a Windows share would split");
+    String job = job(src, dst, Map.of());
+    long run = api.run(job, "DRY_RUN");
+    JsonNode j = api.awaitEnd(job);
+    assertThat(j.get("state").asText()).isEqualTo("READY");
+    JsonNode r = j.get("lastRun");
+    assertThat(r.get("id").asLong()).isEqualTo(run);
+    assertThat(r.at("/files/total").asLong()).as(r.toString()).isEqualTo(12);
+    assertThat(r.at("/files/skipped").asLong()).isEqualTo(12); // a scanned file counts as skipped
+    assertThat(r.at("/files/failed").asLong()).isEqualTo(1);
+    assertThat(r.at("/bytes/found").asLong()).isEqualTo(12 * 1000 + 66);
+    assertThat(r.at("/bytes/total").asLong()).isEqualTo(12 * 1000 + 66);
+    assertThat(r.at("/bytes/completed").asLong()).isZero();
+    JsonNode owner = api.get("/jobs/" + job + "/runs/" + run).json().at("/owners/0");
+    assertThat(owner.get("items").asLong()).isEqualTo(14); // 13 files and the folder
+    assertThat(owner.get("splitRecommended").asBoolean()).isFalse();
+    assertThat(dst).doesNotExist();
+
+    JsonNode report = api.get("/jobs/" + job + "/runs/" + run + "/report").json();
+    assertThat(report.at("/scan/refusedNames/count").asLong()).isEqualTo(1);
+    assertThat(report.at("/scan/refusedNames/paths/0/path").asText()).isEqualTo("bad\\name.txt");
+    assertThat(report.at("/scan/refusedNames/paths/0/reason").asText()).contains("backslash");
+    assertThat(report.at("/scan/unreadable/count").asLong()).isZero();
+    assertThat(report.get("files").size()).isEqualTo(13);
+    assertThat(report.at("/run/mode").asText()).isEqualTo("DRY_RUN");
+  }
+
+  @Test
+  void fullRunMovesEverythingWithLiveProgressALogAndACsvReport() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    int n = 24;
+    for (int i = 0; i < n; i++) {
+      write(src.resolve("d" + (i % 3) + "/f" + i + ".bin"), 1 << 20, 100 + i);
+    }
+    // 24 MiB at 48 Mbps (6 MB/s): about four seconds, long enough to watch
+    String job = job(src, dst, Map.of("options", Map.of("bwlimitMbps", 48, "concurrency", 4)));
+    long run = api.run(job, "FULL");
+    JsonNode[] seen = new JsonNode[1];
+    ApiHarness.await(
+        Duration.ofSeconds(60),
+        () -> {
+          JsonNode r = api.get("/jobs/" + job).json().get("lastRun");
+          seen[0] = r;
+          return r.get("state").asText().equals("RUNNING")
+              && r.at("/bytes/completed").asLong() > 0
+              && r.at("/speedBytesPerSecond").isNumber()
+              && r.at("/etaSeconds").isNumber();
+        });
+    JsonNode live = seen[0];
+    assertThat(live.at("/files/total").asLong()).isEqualTo(n);
+    assertThat(live.at("/bytes/total").asLong()).isEqualTo((long) n << 20);
+    assertThat(live.at("/bytes/completed").asLong()).isLessThan((long) n << 20);
+    assertThat(live.at("/speedBytesPerSecond").asDouble()).isBetween(1e5, 5e7);
+    assertThat(live.at("/etaSeconds").asDouble()).isPositive();
+
+    JsonNode end = api.awaitEnd(job);
+    assertThat(end.get("state").asText()).isEqualTo("COMPLETED");
+    JsonNode r = end.get("lastRun");
+    assertThat(r.at("/files/completed").asLong()).isEqualTo(n);
+    assertThat(r.at("/files/transferred").asLong()).isEqualTo(n);
+    assertThat(r.at("/files/failed").asLong()).isZero();
+    assertThat(r.at("/bytes/completed").asLong()).isEqualTo((long) n << 20);
+    assertThat(r.get("successRatePercent").asDouble()).isEqualTo(100.0);
+    for (int i = 0; i < n; i++) {
+      Path rel = Path.of("d" + (i % 3), "f" + i + ".bin");
+      assertThat(Files.readAllBytes(dst.resolve(rel)))
+          .isEqualTo(Files.readAllBytes(src.resolve(rel)));
+    }
+
+    // the log, paged and filtered
+    JsonNode page1 =
+        api.get("/jobs/" + job + "/runs/" + run + "/log?outcome=transferred&limit=10").json();
+    assertThat(page1.get("entries").size()).isEqualTo(10);
+    assertThat(page1.get("nextOffset").asInt()).isEqualTo(10);
+    JsonNode page3 =
+        api.get("/jobs/" + job + "/runs/" + run + "/log?outcome=transferred&limit=10&offset=20")
+            .json();
+    assertThat(page3.get("entries").size()).isEqualTo(4);
+    assertThat(page3.get("nextOffset").isNull()).isTrue();
+    assertThat(
+            api.get("/jobs/" + job + "/runs/" + run + "/log?outcome=failed").json().get("entries"))
+        .isEmpty();
+
+    // the CSV report
+    Res csv = api.get("/jobs/" + job + "/runs/" + run + "/report.csv");
+    assertThat(csv.status()).isEqualTo(200);
+    assertThat(csv.raw().headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
+    assertThat(csv.body())
+        .contains("# duration_seconds: ")
+        .contains("# files_transferred: " + n + ", bytes_transferred: " + ((long) n << 20))
+        .contains("# success_rate_percent: 100.0");
+    List<CSVRecord> rows = csv(csv.body());
+    assertThat(rows).hasSize(n);
+    assertThat(rows).allSatisfy(x -> assertThat(x.get("outcome")).isEqualTo("transferred"));
+    assertThat(rows.getFirst().get("sha256")).hasSize(64);
+    assertThat(rows.getFirst().get("verified_by")).isEqualTo("sha256-reread");
+
+    // an incremental run moves nothing more
+    api.run(job, "INCREMENTAL");
+    JsonNode again = api.awaitEnd(job).get("lastRun");
+    assertThat(again.at("/files/transferred").asLong()).isZero();
+    assertThat(again.at("/files/unchanged").asLong()).isEqualTo(n);
+    assertThat(api.get("/jobs/" + job + "/runs").json().get("runs").size()).isEqualTo(2);
+  }
+
+  @Test
+  void ownersMapSourceFoldersToDestinationFoldersEachWithItsOwnFigures() throws Exception {
+    Path src = dir.resolve("home");
+    Path dst = dir.resolve("new");
+    write(src.resolve("alice/a.txt"), 10, 1);
+    write(src.resolve("alice/deep/b.txt"), 20, 2);
+    write(src.resolve("bob/c.txt"), 30, 3);
+    write(src.resolve("nobody/ignored.txt"), 40, 4);
+    String job = job(src, dst, Map.of());
+    Res owners =
+        api.putCsv(
+            "/jobs/" + job + "/owners",
+            "name,source_path,destination_path\nAlice,alice,users/alice\nBob,bob,users/robert\n");
+    assertThat(owners.status()).as(owners.toString()).isEqualTo(200);
+    long run = api.run(job, "FULL");
+    JsonNode end = api.awaitEnd(job);
+    assertThat(end.get("state").asText()).isEqualTo("COMPLETED");
+    assertThat(dst.resolve("users/alice/deep/b.txt")).exists();
+    assertThat(dst.resolve("users/robert/c.txt")).exists();
+    assertThat(dst.resolve("nobody")).doesNotExist();
+    JsonNode ownersRun = api.get("/jobs/" + job + "/runs/" + run).json().get("owners");
+    assertThat(ApiHarness.each(ownersRun, "name")).containsExactly("Alice", "Bob");
+    assertThat(ownersRun.get(0).at("/files/transferred").asLong()).isEqualTo(2);
+    assertThat(ownersRun.get(1).at("/files/transferred").asLong()).isEqualTo(1);
+    List<CSVRecord> rows = csv(api.get("/jobs/" + job + "/runs/" + run + "/report.csv").body());
+    Map<String, String> ownerOf = new HashMap<>();
+    rows.forEach(x -> ownerOf.put(x.get("path"), x.get("owner")));
+    assertThat(ownerOf)
+        .containsEntry("alice/a.txt", "Alice")
+        .containsEntry("alice/deep/b.txt", "Alice")
+        .containsEntry("bob/c.txt", "Bob")
+        .hasSize(3);
+  }
+
+  @Test
+  void ownersRunThroughAWindowOfTheJobsConcurrencyAndShareTheJobsBandwidth() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    for (String o : List.of("o1", "o2", "o3")) {
+      for (int i = 0; i < 4; i++) {
+        write(src.resolve(o + "/f" + i + ".bin"), 1 << 20, i);
+      }
+    }
+    // one stream and 32 Mbps (4 MB/s) for the whole job: 12 MiB take at least three seconds
+    String job =
+        job(
+            src,
+            dst,
+            Map.of(
+                "owners",
+                List.of(
+                    Map.of("sourcePath", "o1"),
+                    Map.of("sourcePath", "o2"),
+                    Map.of("sourcePath", "o3")),
+                "options",
+                Map.of("concurrency", 1, "bwlimitMbps", 32)));
+    long t0 = System.nanoTime();
+    long run = api.run(job, "FULL");
+    int mostAtOnce = 0;
+    while (true) {
+      JsonNode r = api.get("/jobs/" + job + "/runs/" + run).json();
+      int busy = 0;
+      for (JsonNode o : r.get("owners")) {
+        String st = o.get("state").asText();
+        busy += st.equals("SCANNING") || st.equals("RUNNING") || st.equals("READY") ? 1 : 0;
+      }
+      mostAtOnce = Math.max(mostAtOnce, busy);
+      if (!r.get("finishedAt").isNull()) {
+        assertThat(r.get("state").asText()).isEqualTo("COMPLETED");
+        break;
+      }
+      Thread.sleep(100);
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    assertThat(mostAtOnce).isEqualTo(1);
+    assertThat(secs).isGreaterThan(12.0 * (1 << 20) / 4e6 * 0.9);
+    assertThat(FilesCount.of(dst)).isEqualTo(12);
+  }
+
+  /** Counts regular files under a folder. */
+  static final class FilesCount {
+    static long of(Path root) throws IOException {
+      try (var s = Files.walk(root)) {
+        return s.filter(Files::isRegularFile).count();
+      }
+    }
+  }
+
+  @Test
+  void pauseResumeAndCancelReachTheRunningWorkflowsAndAFinishedRunRefusesThem() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    for (int i = 0; i < 16; i++) {
+      write(src.resolve("f" + i + ".bin"), 1 << 20, i);
+    }
+    // 16 MiB at 16 Mbps (2 MB/s): about eight seconds unpaused
+    String job = job(src, dst, Map.of("options", Map.of("bwlimitMbps", 16, "concurrency", 2)));
+    api.run(job, "FULL");
+    awaitState(job, "RUNNING", r -> r.at("/bytes/completed").asLong() > 0);
+
+    Res paused = api.post("/jobs/" + job + "/pause", null);
+    assertThat(paused.status()).as(paused.toString()).isEqualTo(202);
+    awaitState(job, "PAUSED", r -> true);
+    // copies in flight stop within seconds (at their next heartbeat); then nothing moves
+    long atPause = awaitStill(job, Duration.ofSeconds(15));
+    Thread.sleep(2000);
+    assertThat(bytes(job)).as("no bytes move while paused").isEqualTo(atPause);
+    assertThat(end(job)).isNull();
+
+    Res resumed = api.post("/jobs/" + job + "/resume", null);
+    assertThat(resumed.status()).as(resumed.toString()).isEqualTo(202);
+    JsonNode end = api.awaitEnd(job);
+    assertThat(end.get("state").asText()).isEqualTo("COMPLETED");
+    assertThat(end.at("/lastRun/files/transferred").asLong()).isEqualTo(16);
+
+    Res late = api.post("/jobs/" + job + "/pause", null);
+    assertThat(late.status()).isEqualTo(409);
+    assertThat(late.json().get("error").asText()).isEqualTo("cannot pause a run that is completed");
+
+    // a second run, cancelled: it ends within seconds, what was copied stays recorded
+    for (int i = 0; i < 16; i++) {
+      write(src.resolve("g" + i + ".bin"), 1 << 20, 50 + i);
+    }
+    api.run(job, "INCREMENTAL");
+    awaitState(job, "RUNNING", r -> r.at("/bytes/completed").asLong() > 0);
+    Res cancelled = api.post("/jobs/" + job + "/cancel", null);
+    assertThat(cancelled.status()).as(cancelled.toString()).isEqualTo(202);
+    long t0 = System.nanoTime();
+    JsonNode c = api.awaitEnd(job);
+    assertThat((System.nanoTime() - t0) / 1e9).isLessThan(15);
+    assertThat(c.get("state").asText()).isEqualTo("CANCELLED");
+    assertThat(c.at("/lastRun/files/transferred").asLong()).isLessThan(16);
+    assertThat(api.post("/jobs/" + job + "/resume", null).json().get("error").asText())
+        .isEqualTo("cannot resume a run that is cancelled");
+  }
+
+  private static JsonNode end(String job) {
+    JsonNode f = api.get("/jobs/" + job).json().at("/lastRun/finishedAt");
+    return f.isNull() ? null : f;
+  }
+
+  /** Waits until the job's transferred bytes stay the same for a second; returns them. */
+  private static long awaitStill(String job, Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    long last = bytes(job);
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+      long now = bytes(job);
+      if (now == last) {
+        return now;
+      }
+      last = now;
+    }
+    throw new AssertionError("bytes kept moving for " + max + " after pause");
+  }
+
+  private static long bytes(String job) {
+    return api.get("/jobs/" + job).json().at("/lastRun/bytes/completed").asLong();
+  }
+
+  private static void awaitState(
+      String job, String state, java.util.function.Predicate<JsonNode> and) {
+    ApiHarness.await(
+        Duration.ofSeconds(60),
+        () -> {
+          JsonNode r = api.get("/jobs/" + job).json().get("lastRun");
+          return r != null && r.get("state").asText().equals(state) && and.test(r);
+        });
+  }
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}
