@@ -55,6 +55,7 @@ final class MigrationRunner {
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(MigrationRunner.class);
   private final long t0 = System.nanoTime();
+  private final CountDownLatch finished = new CountDownLatch(1);
 
   private void phase(String what) {
     log.debug("{} after {} ms", what, (System.nanoTime() - t0) / 1_000_000);
@@ -82,6 +83,14 @@ final class MigrationRunner {
   }
 
   int run(MigrateCommand.Request req) {
+    try {
+      return runLocked(req);
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private int runLocked(MigrateCommand.Request req) {
     FerryHome home = FerryHome.fromEnv(env);
     String key = runtimeKey(req.source(), req.dest());
     Optional<JobLock> lock;
@@ -181,7 +190,6 @@ final class MigrationRunner {
     WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
     CompletableFuture<Progress> result = stub.getResultAsync(Progress.class);
 
-    CountDownLatch printed = new CountDownLatch(1);
     AtomicBoolean interrupted = new AtomicBoolean();
     Thread hook =
         new Thread(
@@ -198,7 +206,8 @@ final class MigrationRunner {
                 }
               }
               try {
-                printed.await(60, TimeUnit.SECONDS);
+                // wait until the summary is printed and Temporal and the worker are shut down
+                finished.await(60, TimeUnit.SECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -227,7 +236,6 @@ final class MigrationRunner {
       int code = summarize(catalog, runId, end, req.report());
       return interrupted.get() ? Ferry.EXIT_CANCELLED : code;
     } finally {
-      printed.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {

@@ -109,26 +109,24 @@ public final class LocalTemporal implements AutoCloseable {
   private static LocalTemporal startDevServer(FerryHome home, String name, Path binary) {
     Path dir = home.sub("temporal");
     Path stateFile = dir.resolve(name + ".state");
-    // A server that outlived a killed ferry process: reuse it, its workflows are in there.
+    // A server whose Ferry process was killed is being stopped by its watchdog: let it finish
+    // closing its SQLite file, then start a new server on the same file — the workflows go on.
     try {
       if (Files.exists(stateFile)) {
-        String[] s = Files.readString(stateFile).trim().split(" ");
-        long pid = Long.parseLong(s[0]);
-        int port = Integer.parseInt(s[1]);
-        int ui = Integer.parseInt(s[2]);
-        Optional<ProcessHandle> alive = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        if (alive.isPresent() && answers(port)) {
-          log.info("reusing the Temporal dev server left running (pid {})", pid);
-          return new LocalTemporal(
-              Mode.DEV_SERVER,
-              "127.0.0.1:" + port,
-              "default",
-              "http://127.0.0.1:" + ui,
-              null,
-              stateFile,
-              null);
-        }
-        alive.ifPresent(ProcessHandle::destroy);
+        long pid = Long.parseLong(Files.readString(stateFile).trim().split(" ")[0]);
+        ProcessHandle.of(pid)
+            .filter(ProcessHandle::isAlive)
+            // never a process that merely reuses the number
+            .filter(h -> h.info().commandLine().map(c -> c.contains("start-dev")).orElse(false))
+            .ifPresent(
+                old -> {
+                  old.destroy();
+                  try {
+                    old.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    old.destroyForcibly();
+                  }
+                });
       }
     } catch (IOException | RuntimeException e) {
       log.debug("ignoring unreadable dev-server state {}", stateFile, e);
@@ -159,7 +157,7 @@ public final class LocalTemporal implements AutoCloseable {
     Process p;
     try {
       p =
-          new ProcessBuilder(cmd)
+          new ProcessBuilder(withWatchdog(cmd))
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
               .start();
@@ -188,6 +186,23 @@ public final class LocalTemporal implements AutoCloseable {
         p,
         stateFile,
         null);
+  }
+
+  /**
+   * Runs the dev server under a small shell watchdog that stops it (SIGTERM, so SQLite is closed
+   * cleanly) when this process is gone — even after a SIGKILL — so no server outlives Ferry. Its
+   * workflows are in the SQLite file: the next run starts a server on the same file and they go on.
+   */
+  static List<String> withWatchdog(List<String> cmd) {
+    String script =
+        "\"$0\" \"$@\" & child=$!; trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT;"
+            + " while kill -0 "
+            + ProcessHandle.current().pid()
+            + " 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done;"
+            + " kill $child 2>/dev/null; wait $child";
+    List<String> out = new ArrayList<>(List.of("sh", "-c", script));
+    out.addAll(cmd);
+    return out;
   }
 
   private static boolean answers(int port) {
