@@ -275,8 +275,16 @@ public final class LocalTemporal implements AutoCloseable {
     if (mode == Mode.DEV_SERVER && stateFile != null) {
       Optional<ProcessHandle> h =
           process != null ? Optional.of(process.toHandle()) : readPid(stateFile);
-      // SIGTERM: the dev server flushes its SQLite file and exits on its own; no need to wait.
-      h.ifPresent(ProcessHandle::destroy);
+      // SIGTERM, then wait: the next run on the same SQLite file must find it closed.
+      h.ifPresent(
+          ph -> {
+            ph.destroy();
+            try {
+              ph.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+              ph.destroyForcibly();
+            }
+          });
       try {
         Files.deleteIfExists(stateFile);
       } catch (IOException ignored) {

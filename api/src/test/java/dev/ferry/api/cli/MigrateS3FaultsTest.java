@@ -171,7 +171,9 @@ class MigrateS3FaultsTest {
     }
     CSVRecord big = rows.get("big/large.bin");
     assertThat(big.get("verified_by")).isEqualTo("md5-multipart-etag");
-    assertThat(big.get("attempts")).isEqualTo("4");
+    // Parts go out four at a time, so the 503 on part 1 and the reset of part 4 may land in the
+    // same attempt (3 attempts) or in two (4 attempts); either way within the four allowed.
+    assertThat(big.get("attempts")).isIn("3", "4");
     assertThat(big.get("bytes_sent")).as("no part sent twice").isEqualTo(Integer.toString(BIG));
 
     // Every fault was applied as planned.

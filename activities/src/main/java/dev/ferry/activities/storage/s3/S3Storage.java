@@ -21,6 +21,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +96,14 @@ public final class S3Storage implements Storage {
   private static final Logger log = LoggerFactory.getLogger(S3Storage.class);
 
   private final S3Settings settings;
+
+  /** Parts of one file sent at once. */
+  static final int PARTS_IN_FLIGHT = 4;
+
+  /** Part buffers being sent, for the whole process: memory stays at most this many parts. */
+  private static final Semaphore PART_BUFFERS = new Semaphore(16);
+
+  private final ExecutorService partUploads = Executors.newVirtualThreadPerTaskExecutor();
   private final S3Client s3;
   private final Capabilities capabilities;
   private volatile boolean bucketChecked;
@@ -356,61 +371,85 @@ public final class S3Storage implements Storage {
       }
     }
     boolean reusedAny = false;
+    List<Future<CompletedPart>> order = new ArrayList<>();
     try {
-      byte[] buf = new byte[part];
       List<CompletedPart> parts = new ArrayList<>();
       MessageDigest ofPartMd5s = md5();
-      boolean etagsAreMd5 = true;
+      AtomicBoolean etagsAreMd5 = new AtomicBoolean(true);
       long sent = 0;
       for (int number = 1; sent < size; number++) {
         int want = (int) Math.min(part, size - sent);
-        int n = fill(data, buf, want, path);
-        if (n < want) {
-          throw sourceChanged(path, sent + n, size);
-        }
-        byte[] md5 = md5(buf, n);
-        String md5Hex = HexFormat.of().formatHex(md5);
-        ofPartMd5s.update(md5);
-        Part old = stored.get(number);
-        if (old != null
-            && old.size() != null
-            && old.size() == n
-            && md5Hex.equalsIgnoreCase(unquote(old.eTag()))) {
-          // stored by an earlier attempt, with these very bytes: not sent again
-          parts.add(CompletedPart.builder().partNumber(number).eTag(old.eTag()).build());
-          reusedAny = true;
+        // Parts are read here, in order, and sent by up to PARTS_IN_FLIGHT uploads at once; the
+        // process-wide PART_BUFFERS bound keeps memory to a fixed number of parts.
+        acquireBuffer();
+        boolean handedOver = false;
+        try {
+          byte[] buf = new byte[want];
+          int n = fill(data, buf, want, path);
+          if (n < want) {
+            throw sourceChanged(path, sent + n, size);
+          }
+          byte[] md5 = md5(buf, n);
+          String md5Hex = HexFormat.of().formatHex(md5);
+          ofPartMd5s.update(md5);
+          Part old = stored.get(number);
           sent += n;
-          continue;
+          if (old != null
+              && old.size() != null
+              && old.size() == n
+              && md5Hex.equalsIgnoreCase(unquote(old.eTag()))) {
+            // stored by an earlier attempt, with these very bytes: not sent again
+            order.add(
+                CompletableFuture.completedFuture(
+                    CompletedPart.builder().partNumber(number).eTag(old.eTag()).build()));
+            reusedAny = true;
+            continue;
+          }
+          int partNumber = number;
+          order.add(
+              partUploads.submit(
+                  () -> {
+                    try {
+                      return uploadPart(
+                          key,
+                          path,
+                          uploadId,
+                          partNumber,
+                          buf,
+                          n,
+                          md5,
+                          md5Hex,
+                          verify,
+                          etagsAreMd5,
+                          options);
+                    } finally {
+                      PART_BUFFERS.release();
+                    }
+                  }));
+          handedOver = true;
+        } finally {
+          if (!handedOver) {
+            PART_BUFFERS.release();
+          }
         }
-        int partNumber = number;
-        var response =
-            s3.uploadPart(
-                r ->
-                    r.bucket(settings.bucket())
-                        .key(key)
-                        .uploadId(uploadId)
-                        .partNumber(partNumber)
-                        .contentLength((long) n)
-                        .contentMD5(Base64.getEncoder().encodeToString(md5)),
-                body(buf, n));
-        options.sent().accept(n);
-        String etag = unquote(response.eTag());
-        etagsAreMd5 &= etagIsMd5(response.serverSideEncryption(), response.sseCustomerAlgorithm());
-        if (verify && etagsAreMd5 && !md5Hex.equalsIgnoreCase(etag)) {
-          throw new StorageException.Transient(
-              "verification failed for "
-                  + where(path)
-                  + ": S3 stored part "
-                  + number
-                  + " with ETag "
-                  + etag
-                  + " but the MD5 of its bytes is "
-                  + md5Hex,
-              null);
+        // keep at most PARTS_IN_FLIGHT uploads of this file running; a failure surfaces here
+        int running = 0;
+        for (Future<CompletedPart> f : order) {
+          if (!f.isDone()) {
+            running++;
+          }
         }
-        parts.add(CompletedPart.builder().partNumber(number).eTag(response.eTag()).build());
-        sent += n;
+        for (int i = 0; running >= PARTS_IN_FLIGHT && i < order.size(); i++) {
+          if (!order.get(i).isDone()) {
+            await(order.get(i));
+            running--;
+          }
+        }
       }
+      for (Future<CompletedPart> f : order) {
+        parts.add(await(f));
+      }
+      boolean allMd5 = etagsAreMd5.get();
       requireExactSize(data, sent, size, path);
       CompleteMultipartUploadResponse done;
       try {
@@ -436,7 +475,7 @@ public final class S3Storage implements Storage {
       if (!verify) {
         return new Written("none", etag);
       }
-      if (!etagsAreMd5 || !etagIsMd5(done.serverSideEncryption(), null)) {
+      if (!allMd5 || !etagIsMd5(done.serverSideEncryption(), null)) {
         return new Written(VERIFIED_CONTENT_MD5, etag);
       }
       String expected = HexFormat.of().formatHex(ofPartMd5s.digest()) + "-" + parts.size();
@@ -452,11 +491,89 @@ public final class S3Storage implements Storage {
       }
       return new Written(VERIFIED_MULTIPART, etag);
     } catch (RuntimeException | Error e) {
+      // parts already on their way are good parts for a resume: let them land before deciding
+      for (Future<CompletedPart> f : order) {
+        try {
+          f.get();
+        } catch (Exception ignored) {
+          // the first failure is the one reported
+        }
+      }
       if (!state.kept() || !worthResuming(e)) {
         abort(key, uploadId, e);
         clearQuietly(state, e);
       }
       throw e;
+    }
+  }
+
+  private CompletedPart uploadPart(
+      String key,
+      String path,
+      String uploadId,
+      int number,
+      byte[] buf,
+      int n,
+      byte[] md5,
+      String md5Hex,
+      boolean verify,
+      AtomicBoolean etagsAreMd5,
+      WriteOptions options) {
+    var response =
+        s3.uploadPart(
+            r ->
+                r.bucket(settings.bucket())
+                    .key(key)
+                    .uploadId(uploadId)
+                    .partNumber(number)
+                    .contentLength((long) n)
+                    .contentMD5(Base64.getEncoder().encodeToString(md5)),
+            body(buf, n));
+    options.sent().accept(n);
+    String etag = unquote(response.eTag());
+    boolean isMd5 = etagIsMd5(response.serverSideEncryption(), response.sseCustomerAlgorithm());
+    if (!isMd5) {
+      etagsAreMd5.set(false);
+    }
+    if (verify && isMd5 && !md5Hex.equalsIgnoreCase(etag)) {
+      throw new StorageException.Transient(
+          "verification failed for "
+              + where(path)
+              + ": S3 stored part "
+              + number
+              + " with ETag "
+              + etag
+              + " but the MD5 of its bytes is "
+              + md5Hex,
+          null);
+    }
+    return CompletedPart.builder().partNumber(number).eTag(response.eTag()).build();
+  }
+
+  private static void acquireBuffer() {
+    try {
+      PART_BUFFERS.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException.Transient("interrupted while waiting to send a part", e);
+    }
+  }
+
+  /** The result of a part upload; its failure is rethrown as it was raised. */
+  private static CompletedPart await(Future<CompletedPart> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException.Transient("interrupted while sending parts", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new StorageException.Transient("sending a part: " + e.getCause(), e.getCause());
     }
   }
 
@@ -739,6 +856,7 @@ public final class S3Storage implements Storage {
 
   @Override
   public void close() {
+    partUploads.shutdown();
     s3.close();
   }
 

@@ -104,9 +104,12 @@ class S3RequestsTest {
     assertThat(write("parts.bin", data).verifiedBy()).isEqualTo("md5-multipart-etag");
     assertThat(parts.matched()).isEqualTo(2);
     assertThat(complete.matched()).isEqualTo(1);
+    // parts go out in parallel: the last request seen carries the MD5 of one of the two parts
+    byte[] first = java.util.Arrays.copyOfRange(data, 0, (int) PART);
     byte[] last = java.util.Arrays.copyOfRange(data, (int) PART, data.length);
     assertThat(header(parts.lastHeaders(), "Content-MD5"))
-        .isEqualTo(
+        .isIn(
+            Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(first)),
             Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(last)));
     assertThat(parts.lastHeaders().keySet())
         .noneMatch(k -> k.toLowerCase().startsWith("x-amz-checksum"));
