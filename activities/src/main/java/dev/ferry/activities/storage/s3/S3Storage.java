@@ -103,6 +103,25 @@ public final class S3Storage implements Storage {
   /** Part buffers being sent, for the whole process: memory stays at most this many parts. */
   private static final Semaphore PART_BUFFERS = new Semaphore(16);
 
+  /** Part buffers kept for reuse, by size: parts are megabytes each, too big to make anew. */
+  private static final java.util.concurrent.ConcurrentHashMap<
+          Integer, java.util.concurrent.ConcurrentLinkedQueue<byte[]>>
+      FREE_BUFFERS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static byte[] takeBuffer(int size) {
+    byte[] b =
+        FREE_BUFFERS
+            .computeIfAbsent(size, k -> new java.util.concurrent.ConcurrentLinkedQueue<>())
+            .poll();
+    return b != null ? b : new byte[size];
+  }
+
+  private static void giveBack(byte[] b) {
+    FREE_BUFFERS
+        .computeIfAbsent(b.length, k -> new java.util.concurrent.ConcurrentLinkedQueue<>())
+        .offer(b);
+  }
+
   private final ExecutorService partUploads = Executors.newVirtualThreadPerTaskExecutor();
   private final S3Client s3;
   private final Capabilities capabilities;
@@ -383,8 +402,8 @@ public final class S3Storage implements Storage {
         // process-wide PART_BUFFERS bound keeps memory to a fixed number of parts.
         acquireBuffer();
         boolean handedOver = false;
+        byte[] buf = takeBuffer(part);
         try {
-          byte[] buf = new byte[want];
           int n = fill(data, buf, want, path);
           if (n < want) {
             throw sourceChanged(path, sent + n, size);
@@ -423,12 +442,14 @@ public final class S3Storage implements Storage {
                           etagsAreMd5,
                           options);
                     } finally {
+                      giveBack(buf);
                       PART_BUFFERS.release();
                     }
                   }));
           handedOver = true;
         } finally {
           if (!handedOver) {
+            giveBack(buf);
             PART_BUFFERS.release();
           }
         }
