@@ -527,18 +527,24 @@ public final class Catalog {
                     from run_files where run_id = ? and not folder order by path""")
                 .bind(0, runId)
                 .setFetchSize(5000)
-                .map(
-                    (rs, ctx) ->
-                        new ReportRow(
-                            rs.getString(1),
-                            rs.getLong(2),
-                            rs.getString(3),
-                            rs.getString(4),
-                            rs.getString(5),
-                            rs.getString(6),
-                            rs.getInt(7),
-                            rs.getObject(8, Long.class)))
+                .map((rs, ctx) -> reportRow(rs))
                 .useStream(s -> s.forEach(sink)));
+  }
+
+  /**
+   * A report row from the columns path, size, outcome, reason, sha256, verified_by, attempts,
+   * bytes_sent.
+   */
+  private static ReportRow reportRow(ResultSet rs) throws SQLException {
+    return new ReportRow(
+        rs.getString(1),
+        rs.getLong(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getString(6),
+        rs.getInt(7),
+        rs.getObject(8, Long.class));
   }
 
   /** Up to {@code limit} failed files of a run with their reasons. */
@@ -552,17 +558,7 @@ public final class Catalog {
                     from run_files where run_id = ? and outcome = 'failed' order by path limit ?""")
                 .bind(0, runId)
                 .bind(1, limit)
-                .map(
-                    (rs, ctx) ->
-                        new ReportRow(
-                            rs.getString(1),
-                            rs.getLong(2),
-                            rs.getString(3),
-                            rs.getString(4),
-                            rs.getString(5),
-                            rs.getString(6),
-                            rs.getInt(7),
-                            rs.getObject(8, Long.class)))
+                .map((rs, ctx) -> reportRow(rs))
                 .forEach(out::add));
     return out;
   }

@@ -128,25 +128,8 @@ class MigrateControlTest {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
     slowTree(src);
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Ferry.class.getName(),
-                "migrate",
-                src.toString(),
-                dst.toString(),
-                "--bwlimit",
-                "32"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().putAll(ferry.env);
     Path log = dir.resolve("out.log");
-    pb.redirectOutput(log.toFile());
-    Process p = pb.start();
+    Process p = startMigrate(src, dst, log, "--bwlimit", "32");
     try {
       waitFor(
           "files to be copied",
