@@ -221,7 +221,13 @@ final class MigrationRunner {
           end = result.get(500, TimeUnit.MILLISECONDS);
           break;
         } catch (TimeoutException e) {
-          view.update(catalog.run(runId));
+          try {
+            view.update(catalog.run(runId));
+          } catch (RuntimeException dbBlip) {
+            // the catalog is briefly unreachable (a PostgreSQL restart): the run goes on in
+            // Temporal and its activities retry; show progress again once it answers
+            log.debug("progress unavailable: {}", dbBlip.getMessage());
+          }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return Ferry.EXIT_CANCELLED;

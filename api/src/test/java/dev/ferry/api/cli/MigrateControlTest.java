@@ -308,4 +308,50 @@ class MigrateControlTest {
         .contains("not kept across restarts");
     assertSameTree(src, dir.resolve("d2"));
   }
+
+  /** The local PostgreSQL cluster's version, when this machine runs one we may restart. */
+  static java.util.Optional<String> restartablePostgres() {
+    String url = ferry.env.getOrDefault("FERRY_DB_URL", "");
+    Path etc = Path.of("/etc/postgresql");
+    if (!url.contains("127.0.0.1:5432") && !url.contains("localhost:5432")) {
+      return java.util.Optional.empty();
+    }
+    try (Stream<Path> s = Files.list(etc)) {
+      return s.map(p -> p.getFileName().toString()).sorted().reduce((a, b) -> b);
+    } catch (java.io.IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  @Test
+  void aPostgresRestartMidRunIsSurvived() throws Exception {
+    var version = restartablePostgres();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        version.isPresent() && "root".equals(System.getProperty("user.name")),
+        "needs the machine's own PostgreSQL cluster and root to restart it");
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    slowTree(src);
+    CompletableFuture<FerryHarness.Result> run =
+        CompletableFuture.supplyAsync(
+            () -> ferry.ferry("migrate", src.toString(), dst.toString(), "--bwlimit", "32"));
+    waitFor(
+        "files to be copied",
+        () -> {
+          RunRow r = latestRun(src.toString());
+          return r != null && r.filesDone() >= 2;
+        });
+    Process restart =
+        new ProcessBuilder("pg_ctlcluster", version.get(), "main", "restart")
+            .redirectErrorStream(true)
+            .start();
+    assertThat(restart.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(restart.exitValue())
+        .as(new String(restart.getInputStream().readAllBytes()))
+        .isZero();
+    FerryHarness.Result done = run.get(240, TimeUnit.SECONDS);
+    assertThat(done.code()).as(done.all()).isZero();
+    assertThat(done.out()).contains("Completed").contains("0 failed");
+    assertSameTree(src, dst);
+  }
 }
