@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
       MigrateCommand.class,
       DemoCommand.class,
       ServerCommand.class,
-      AgentCommand.class
+      AgentCommand.class,
+      WorkerCommand.class
     })
 public final class Ferry implements Runnable {
   public static final int EXIT_OK = 0;
