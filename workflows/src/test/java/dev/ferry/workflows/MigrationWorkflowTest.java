@@ -58,9 +58,24 @@ class MigrationWorkflowTest {
     try {
       return client
           .newUntypedWorkflowStub("wf-test")
-          .getResult(120, java.util.concurrent.TimeUnit.SECONDS, Progress.class);
+          .getResult(
+              Integer.getInteger("ferry.wfTimeout", 120),
+              java.util.concurrent.TimeUnit.SECONDS,
+              Progress.class);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new AssertionError("the workflow did not finish in 120 s", e);
+      String stack;
+      try {
+        stack = client.newUntypedWorkflowStub("wf-test").query("__stack_trace", String.class);
+      } catch (RuntimeException q) {
+        stack = "no stack trace: " + q;
+      }
+      StringBuilder events = new StringBuilder();
+      client
+          .fetchHistory("wf-test")
+          .getEvents()
+          .forEach(ev -> events.append(ev.getEventType()).append('\n'));
+      throw new AssertionError(
+          "the workflow did not finish in time\n" + stack + "\nhistory:\n" + events, e);
     }
   }
 
