@@ -244,7 +244,8 @@ public final class Catalog {
         r.message());
   }
 
-  private static RunRow runRow(ResultSet rs) throws SQLException {
+  /** A run from a {@code select * from runs} row. */
+  static RunRow runRow(ResultSet rs) throws SQLException {
     Timestamp fin = rs.getTimestamp("finished_at");
     return new RunRow(
         rs.getLong("id"),

@@ -180,7 +180,7 @@ public final class JobRuns {
                                 rs.getString("o_name"),
                                 rs.getString("o_src"),
                                 rs.getString("o_dst")),
-                            runRow(rs),
+                            Catalog.runRow(rs),
                             rs.getLong("items")))
                 .list());
   }
@@ -399,28 +399,6 @@ public final class JobRuns {
         rs.getObject("job_id", UUID.class),
         RunMode.valueOf(rs.getString("mode")),
         rs.getString("state"),
-        rs.getTimestamp("started_at").toInstant(),
-        fin == null ? null : fin.toInstant(),
-        rs.getLong("files_total"),
-        rs.getLong("bytes_total"),
-        rs.getLong("files_to_copy"),
-        rs.getLong("bytes_to_copy"),
-        rs.getLong("files_done"),
-        rs.getLong("bytes_done"),
-        rs.getLong("files_unchanged"),
-        rs.getLong("files_skipped"),
-        rs.getLong("files_failed"));
-  }
-
-  static RunRow runRow(ResultSet rs) throws SQLException {
-    Timestamp fin = rs.getTimestamp("finished_at");
-    return new RunRow(
-        rs.getLong("id"),
-        rs.getObject("job_id", UUID.class),
-        RunMode.valueOf(rs.getString("mode")),
-        JobState.valueOf(rs.getString("state")),
-        rs.getString("workflow_id"),
-        rs.getString("message"),
         rs.getTimestamp("started_at").toInstant(),
         fin == null ? null : fin.toInstant(),
         rs.getLong("files_total"),
