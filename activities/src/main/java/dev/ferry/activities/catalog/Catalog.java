@@ -321,7 +321,7 @@ public final class Catalog {
         h ->
             h.createQuery(
                     """
-                    select f.seq, f.path, f.folder, f.size, f.mtime, f.action, m.sha256
+                    select f.seq, f.path, f.folder, f.size, f.mtime, f.action, m.sha256, f.dest_path
                     from run_files f
                     left join manifest m on m.job_id = (select job_id from runs where id = :run)
                       and m.path = f.path and f.action = 'CHECK'
@@ -339,7 +339,8 @@ public final class Catalog {
                             rs.getLong(4),
                             rs.getLong(5),
                             rs.getString(6),
-                            rs.getString(7)))
+                            rs.getString(7),
+                            rs.getString(8)))
                 .list());
   }
 
@@ -524,7 +525,7 @@ public final class Catalog {
             h.createQuery(
                     """
                     select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by, attempts,
-                      bytes_sent
+                      bytes_sent, dest_path
                     from run_files where run_id = ? and not folder order by path""")
                 .bind(0, runId)
                 .setFetchSize(5000)
@@ -534,7 +535,7 @@ public final class Catalog {
 
   /**
    * A report row from the columns path, size, outcome, reason, sha256, verified_by, attempts,
-   * bytes_sent.
+   * bytes_sent, dest_path.
    */
   private static ReportRow reportRow(ResultSet rs) throws SQLException {
     return new ReportRow(
@@ -545,7 +546,8 @@ public final class Catalog {
         rs.getString(5),
         rs.getString(6),
         rs.getInt(7),
-        rs.getObject(8, Long.class));
+        rs.getObject(8, Long.class),
+        rs.getString(9));
   }
 
   /** Up to {@code limit} failed files of a run with their reasons. */
@@ -555,7 +557,8 @@ public final class Catalog {
         h ->
             h.createQuery(
                     """
-                    select path, size, outcome, reason, sha256, verified_by, attempts, bytes_sent
+                    select path, size, outcome, reason, sha256, verified_by, attempts, bytes_sent,
+                      dest_path
                     from run_files where run_id = ? and outcome = 'failed' order by path limit ?""")
                 .bind(0, runId)
                 .bind(1, limit)
@@ -563,6 +566,36 @@ public final class Catalog {
                 .forEach(out::add));
     return out;
   }
+
+  /** Up to {@code limit} paths of a run copied under another name, and how many there are. */
+  public Renamed renamed(long runId, int limit) {
+    return jdbi.withHandle(
+        h -> {
+          List<ReportRow> rows =
+              h.createQuery(
+                      """
+                      select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by,
+                        attempts, bytes_sent, dest_path
+                      from run_files where run_id = ? and dest_path is not null
+                      order by path limit ?""")
+                  .bind(0, runId)
+                  .bind(1, limit)
+                  .map((rs, ctx) -> reportRow(rs))
+                  .list();
+          long count =
+              rows.size() < limit
+                  ? rows.size()
+                  : h.createQuery(
+                          "select count(*) from run_files where run_id = ? and dest_path is not null")
+                      .bind(0, runId)
+                      .mapTo(Long.class)
+                      .one();
+          return new Renamed(rows, count);
+        });
+  }
+
+  /** Some of a run's renamed paths, and the count of all of them. */
+  public record Renamed(List<ReportRow> rows, long count) {}
 
   static String toJson(Object o) {
     try {

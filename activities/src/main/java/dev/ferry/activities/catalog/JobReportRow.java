@@ -5,6 +5,8 @@ package dev.ferry.activities.catalog;
  *
  * @param owner the owner's name, or null for the implicit owner
  * @param path path relative to the job's source path
+ * @param destinationPath the name the file was given, relative to the job's destination path, when
+ *     the destination refuses its own name and the job remaps names; null otherwise
  */
 public record JobReportRow(
     String owner,
@@ -14,4 +16,5 @@ public record JobReportRow(
     String reason,
     String sha256,
     String verifiedBy,
-    int attempts) {}
+    int attempts,
+    String destinationPath) {}

@@ -24,6 +24,10 @@ public final class JobRuns {
   private static final String JOB_PATH =
       "case when o.source_path = '' then f.path else o.source_path || '/' || f.path end";
 
+  private static final String JOB_DEST_PATH =
+      "case when f.dest_path is null then null when coalesce(o.dest_path, '') = '' then f.dest_path"
+          + " else o.dest_path || '/' || f.dest_path end";
+
   private static final String OWNER_NAME = "case when o.owner_seq = 0 then null else o.name end";
 
   private static final String AGGREGATE =
@@ -242,12 +246,14 @@ public final class JobRuns {
                         + OWNER_NAME
                         + " as owner, "
                         + JOB_PATH
-                        + """
-                         as path, f.size, coalesce(f.outcome, 'pending') as outcome, f.reason,
-                          f.sha256, f.verified_by, f.attempts
-                        from runs r join jobs o on o.id = r.job_id join run_files f on f.run_id = r.id
-                        where r.job_run_id = ? and not f.folder
-                        order by o.owner_seq, f.path""")
+                        + " as path, f.size, coalesce(f.outcome, 'pending') as outcome, f.reason,"
+                        + " f.sha256, f.verified_by, f.attempts, "
+                        + JOB_DEST_PATH
+                        + " as dest_path"
+                        + " from runs r join jobs o on o.id = r.job_id"
+                        + " join run_files f on f.run_id = r.id"
+                        + " where r.job_run_id = ? and not f.folder"
+                        + " order by o.owner_seq, f.path")
                 .bind(0, jobRunId)
                 .setFetchSize(5000)
                 .map((rs, ctx) -> reportRow(rs))
@@ -276,7 +282,9 @@ public final class JobRuns {
                         + " as owner, "
                         + JOB_PATH
                         + " as path, f.size, coalesce(f.outcome, 'pending') as outcome, f.reason,"
-                        + " f.sha256, f.verified_by, f.attempts"
+                        + " f.sha256, f.verified_by, f.attempts, "
+                        + JOB_DEST_PATH
+                        + " as dest_path "
                         + " from runs r join jobs o on o.id = r.job_id"
                         + " join run_files f on f.run_id = r.id"
                         + " where r.job_run_id = ? and f.action = 'REFUSE' and "
@@ -389,7 +397,8 @@ public final class JobRuns {
         rs.getString("reason"),
         rs.getString("sha256"),
         rs.getString("verified_by"),
-        rs.getInt("attempts"));
+        rs.getInt("attempts"),
+        rs.getString("dest_path"));
   }
 
   private static JobRunRow row(ResultSet rs) throws SQLException {

@@ -5,6 +5,8 @@ package dev.ferry.activities.catalog;
  *
  * @param bytesSent bytes of the file the destination accepted in this run, over all attempts (parts
  *     kept from an interrupted upload are not counted); null when nothing was written
+ * @param destPath the name the file was given at the destination when the destination refuses
+ *     {@code path} and the job remaps names; null when it is {@code path}
  */
 public record ReportRow(
     String path,
@@ -14,4 +16,5 @@ public record ReportRow(
     String sha256,
     String verifiedBy,
     int attempts,
-    Long bytesSent) {}
+    Long bytesSent,
+    String destPath) {}

@@ -17,6 +17,8 @@ import java.util.List;
  * @param removeEmptyDirs remove source folders left empty by deleteSource
  * @param s3Endpoint endpoint of an S3-compatible server for s3:// locations, or null for AWS /
  *     AWS_ENDPOINT_URL
+ * @param names what to do with a path the destination would refuse: {@code refuse} (report and skip
+ *     it) or {@code remap} (copy it under a name the destination takes; the report pairs both)
  */
 public record RunOptions(
     List<String> include,
@@ -29,18 +31,32 @@ public record RunOptions(
     boolean verify,
     boolean deleteSource,
     boolean removeEmptyDirs,
-    String s3Endpoint) {
+    String s3Endpoint,
+    String names) {
 
   public static final int MIN_CHUNK_MIB = 5;
   public static final int MAX_CHUNK_MIB = 256;
 
+  public static final String NAMES_REFUSE = "refuse";
+  public static final String NAMES_REMAP = "remap";
+
   public RunOptions {
+    names = names == null ? NAMES_REFUSE : names;
+    if (!names.equals(NAMES_REFUSE) && !names.equals(NAMES_REMAP)) {
+      throw new IllegalArgumentException("names must be 'refuse' or 'remap', not '" + names + "'");
+    }
     include = include == null ? List.of() : List.copyOf(include);
     exclude = exclude == null ? List.of() : List.copyOf(exclude);
   }
 
   public static RunOptions defaults() {
-    return new RunOptions(List.of(), List.of(), -1, -1, 4, 8, 0, true, false, false, null);
+    return new RunOptions(
+        List.of(), List.of(), -1, -1, 4, 8, 0, true, false, false, null, NAMES_REFUSE);
+  }
+
+  /** Whether refused names are copied under a remapped name. */
+  public boolean remapNames() {
+    return NAMES_REMAP.equals(names);
   }
 
   public long partSizeBytes() {

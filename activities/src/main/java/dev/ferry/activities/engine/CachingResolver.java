@@ -43,6 +43,11 @@ public final class CachingResolver implements StorageResolver, AutoCloseable {
     }
 
     @Override
+    public dev.ferry.activities.storage.NameRules nameRules() {
+      return s.nameRules();
+    }
+
+    @Override
     public String describe() {
       return s.describe();
     }

@@ -10,7 +10,6 @@ import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.workflows.RunMode;
 import dev.ferry.workflows.ScanResult;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -60,7 +59,8 @@ public final class ScanService {
                     h -> {
                       h.execute("delete from run_files where run_id = ?", runId);
                       h.execute("delete from dest_files where run_id = ?", runId);
-                      long lastSeq = listSource(h, runId, source, caps, filters, heartbeat);
+                      long lastSeq =
+                          listSource(h, runId, source, dest, options, filters, heartbeat);
                       listDestination(h, runId, dest, heartbeat);
                       decide(h, runId, run, caps);
                       if (run.mode() == RunMode.DRY_RUN) {
@@ -69,7 +69,9 @@ public final class ScanService {
                       update run_files set outcome = 'skipped', reason = case action
                           when 'CHECK' then 'dry run: would compare by SHA-256 and send if changed'
                           when 'MKDIR' then 'dry run: would create the folder'
-                          else 'dry run: would transfer' end
+                            || coalesce(' as ''' || dest_path || '''', '')
+                          else 'dry run: would transfer'
+                            || coalesce(' as ''' || dest_path || '''', '') end
                       where run_id = ? and outcome is null""",
                             runId);
                       }
@@ -88,25 +90,38 @@ public final class ScanService {
       Handle h,
       long runId,
       Storage source,
-      Capabilities caps,
+      Storage dest,
+      RunOptions options,
       Filters filters,
       LongConsumer heartbeat)
       throws SQLException {
     PGConnection pg = h.getConnection().unwrap(PGConnection.class);
     AtomicLong seq = new AtomicLong();
+    Names names = new Names(dest, options.remapNames());
     try (CopyWriter w =
         new CopyWriter(
             pg.getCopyAPI()
                 .copyIn(
-                    "copy run_files(run_id, seq, path, folder, size, mtime, action, outcome, reason)"
-                        + " from stdin with (format csv)"))) {
+                    "copy run_files(run_id, seq, path, folder, size, mtime, action, outcome,"
+                        + " reason, dest_path) from stdin with (format csv)"))) {
       SqlSink sink =
-          (path, folder, size, mtime, action, outcome, reason) -> {
-            w.row(runId, seq.incrementAndGet(), path, folder, size, mtime, action, outcome, reason);
+          (path, folder, size, mtime, action, outcome, reason, destPath) -> {
+            w.row(
+                runId,
+                seq.incrementAndGet(),
+                path,
+                folder,
+                size,
+                mtime,
+                action,
+                outcome,
+                reason,
+                destPath);
             if ((seq.get() & 1023) == 0) {
               heartbeat.accept(seq.get());
             }
           };
+      Capabilities caps = dest.capabilities();
       source.list(
           e -> {
             try {
@@ -119,32 +134,46 @@ public final class ScanService {
                     e.mtimeMillis(),
                     "REFUSE",
                     "failed",
-                    "refused: " + problem);
-              } else if (!filters.accepts(e)) {
+                    "refused: " + problem,
+                    null);
                 return;
-              } else if (e.folder()) {
+              }
+              if (!filters.accepts(e)) {
+                return;
+              }
+              if (e.folder() && !caps.folders()) {
                 sink.put(
                     e.path(),
                     true,
                     0,
                     e.mtimeMillis(),
-                    caps.folders() ? "MKDIR" : "NONE",
-                    caps.folders() ? null : "skipped",
-                    caps.folders() ? null : "the destination has no folders");
-              } else if (caps.maxPathBytes() > 0
-                  && e.path().getBytes(StandardCharsets.UTF_8).length > caps.maxPathBytes()) {
+                    "NONE",
+                    "skipped",
+                    "the destination has no folders",
+                    null);
+                return;
+              }
+              Names.Decision d = names.decide(e.path());
+              if (d.refusal() != null) {
                 sink.put(
                     e.path(),
-                    false,
+                    e.folder(),
                     e.size(),
                     e.mtimeMillis(),
                     "REFUSE",
                     "failed",
-                    "refused: the path is longer than the destination's limit of "
-                        + caps.maxPathBytes()
-                        + " bytes");
+                    "refused: " + d.refusal(),
+                    null);
               } else {
-                sink.put(e.path(), false, e.size(), e.mtimeMillis(), "COPY", null, null);
+                sink.put(
+                    e.path(),
+                    e.folder(),
+                    e.folder() ? 0 : e.size(),
+                    e.mtimeMillis(),
+                    e.folder() ? "MKDIR" : "COPY",
+                    null,
+                    null,
+                    d.destPath());
               }
             } catch (SQLException ex) {
               throw new IllegalStateException("cannot record the listing: " + ex.getMessage(), ex);
@@ -152,14 +181,35 @@ public final class ScanService {
           },
           p -> {
             try {
-              sink.put(safeForReport(p.path()), false, 0, -1, "REFUSE", "failed", p.reason());
+              sink.put(safeForReport(p.path()), false, 0, -1, "REFUSE", "failed", p.reason(), null);
             } catch (SQLException ex) {
               throw new IllegalStateException("cannot record the listing: " + ex.getMessage(), ex);
             }
           });
       w.finish();
     }
+    if (names.remapped() > 0) {
+      refuseCollisions(h, runId);
+    }
     return seq.get();
+  }
+
+  /**
+   * Two source paths can remap to one destination name (an {@code a:b} beside an existing {@code
+   * a：b}); then every remapped one of them is refused, so that nothing is overwritten.
+   */
+  private static void refuseCollisions(Handle h, long runId) {
+    h.createUpdate(
+            """
+            update run_files f
+            set action = 'REFUSE', outcome = 'failed', dest_path = null,
+              reason = 'refused: its remapped name ''' || f.dest_path
+                || ''' is also the name of another path of the source'
+            from (select coalesce(dest_path, path) as p from run_files where run_id = :run
+                  group by 1 having count(*) > 1) c
+            where f.run_id = :run and f.dest_path is not null and f.dest_path = c.p""")
+        .bind("run", runId)
+        .execute();
   }
 
   private static String safeForReport(String path) {
@@ -205,7 +255,7 @@ public final class ScanService {
               sha256 = m.sha256, dest_hash = m.dest_hash, verified_by = m.verified_by
             from manifest m, dest_files d
             where f.run_id = :run and f.action = 'COPY' and m.job_id = :job and m.path = f.path
-              and d.run_id = :run and d.path = f.path
+              and d.run_id = :run and d.path = coalesce(f.dest_path, f.path)
               and m.size = f.size and d.size = f.size and m.mtime = f.mtime""")
         .bind("run", runId)
         .bind("job", run.jobId())
@@ -215,7 +265,7 @@ public final class ScanService {
             update run_files f set action = 'CHECK'
             from manifest m, dest_files d
             where f.run_id = :run and f.action = 'COPY' and m.job_id = :job and m.path = f.path
-              and d.run_id = :run and d.path = f.path
+              and d.run_id = :run and d.path = coalesce(f.dest_path, f.path)
               and m.size = f.size and d.size = f.size and m.sha256 is not null""")
         .bind("run", runId)
         .bind("job", run.jobId())
@@ -226,7 +276,8 @@ public final class ScanService {
               update run_files f set action = 'UNCHANGED', outcome = 'unchanged',
                 reason = 'same size and time at the destination'
               from dest_files d
-              where f.run_id = :run and f.action = 'COPY' and d.run_id = :run and d.path = f.path
+              where f.run_id = :run and f.action = 'COPY' and d.run_id = :run
+                and d.path = coalesce(f.dest_path, f.path)
                 and d.size = f.size and abs(d.mtime - f.mtime) < 1000
                 and not exists (select 1 from manifest m where m.job_id = :job and m.path = f.path)""")
           .bind("run", runId)
@@ -271,7 +322,8 @@ public final class ScanService {
         long mtime,
         String action,
         String outcome,
-        String reason)
+        String reason,
+        String destPath)
         throws SQLException;
   }
 }

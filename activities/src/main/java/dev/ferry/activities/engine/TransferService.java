@@ -186,7 +186,7 @@ public final class TransferService {
         }
         try {
           if (f.folder()) {
-            dest.mkdirs(f.path());
+            dest.mkdirs(f.destPath());
             record(f, "transferred", "folder created", null, null, null, attempt);
             return;
           }
@@ -292,27 +292,19 @@ public final class TransferService {
                     () ->
                         new StorageException.NotFound(
                             scanned.path() + " disappeared from the source after the scan", null));
-        f =
-            new FileRow(
-                scanned.seq(),
-                scanned.path(),
-                false,
-                before.size(),
-                before.mtimeMillis(),
-                scanned.action(),
-                scanned.knownSha256());
+        f = scanned.withSizeAndTime(before.size(), before.mtimeMillis());
       }
       Storage.Written written;
       String sha;
       Storage.Opened opened = source.openWithTime(f.path());
       // the time the file was written with, where the store keeps it apart from its listing
       long mtime = opened.mtimeMillis() >= 0 ? opened.mtimeMillis() : f.mtime();
-      Entry entry = Entry.file(f.path(), f.size(), mtime);
+      Entry entry = Entry.file(f.destPath(), f.size(), mtime);
       try (InputStream raw = opened.stream();
           MeteredStream in = new MeteredStream(raw, meter.bytes, shared.throttle, stop)) {
         written =
             dest.write(
-                f.path(),
+                f.destPath(),
                 entry,
                 in,
                 new Storage.WriteOptions(

@@ -19,6 +19,14 @@ public interface Storage extends AutoCloseable {
   /** What this store can do. */
   Capabilities capabilities();
 
+  /**
+   * The names this store refuses and how to rename them ({@link NameRules#NONE} when it takes every
+   * safe path). Path length in bytes is declared by {@link Capabilities#maxPathBytes()}.
+   */
+  default NameRules nameRules() {
+    return NameRules.NONE;
+  }
+
   /** A human-readable location (URI without secrets), for messages. */
   String describe();
 

@@ -115,6 +115,15 @@ public final class MigrateCommand implements Callable<Integer> {
   boolean removeEmptyDirs;
 
   @Option(
+      names = "--names",
+      paramLabel = "refuse|remap",
+      description =
+          "A name the destination refuses (a ':' on OneDrive, a trailing '.' on Azure):"
+              + " refuse reports and skips it (default); remap copies it under a look-alike"
+              + " name and the report pairs both names.")
+  String names;
+
+  @Option(
       names = "--report",
       paramLabel = "FILE.csv",
       description = "Write the run's report (one row per file, and a summary) as CSV.")
@@ -237,6 +246,11 @@ public final class MigrateCommand implements Callable<Integer> {
         problems.add("--report: the folder " + parent + " does not exist");
       }
     }
+    if (names != null
+        && !names.equals(RunOptions.NAMES_REFUSE)
+        && !names.equals(RunOptions.NAMES_REMAP)) {
+      problems.add("--names must be 'refuse' or 'remap' (got '" + names + "')");
+    }
     if (s3Endpoint != null && !s3Endpoint.matches("https?://.+")) {
       problems.add("--s3-endpoint must be an http:// or https:// URL (got '" + s3Endpoint + "')");
     }
@@ -255,7 +269,8 @@ public final class MigrateCommand implements Callable<Integer> {
             !noVerify,
             deleteSource,
             removeEmptyDirs,
-            s3Endpoint);
+            s3Endpoint,
+            names);
     return new Request(
         src, dst, dryRun ? RunMode.DRY_RUN : RunMode.INCREMENTAL, options, limits, report);
   }

@@ -322,6 +322,19 @@ final class MigrationRunner {
             "  ... and " + (run.filesFailed() - failures.size()) + " more (see the report)");
       }
     }
+    Catalog.Renamed renamed = catalog.renamed(runId, 20);
+    if (renamed.count() > 0) {
+      out.println(
+          (run.mode() == RunMode.DRY_RUN ? "Would rename" : "Renamed")
+              + " for the destination (its rules refuse the original names):");
+      for (ReportRow f : renamed.rows()) {
+        out.println("  " + f.path() + " -> " + f.destPath());
+      }
+      if (renamed.count() > renamed.rows().size()) {
+        out.println(
+            "  ... and " + (renamed.count() - renamed.rows().size()) + " more (see the report)");
+      }
+    }
     if (report != null) {
       ReportWriter.write(catalog, runId, report);
       out.println("Report: " + report.toAbsolutePath());

@@ -17,11 +17,21 @@ import org.apache.commons.csv.CSVPrinter;
  * header and one row per file — path, size, outcome (transferred / unchanged / skipped / failed),
  * reason, SHA-256, how the copy was verified, attempts, and the bytes the destination accepted in
  * this run (fewer than the size when an interrupted upload was continued; empty when nothing was
- * written). Streamed from the catalog, so a report of millions of rows needs no memory.
+ * written), and the name the file was given at the destination when the destination refuses its own
+ * and the run remaps names (empty otherwise: together with path, the rename map). Streamed from the
+ * catalog, so a report of millions of rows needs no memory.
  */
 final class ReportWriter {
   static final String[] HEADER = {
-    "path", "size", "outcome", "reason", "sha256", "verified_by", "attempts", "bytes_sent"
+    "path",
+    "size",
+    "outcome",
+    "reason",
+    "sha256",
+    "verified_by",
+    "attempts",
+    "bytes_sent",
+    "destination_path"
   };
 
   private ReportWriter() {}
@@ -59,7 +69,8 @@ final class ReportWriter {
                     r.sha256(),
                     r.verifiedBy(),
                     r.attempts(),
-                    r.bytesSent());
+                    r.bytesSent(),
+                    r.destPath());
               } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
               }

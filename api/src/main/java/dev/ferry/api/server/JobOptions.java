@@ -24,13 +24,15 @@ record JobOptions(
     double bwlimitMbps,
     boolean verify,
     boolean deleteSource,
-    boolean removeEmptyDirs) {
+    boolean removeEmptyDirs,
+    String names) {
 
   static final int MAX_GLOBS = 200;
 
   JobOptions {
     include = include == null ? List.of() : List.copyOf(include);
     exclude = exclude == null ? List.of() : List.copyOf(exclude);
+    names = names == null ? RunOptions.NAMES_REFUSE : names;
   }
 
   static JobOptions defaults() {
@@ -45,7 +47,8 @@ record JobOptions(
         d.bwlimitMbps(),
         d.verify(),
         d.deleteSource(),
-        d.removeEmptyDirs());
+        d.removeEmptyDirs(),
+        d.names());
   }
 
   /**
@@ -86,6 +89,7 @@ record JobOptions(
     boolean verify = base.verify();
     boolean delete = base.deleteSource();
     boolean removeEmpty = base.removeEmptyDirs();
+    String names = base.names();
     Input o = in.object("options");
     if (o != null) {
       Integer c = o.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
@@ -100,6 +104,8 @@ record JobOptions(
       delete = d != null ? d : delete;
       Boolean r = o.bool("removeEmptyDirs");
       removeEmpty = r != null ? r : removeEmpty;
+      String n = o.oneOf("names", false, List.of(RunOptions.NAMES_REFUSE, RunOptions.NAMES_REMAP));
+      names = n != null ? n : names;
       if (!o.hasErrors()) {
         if (removeEmpty && !delete) {
           o.error("removeEmptyDirs", "only applies with deleteSource");
@@ -112,7 +118,7 @@ record JobOptions(
       }
     }
     return new JobOptions(
-        include, exclude, older, newer, concurrency, chunk, bw, verify, delete, removeEmpty);
+        include, exclude, older, newer, concurrency, chunk, bw, verify, delete, removeEmpty, names);
   }
 
   private static List<String> globs(Input f, String field) {
@@ -160,7 +166,8 @@ record JobOptions(
         verify,
         deleteSource,
         removeEmptyDirs,
-        null);
+        null,
+        names);
   }
 
   String toJson() {
@@ -193,7 +200,8 @@ record JobOptions(
       double bwlimitMbps,
       boolean verify,
       boolean deleteSource,
-      boolean removeEmptyDirs) {}
+      boolean removeEmptyDirs,
+      String names) {}
 
   FiltersView filtersView() {
     return new FiltersView(include, exclude, olderThan, newerThan);
@@ -201,6 +209,6 @@ record JobOptions(
 
   OptionsView optionsView() {
     return new OptionsView(
-        concurrency, chunkSizeMiB, bwlimitMbps, verify, deleteSource, removeEmptyDirs);
+        concurrency, chunkSizeMiB, bwlimitMbps, verify, deleteSource, removeEmptyDirs, names);
   }
 }

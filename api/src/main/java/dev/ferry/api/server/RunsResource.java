@@ -32,7 +32,15 @@ final class RunsResource {
           "transferred", "unchanged", "skipped", "failed", "retry", "deleted", "kept", "worker");
   static final int PROBLEMS_LISTED = 1000;
   static final String[] CSV_HEADER = {
-    "owner", "path", "size", "outcome", "reason", "sha256", "verified_by", "attempts"
+    "owner",
+    "path",
+    "size",
+    "outcome",
+    "reason",
+    "sha256",
+    "verified_by",
+    "attempts",
+    "destination_path"
   };
 
   private final Services s;
@@ -163,7 +171,8 @@ final class RunsResource {
           row.reason(),
           row.sha256(),
           row.verifiedBy(),
-          row.attempts());
+          row.attempts(),
+          row.destinationPath());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

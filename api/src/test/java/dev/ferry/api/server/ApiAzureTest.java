@@ -88,4 +88,60 @@ class ApiAzureTest {
           .doesNotContain(AzuriteServer.KEY);
     }
   }
+
+  @Test
+  void namesAzureRefusesAreListedByTheDryRunAndRemappedWhenTheJobSaysSo() throws Exception {
+    Path src = dir.resolve("src");
+    Files.createDirectories(src);
+    Files.writeString(src.resolve("memo."), "trailing dot");
+    Files.writeString(src.resolve("plain.txt"), "plain");
+    String client = api.client("Names " + UUID.randomUUID());
+    String container = "n" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    Res conn =
+        api.post(
+            "/clients/" + client + "/connections",
+            Map.of(
+                "name",
+                "blob",
+                "kind",
+                "azure",
+                "settings",
+                Map.of(
+                    "container",
+                    container,
+                    "account",
+                    AzuriteServer.ACCOUNT,
+                    "endpoint",
+                    azure.endpoint()),
+                "secret",
+                Map.of("accountKey", AzuriteServer.KEY)));
+    assertThat(conn.status()).as(conn.toString()).isEqualTo(201);
+    String local = api.localConnection(client, "local", src);
+    String project = api.project(client, "p");
+
+    String refusing = api.job(project, local, conn.id(), Map.of());
+    long dry = api.run(refusing, "DRY_RUN");
+    api.awaitEnd(refusing);
+    JsonNode report = api.get("/jobs/" + refusing + "/runs/" + dry + "/report").json();
+    assertThat(report.at("/scan/refusedNames/count").asLong()).isEqualTo(1);
+    assertThat(report.at("/scan/refusedNames/paths/0/path").asText()).isEqualTo("memo.");
+    assertThat(report.at("/scan/refusedNames/paths/0/reason").asText())
+        .contains("ends with '.'")
+        .contains("names=remap it would be copied as 'memo\uFF0E'");
+
+    String remapping =
+        api.job(project, local, conn.id(), Map.of("options", Map.of("names", "remap")));
+    assertThat(api.get("/jobs/" + remapping).json().at("/options/names").asText())
+        .isEqualTo("remap");
+    long full = api.run(remapping, "FULL");
+    JsonNode end = api.awaitEnd(remapping);
+    assertThat(end.at("/lastRun/state").asText()).as(end.toString()).isEqualTo("COMPLETED");
+    JsonNode files =
+        api.get("/jobs/" + remapping + "/runs/" + full + "/report").json().get("files");
+    Map<String, String> renamed = new java.util.HashMap<>();
+    files.forEach(f -> renamed.put(f.get("path").asText(), f.get("destinationPath").asText(null)));
+    assertThat(renamed).containsEntry("memo.", "memo\uFF0E").containsEntry("plain.txt", null);
+    String csv = api.get("/jobs/" + remapping + "/runs/" + full + "/report.csv").body();
+    assertThat(csv).contains("destination_path").contains("memo\uFF0E");
+  }
 }

@@ -94,11 +94,18 @@ class ApiValidationTest {
     body.put(
         "options",
         Map.of(
-            "concurrency", 0,
-            "chunkSizeMiB", 300,
-            "bwlimitMbps", -1,
-            "verify", "yes",
-            "turbo", true));
+            "concurrency",
+            0,
+            "chunkSizeMiB",
+            300,
+            "bwlimitMbps",
+            -1,
+            "verify",
+            "yes",
+            "names",
+            "rename",
+            "turbo",
+            true));
     body.put(
         "filters",
         Map.of("include", List.of("[oops"), "olderThan", "yesterdayish", "exclude", "*.tmp"));
@@ -118,6 +125,7 @@ class ApiValidationTest {
             "filters.exclude", "must be a list of strings",
             "owners[1].sourcePath", "overlaps the source path 'a'",
             "destination.path", "'..' segment"));
+    assertThat(r.field("options.names")).contains("must be one of refuse, remap (got 'rename')");
     assertThat(r.json().get("fields").has("agentId")).isTrue();
     assertThat(jobCount()).isEqualTo(before);
 

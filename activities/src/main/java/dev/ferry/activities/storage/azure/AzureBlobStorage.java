@@ -24,6 +24,7 @@ import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import dev.ferry.activities.storage.Capabilities;
 import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.NameRules;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
@@ -164,6 +165,27 @@ public final class AzureBlobStorage implements Storage {
   @Override
   public Capabilities capabilities() {
     return capabilities;
+  }
+
+  /**
+   * Azure's rules for the part of the name below the prefix: no segment ending in {@code .}, and
+   * the segment limit less the prefix's segments (the length limit is the {@code maxPathBytes}
+   * capability). Remapping turns a trailing dot into {@code ．}.
+   */
+  @Override
+  public NameRules nameRules() {
+    int prefixSegments = prefix.isEmpty() ? 0 : prefix.split("/", -1).length;
+    return new NameRules(
+        "Azure Blob Storage",
+        "",
+        false,
+        java.util.Set.of(),
+        java.util.List.of(),
+        java.util.List.of(),
+        false,
+        true,
+        0,
+        MAX_SEGMENTS - prefixSegments);
   }
 
   @Override
