@@ -4,6 +4,8 @@ import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.StorageResolver;
 import dev.ferry.activities.storage.azure.AzureBlobStorage;
 import dev.ferry.activities.storage.azure.AzureSettings;
+import dev.ferry.activities.storage.graph.GraphSettings;
+import dev.ferry.activities.storage.graph.GraphStorage;
 import dev.ferry.activities.storage.local.LocalStorage;
 import dev.ferry.activities.storage.s3.S3Settings;
 import dev.ferry.activities.storage.s3.S3Storage;
@@ -16,8 +18,9 @@ import java.util.Locale;
 
 /**
  * Location URIs: a plain path or {@code file:///...}, {@code s3://bucket/prefix}, {@code
- * azure://container/prefix} and {@code sftp://user@host:port/path}. Turns what a user typed into
- * the canonical form stored with a job, and a canonical location into a connector.
+ * azure://container/prefix}, {@code sftp://user@host:port/path}, {@code
+ * onedrive://user@domain/path} and {@code sharepoint://hostname/site/library/path}. Turns what a
+ * user typed into the canonical form stored with a job, and a canonical location into a connector.
  */
 public final class Locations implements StorageResolver {
   private final java.util.Map<String, String> env;
@@ -33,8 +36,9 @@ public final class Locations implements StorageResolver {
   }
 
   static final String FORMS =
-      "a path, file:///..., s3://bucket/prefix, azure://container/prefix, or"
-          + " sftp://user@host[:port]/path";
+      "a path, file:///..., s3://bucket/prefix, azure://container/prefix,"
+          + " sftp://user@host[:port]/path, onedrive://user@domain/path, or"
+          + " sharepoint://hostname/site/library/path";
 
   /**
    * The canonical form of a location: absolute {@code file:} URIs for paths, the URI as given
@@ -68,6 +72,9 @@ public final class Locations implements StorageResolver {
       case "azure" -> {
         AzureSettings.containerOf(uri);
         return ("azure:" + uri.getRawSchemeSpecificPart()).replaceAll("/+$", "");
+      }
+      case "onedrive", "sharepoint" -> {
+        return GraphSettings.canonical(uri, location);
       }
       default ->
           throw new IllegalArgumentException(
@@ -105,6 +112,7 @@ public final class Locations implements StorageResolver {
       case "s3" -> new S3Storage(S3Settings.fromUri(uri, options.s3Endpoint(), env::get));
       case "sftp" -> new SftpStorage(SftpSettings.fromUri(uri, env));
       case "azure" -> AzureBlobStorage.fromSettings(AzureSettings.fromUri(uri, env));
+      case "onedrive", "sharepoint" -> GraphStorage.fromSettings(GraphSettings.fromUri(uri, env));
       default -> throw new IllegalArgumentException("unsupported location " + canonical);
     };
   }

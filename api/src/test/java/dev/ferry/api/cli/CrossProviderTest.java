@@ -5,6 +5,7 @@ import static dev.ferry.api.cli.FerryHarness.awkwardTree;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.activities.testing.AzuriteServer;
+import dev.ferry.activities.testing.GraphDriveFake;
 import dev.ferry.activities.testing.S3ProxyServer;
 import dev.ferry.activities.testing.SftpTestServer;
 import java.nio.file.Files;
@@ -17,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One tree through every connector in turn — local → S3 → Azure → SFTP → local — with the real
- * command and real servers; the bytes at the end are those at the start. (OneDrive / SharePoint is
- * not in the chain yet: its connector does not exist.)
+ * One tree through every connector in turn — local → S3 → Azure → SFTP → OneDrive → local — with
+ * the real command and real servers (for OneDrive, the real Graph SDK against the Graph drive fake,
+ * the one API no real server is reachable for); the bytes at the end are those at the start.
  */
 class CrossProviderTest {
   @TempDir static Path home;
@@ -27,6 +28,7 @@ class CrossProviderTest {
   static FerryHarness ferry;
   static SftpTestServer sftp;
   static S3ProxyServer s3;
+  static GraphDriveFake graph;
   @TempDir Path dir;
 
   @BeforeAll
@@ -38,11 +40,14 @@ class CrossProviderTest {
     ferry.env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
     ferry.env.putAll(AzuriteServer.get().env());
     ferry.env.putAll(sftp.keyEnv());
+    graph = GraphDriveFake.start();
+    ferry.env.putAll(graph.env());
   }
 
   @AfterAll
   static void down() throws Exception {
     sftp.close();
+    graph.close();
     ferry.close();
   }
 
@@ -53,12 +58,15 @@ class CrossProviderTest {
     awkwardTree(src);
     String bucket = "x" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     s3.createBucket(bucket);
+    String user = "u" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
+    graph.addUser(user);
     List<String> chain =
         List.of(
             src.toString(),
             "s3://" + bucket + "/hop1",
             "azure://c" + UUID.randomUUID().toString().substring(0, 8) + "/hop2",
             sftp.uri("/hop3").toString(),
+            "onedrive://" + user + "/hop4",
             end.toString());
     for (int i = 0; i + 1 < chain.size(); i++) {
       var r =

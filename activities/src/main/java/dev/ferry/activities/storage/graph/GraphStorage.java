@@ -1,0 +1,770 @@
+package dev.ferry.activities.storage.graph;
+
+import com.azure.core.credential.TokenCredential;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.graph.core.requests.GraphClientFactory;
+import com.microsoft.graph.drives.item.items.item.createuploadsession.CreateUploadSessionPostRequestBody;
+import com.microsoft.graph.models.Drive;
+import com.microsoft.graph.models.DriveItem;
+import com.microsoft.graph.models.DriveItemCollectionResponse;
+import com.microsoft.graph.models.DriveItemUploadableProperties;
+import com.microsoft.graph.models.FileSystemInfo;
+import com.microsoft.graph.models.Folder;
+import com.microsoft.graph.models.Site;
+import com.microsoft.graph.models.UploadSession;
+import com.microsoft.graph.serviceclient.GraphServiceClient;
+import com.microsoft.kiota.authentication.AzureIdentityAuthenticationProvider;
+import com.microsoft.kiota.http.ObservabilityOptions;
+import com.microsoft.kiota.serialization.JsonParseNodeFactory;
+import dev.ferry.activities.storage.Capabilities;
+import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.SafePath;
+import dev.ferry.activities.storage.Storage;
+import dev.ferry.activities.storage.StorageException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A folder in a OneDrive or a SharePoint document library, through Microsoft Graph with the Graph
+ * SDK for Java ({@link GraphServiceClient}).
+ *
+ * <p><b>Addressing.</b> The drive is looked up once ({@code /users/{upn}/drive}, or the site by
+ * {@code /sites/{hostname}:/sites/{name}} and then its library by name among {@code
+ * /sites/{id}/drives}); items are addressed by path, {@code /drives/{id}/root:/{root}/{path}:},
+ * each segment percent-encoded. Listing walks folders by id, page by page
+ * ({@code @odata.nextLink}).
+ *
+ * <p><b>Writes.</b> Parent folders are created first (and remembered). A file of at most {@value
+ * #SIMPLE_UPLOAD_MAX} bytes is one PUT of its content, then a PATCH of {@code
+ * fileSystemInfo.lastModifiedDateTime}. A larger file goes through an upload session created with
+ * {@code conflictBehavior=replace} and the modification time, then fragment PUTs to the session's
+ * pre-authenticated URL (no access token is sent there), each {@link #fragmentSize(long)} bytes
+ * (the part size rounded down to a multiple of 320 KiB, at least 320 KiB, below 60 MiB) with its
+ * Content-Range. Graph commits the file when the last byte arrives, so a partial upload never shows
+ * under the name. With {@link WriteOptions#resume()} kept, the upload URL is saved before the first
+ * fragment; a later attempt for the same size, time and fragment size asks the session for its
+ * {@code nextExpectedRanges} and sends only what is missing (the source is still read from the
+ * start, to hash it). An expired or unknown session starts over.
+ *
+ * <p><b>Verification</b> ({@code quickxorhash}): the QuickXorHash of the bytes consumed, computed
+ * while they are read, must equal {@code file.hashes.quickXorHash} of the item Graph returns, and
+ * the sizes must match.
+ *
+ * <p><b>Retries.</b> The SDK's retry handler retries 429, 503 and 504 up to three times, waiting as
+ * Retry-After says (request bodies are in memory, so they are resent whole); after that the failure
+ * is {@link StorageException.Throttled} and Ferry's engine retries the file. Errors are classified
+ * by {@link GraphErrors}. Thread-safe.
+ */
+public final class GraphStorage implements Storage {
+  static final String NATIVE_HASH = "quickxorhash";
+
+  /** Files up to this size are one simple upload; Microsoft recommends sessions above 4 MiB. */
+  static final long SIMPLE_UPLOAD_MAX = 4L << 20;
+
+  /** Every fragment but the last must be a multiple of this (320 KiB). */
+  static final int FRAGMENT_UNIT = 320 * 1024;
+
+  /** The largest fragment: a multiple of 320 KiB below Graph's 60 MiB per request. */
+  static final int MAX_FRAGMENT = (int) (((60L << 20) - 1) / FRAGMENT_UNIT * FRAGMENT_UNIT);
+
+  private static final Logger log = LoggerFactory.getLogger(GraphStorage.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Kiota's middleware (its retry handler) expects the tracing options its request adapter tags
+   * every request with; Ferry tags the requests it sends to upload URLs itself the same way.
+   */
+  private static final ObservabilityOptions OBSERVABILITY = new ObservabilityOptions();
+
+  private static final Capabilities CAPABILITIES = new Capabilities(true, true, NATIVE_HASH, 0);
+
+  private final GraphSettings settings;
+  private final GraphServiceClient graph;
+  private final OkHttpClient http;
+  private volatile String driveId;
+  private final Map<String, String> folderIds = new ConcurrentHashMap<>();
+
+  GraphStorage(GraphSettings settings, GraphServiceClient graph, OkHttpClient http) {
+    this.settings = settings;
+    this.graph = graph;
+    this.http = http;
+  }
+
+  /** A connector for {@code settings}. Makes no request: bad credentials show on the first call. */
+  public static GraphStorage fromSettings(GraphSettings settings) {
+    URI api = URI.create(settings.endpoint());
+    String scope = api.getScheme() + "://" + api.getAuthority() + "/.default";
+    TokenCredential tokens =
+        new ClientSecretTokens(
+            settings.authority(), settings.tenant(), settings.clientId(), settings.clientSecret());
+    // The token goes only to the API's host: upload and download URLs are pre-authenticated.
+    var auth = new AzureIdentityAuthenticationProvider(tokens, new String[] {api.getHost()}, scope);
+    OkHttpClient http =
+        GraphClientFactory.create()
+            .connectTimeout(Duration.ofSeconds(10))
+            .readTimeout(Duration.ofSeconds(120))
+            .writeTimeout(Duration.ofSeconds(120))
+            .build();
+    GraphServiceClient graph = new GraphServiceClient(auth, http);
+    graph.getRequestAdapter().setBaseUrl(settings.endpoint());
+    return new GraphStorage(settings, graph, http);
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return CAPABILITIES;
+  }
+
+  @Override
+  public String describe() {
+    return settings.location();
+  }
+
+  private String where(String path) {
+    return path.isEmpty() ? describe() : describe() + "/" + path;
+  }
+
+  // --- addressing ------------------------------------------------------------------------------
+
+  private String drive() {
+    String d = driveId;
+    if (d != null) {
+      return d;
+    }
+    synchronized (this) {
+      if (driveId == null) {
+        driveId = lookUpDrive();
+      }
+      return driveId;
+    }
+  }
+
+  private String lookUpDrive() {
+    if (settings.kind().equals("onedrive")) {
+      Drive drive =
+          call(
+              "look up the OneDrive of " + settings.user(),
+              () -> graph.users().byUserId(settings.user()).drive().get());
+      return drive.getId();
+    }
+    String siteUrl =
+        settings.endpoint()
+            + "/sites/"
+            + settings.host()
+            + ":/sites/"
+            + GraphSettings.encodeSegment(settings.site());
+    Site site =
+        call(
+            "look up the SharePoint site https://" + settings.host() + "/sites/" + settings.site(),
+            () -> graph.sites().bySiteId("x").withUrl(siteUrl).get());
+    var drives =
+        call(
+            "list the document libraries of site " + settings.site(),
+            () -> graph.sites().bySiteId(site.getId()).drives().get());
+    StringBuilder names = new StringBuilder();
+    for (Drive d : drives.getValue()) {
+      if (settings.library().equalsIgnoreCase(d.getName())) {
+        return d.getId();
+      }
+      names.append(names.isEmpty() ? "" : ", ").append(d.getName());
+    }
+    throw new StorageException.NotFound(
+        "site "
+            + settings.site()
+            + " has no document library named '"
+            + settings.library()
+            + "'; it has: "
+            + names
+            + " (write the library's name as listed, percent-encoding spaces)",
+        null);
+  }
+
+  private String full(String path) {
+    return SafePath.join(settings.root(), path);
+  }
+
+  /** The URL of the item at {@code full} (a path from the drive's root). */
+  private String itemUrl(String full) {
+    String base = settings.endpoint() + "/drives/" + drive() + "/root";
+    return full.isEmpty() ? base : base + ":/" + GraphSettings.encodePath(full) + ":";
+  }
+
+  private <T> T call(String what, Supplier<T> request) {
+    try {
+      return request.get();
+    } catch (RuntimeException e) {
+      throw GraphErrors.classify(what, e);
+    }
+  }
+
+  /** The item at {@code full}, or empty when there is none. */
+  private Optional<DriveItem> item(String full, String what) {
+    String url = itemUrl(full); // looks the drive up first: a missing drive is not a missing item
+    try {
+      return Optional.of(
+          graph.drives().byDriveId(drive()).items().byDriveItemId("x").withUrl(url).get());
+    } catch (RuntimeException e) {
+      StorageException se = GraphErrors.classify(what, e);
+      if (se instanceof StorageException.NotFound) {
+        return Optional.empty();
+      }
+      throw se;
+    }
+  }
+
+  private static long mtime(DriveItem i) {
+    OffsetDateTime t =
+        i.getFileSystemInfo() != null && i.getFileSystemInfo().getLastModifiedDateTime() != null
+            ? i.getFileSystemInfo().getLastModifiedDateTime()
+            : i.getLastModifiedDateTime();
+    return t == null ? -1 : t.toInstant().toEpochMilli();
+  }
+
+  private static Entry entry(String path, DriveItem i) {
+    return i.getFolder() != null
+        ? Entry.folder(path, mtime(i))
+        : Entry.file(path, i.getSize() == null ? 0 : i.getSize(), mtime(i));
+  }
+
+  // --- reading ---------------------------------------------------------------------------------
+
+  @Override
+  public void list(Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+    Optional<DriveItem> root = item(settings.root(), "list " + describe());
+    if (root.isEmpty() || root.get().getFolder() == null) {
+      return; // a root that does not exist lists nothing
+    }
+    record Folder(String path, String id) {}
+    Deque<Folder> todo = new ArrayDeque<>();
+    todo.push(new Folder("", root.get().getId()));
+    while (!todo.isEmpty()) {
+      Folder f = todo.pop();
+      String what = "list " + where(f.path());
+      var children = graph.drives().byDriveId(drive()).items().byDriveItemId(f.id()).children();
+      DriveItemCollectionResponse page = call(what, () -> children.get());
+      while (true) {
+        for (DriveItem i : page.getValue()) {
+          String path = f.path().isEmpty() ? i.getName() : f.path() + "/" + i.getName();
+          Optional<String> problem = SafePath.problem(path);
+          if (problem.isPresent()) {
+            problems.accept(new ListingProblem(path, "name cannot be copied safely: " + problem));
+          } else if (i.getFolder() != null) {
+            sink.accept(entry(path, i));
+            todo.push(new Folder(path, i.getId()));
+          } else if (i.getFile() != null) {
+            sink.accept(entry(path, i));
+          } else {
+            problems.accept(
+                new ListingProblem(
+                    path,
+                    "not a file or a folder (a OneNote notebook or another package): not copied"));
+          }
+        }
+        String next = page.getOdataNextLink();
+        if (next == null) {
+          break;
+        }
+        page = call(what, () -> children.withUrl(next).get());
+      }
+    }
+  }
+
+  @Override
+  public Optional<Entry> stat(String path) {
+    SafePath.require(path.isEmpty() ? "x" : path);
+    return item(full(path), "stat " + where(path)).map(i -> entry(path, i));
+  }
+
+  @Override
+  public InputStream open(String path) {
+    String url = itemUrl(full(SafePath.require(path))) + "/content";
+    // Graph answers 302 to a pre-authenticated download URL; the SDK follows it without the token.
+    InputStream in =
+        call(
+            "open " + where(path),
+            () ->
+                graph
+                    .drives()
+                    .byDriveId(drive())
+                    .items()
+                    .byDriveItemId("x")
+                    .content()
+                    .withUrl(url)
+                    .get());
+    if (in == null) {
+      return InputStream.nullInputStream(); // an empty file has no body
+    }
+    return in;
+  }
+
+  // --- writing ---------------------------------------------------------------------------------
+
+  /**
+   * The fragment size for a part size: rounded down to 320 KiB multiples, within Graph's bounds.
+   */
+  static int fragmentSize(long partSize) {
+    long f = partSize / FRAGMENT_UNIT * FRAGMENT_UNIT;
+    return (int) Math.max(FRAGMENT_UNIT, Math.min(f, MAX_FRAGMENT));
+  }
+
+  @Override
+  public Written write(String path, Entry source, InputStream data, WriteOptions options) {
+    String full = full(SafePath.require(path));
+    int slash = full.lastIndexOf('/');
+    if (slash > 0) {
+      folderId(full.substring(0, slash));
+    }
+    if (source.size() <= SIMPLE_UPLOAD_MAX) {
+      cancelSaved(path, options.resume());
+      return simpleUpload(path, full, source, data, options);
+    }
+    return sessionUpload(path, full, source, data, options);
+  }
+
+  private Written simpleUpload(
+      String path, String full, Entry source, InputStream data, WriteOptions options) {
+    int size = (int) source.size();
+    byte[] buf = readExactly(data, size, path);
+    requireEnd(data, size, path);
+    QuickXorHash hash = new QuickXorHash();
+    hash.update(buf, 0, size);
+    String url = itemUrl(full) + "/content";
+    DriveItem item =
+        call(
+            "upload " + where(path),
+            () ->
+                graph
+                    .drives()
+                    .byDriveId(drive())
+                    .items()
+                    .byDriveItemId("x")
+                    .content()
+                    .withUrl(url)
+                    .put(new ByteArrayInputStream(buf)));
+    options.sent().accept(size);
+    if (source.mtimeMillis() >= 0) {
+      DriveItem patch = new DriveItem();
+      patch.setFileSystemInfo(fileSystemInfo(source.mtimeMillis()));
+      String id = item.getId();
+      item =
+          call(
+              "set the modification time of " + where(path),
+              () -> graph.drives().byDriveId(drive()).items().byDriveItemId(id).patch(patch));
+    }
+    return verified(path, item, size, hash.base64(), options);
+  }
+
+  private static FileSystemInfo fileSystemInfo(long mtimeMillis) {
+    FileSystemInfo fsi = new FileSystemInfo();
+    fsi.setLastModifiedDateTime(
+        OffsetDateTime.ofInstant(Instant.ofEpochMilli(mtimeMillis), ZoneOffset.UTC));
+    return fsi;
+  }
+
+  /** What is saved for an unfinished upload session: no secret but the session's own URL. */
+  record Saved(long size, long mtimeMillis, int fragment, String uploadUrl) {
+    String format() {
+      return "graph-v1 " + size + " " + mtimeMillis + " " + fragment + " " + uploadUrl;
+    }
+
+    static Saved parse(String s) {
+      String[] p = s.split(" ", 5);
+      if (p.length != 5 || !p[0].equals("graph-v1")) {
+        return null;
+      }
+      try {
+        return new Saved(Long.parseLong(p[1]), Long.parseLong(p[2]), Integer.parseInt(p[3]), p[4]);
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+  }
+
+  private Written sessionUpload(
+      String path, String full, Entry source, InputStream data, WriteOptions options) {
+    long size = source.size();
+    UploadState state = options.resume();
+    int fragment = fragmentSize(options.partSize());
+    String uploadUrl = null;
+    long from = 0;
+    Optional<String> text = state.load();
+    Saved saved = text.map(Saved::parse).orElse(null);
+    if (text.isPresent()) {
+      if (saved != null
+          && saved.size() == size
+          && saved.mtimeMillis() == source.mtimeMillis()
+          && saved.fragment() == fragment) {
+        long next = nextExpected(saved.uploadUrl(), path);
+        if (next >= 0 && next <= size) {
+          uploadUrl = saved.uploadUrl();
+          from = next;
+          log.info(
+              "continuing the unfinished upload of {} at byte {} of {}", where(path), from, size);
+        } else {
+          state.clear();
+        }
+      } else {
+        cancelSaved(path, state);
+      }
+    }
+    if (uploadUrl == null) {
+      CreateUploadSessionPostRequestBody body = new CreateUploadSessionPostRequestBody();
+      DriveItemUploadableProperties props = new DriveItemUploadableProperties();
+      props.getAdditionalData().put("@microsoft.graph.conflictBehavior", "replace");
+      if (source.mtimeMillis() >= 0) {
+        props.setFileSystemInfo(fileSystemInfo(source.mtimeMillis()));
+      }
+      body.setItem(props);
+      String url = itemUrl(full) + "/createUploadSession";
+      UploadSession session =
+          call(
+              "start the upload of " + where(path),
+              () ->
+                  graph
+                      .drives()
+                      .byDriveId(drive())
+                      .items()
+                      .byDriveItemId("x")
+                      .createUploadSession()
+                      .withUrl(url)
+                      .post(body));
+      uploadUrl = session.getUploadUrl();
+      state.save(new Saved(size, source.mtimeMillis(), fragment, uploadUrl).format());
+    }
+    QuickXorHash hash = new QuickXorHash();
+    byte[] buf = new byte[(int) Math.min(fragment, size)];
+    try {
+      long pos = 0;
+      while (pos < from) { // stored by an earlier attempt: read to hash, not sent again
+        int n = (int) Math.min(buf.length, from - pos);
+        int got = fill(data, buf, n, path);
+        if (got < n) {
+          throw sourceChanged(path, pos + got, size);
+        }
+        hash.update(buf, 0, n);
+        pos += n;
+      }
+      DriveItem done = null;
+      while (pos < size) {
+        int n = (int) Math.min(buf.length, size - pos);
+        int got = fill(data, buf, n, path);
+        if (got < n) {
+          throw sourceChanged(path, pos + got, size);
+        }
+        hash.update(buf, 0, n);
+        if (pos + n == size) {
+          requireEnd(data, size, path); // before the last fragment commits the file
+        }
+        done = putFragment(uploadUrl, buf, n, pos, size, path);
+        options.sent().accept(n);
+        pos += n;
+      }
+      if (done == null) {
+        throw new StorageException.Transient(
+            "upload " + where(path) + ": Graph did not return the finished item", null);
+      }
+      state.clear();
+      return verified(path, done, size, hash.base64(), options);
+    } catch (RuntimeException e) {
+      boolean keep =
+          state.kept()
+              && e instanceof StorageException se
+              && se.retryable()
+              && !se.getMessage().contains(SOURCE_CHANGED)
+              && !se.getMessage().contains("expected other bytes");
+      if (!keep) {
+        cancel(uploadUrl);
+        state.clear();
+      }
+      throw e;
+    }
+  }
+
+  private static final String SOURCE_CHANGED = "source changed";
+
+  private StorageException sourceChanged(String path, long got, long expected) {
+    return new StorageException.Transient(
+        SOURCE_CHANGED
+            + " while being copied to "
+            + where(path)
+            + ": it gave "
+            + (got > expected ? "more than " + expected : got)
+            + " bytes, expected "
+            + expected,
+        null);
+  }
+
+  /** Sends one fragment; returns the item when it was the last one, else null. */
+  private DriveItem putFragment(
+      String uploadUrl, byte[] buf, int n, long pos, long total, String path) {
+    String what = "upload bytes " + pos + "-" + (pos + n - 1) + " of " + where(path);
+    Request req =
+        new Request.Builder()
+            .url(uploadUrl)
+            .put(RequestBody.create(buf, null, 0, n))
+            .tag(ObservabilityOptions.class, OBSERVABILITY)
+            .header("Content-Range", "bytes " + pos + "-" + (pos + n - 1) + "/" + total)
+            .build();
+    try (Response r = http.newCall(req).execute()) {
+      byte[] body = r.body() == null ? new byte[0] : r.body().bytes();
+      if (r.code() == 202) {
+        return null;
+      }
+      if (r.code() == 200 || r.code() == 201) {
+        return new JsonParseNodeFactory()
+            .getParseNode("application/json", new ByteArrayInputStream(body))
+            .getObjectValue(DriveItem::createFromDiscriminatorValue);
+      }
+      throw errorOf(what, r, body);
+    } catch (IOException e) {
+      throw GraphErrors.classify(what, e);
+    }
+  }
+
+  private static StorageException errorOf(String what, Response r, byte[] body) {
+    String code = null;
+    String message = null;
+    try {
+      JsonNode err = JSON.readTree(body).path("error");
+      code = err.path("code").isMissingNode() ? null : err.path("code").asText();
+      message = err.path("message").isMissingNode() ? null : err.path("message").asText();
+    } catch (IOException | RuntimeException notJson) {
+      // keep the status alone
+    }
+    return GraphErrors.fromService(
+        what, r.code(), code, message, GraphErrors.parseRetryAfter(r.header("Retry-After")), null);
+  }
+
+  /** The first byte the session still expects, or -1 when the session is gone. */
+  private long nextExpected(String uploadUrl, String path) {
+    String what = "look up the unfinished upload of " + where(path);
+    Request get =
+        new Request.Builder()
+            .url(uploadUrl)
+            .get()
+            .tag(ObservabilityOptions.class, OBSERVABILITY)
+            .build();
+    try (Response r = http.newCall(get).execute()) {
+      byte[] body = r.body() == null ? new byte[0] : r.body().bytes();
+      if (r.code() == 404) {
+        log.info("the unfinished upload of {} has expired; starting again", where(path));
+        return -1;
+      }
+      if (r.code() != 200) {
+        throw errorOf(what, r, body);
+      }
+      JsonNode ranges = JSON.readTree(body).path("nextExpectedRanges");
+      if (!ranges.isArray() || ranges.isEmpty()) {
+        return -1;
+      }
+      String first = ranges.get(0).asText();
+      return Long.parseLong(first.substring(0, first.indexOf('-')));
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof StorageException se) {
+        throw se;
+      }
+      if (e instanceof IOException) {
+        throw GraphErrors.classify(what, e);
+      }
+      return -1; // an answer Ferry cannot read: start again
+    }
+  }
+
+  private void cancelSaved(String path, UploadState state) {
+    Optional<String> text = state.load();
+    if (text.isEmpty()) {
+      return;
+    }
+    Saved saved = Saved.parse(text.get());
+    if (saved != null) {
+      log.info("abandoning the unfinished upload of {}: the file changed", where(path));
+      cancel(saved.uploadUrl());
+    }
+    state.clear();
+  }
+
+  private void cancel(String uploadUrl) {
+    Request delete =
+        new Request.Builder()
+            .url(uploadUrl)
+            .delete()
+            .tag(ObservabilityOptions.class, OBSERVABILITY)
+            .build();
+    try (Response r = http.newCall(delete).execute()) {
+      // 204, or 404 when it is already gone: either way nothing is left
+    } catch (IOException | RuntimeException e) {
+      log.debug("cancelling an upload session failed: {}", e.toString());
+    }
+  }
+
+  private Written verified(
+      String path, DriveItem item, long size, String sentHash, WriteOptions options) {
+    String stored =
+        item.getFile() != null && item.getFile().getHashes() != null
+            ? item.getFile().getHashes().getQuickXorHash()
+            : null;
+    long storedSize = item.getSize() == null ? -1 : item.getSize();
+    if (!options.verify()) {
+      return new Written("none", stored);
+    }
+    if (storedSize != size || stored == null || !stored.equals(sentHash)) {
+      throw new StorageException.Transient(
+          "verification failed for "
+              + where(path)
+              + ": Graph reports "
+              + storedSize
+              + " bytes with quickXorHash "
+              + (stored == null ? "(none)" : stored)
+              + ", Ferry sent "
+              + size
+              + " bytes with quickXorHash "
+              + sentHash,
+          null);
+    }
+    return new Written(NATIVE_HASH, stored);
+  }
+
+  private static int fill(InputStream in, byte[] buf, int n, String path) {
+    try {
+      return in.readNBytes(buf, 0, n);
+    } catch (IOException e) {
+      throw new StorageException.Transient("reading the source of " + path + ": " + e, e);
+    }
+  }
+
+  private byte[] readExactly(InputStream in, int size, String path) {
+    byte[] buf = new byte[size];
+    int n = fill(in, buf, size, path);
+    if (n < size) {
+      throw sourceChanged(path, n, size);
+    }
+    return buf;
+  }
+
+  private void requireEnd(InputStream in, long size, String path) {
+    try {
+      if (in.read() >= 0) {
+        throw sourceChanged(path, size + 1, size);
+      }
+    } catch (IOException e) {
+      throw new StorageException.Transient("reading the source of " + path + ": " + e, e);
+    }
+  }
+
+  // --- folders and deletes ---------------------------------------------------------------------
+
+  @Override
+  public void mkdirs(String path) {
+    folderId(full(SafePath.require(path)));
+  }
+
+  /** The id of the folder at {@code full}, creating it and its parents as needed. */
+  private String folderId(String full) {
+    String known = folderIds.get(full);
+    if (known != null) {
+      return known;
+    }
+    Optional<DriveItem> existing = item(full, "look up folder " + full);
+    String id;
+    if (existing.isPresent()) {
+      if (existing.get().getFolder() == null) {
+        throw new StorageException.Permanent(
+            "cannot create folder "
+                + describe()
+                + "/"
+                + full
+                + ": a file of that name is in the way",
+            null);
+      }
+      id = existing.get().getId();
+    } else if (full.isEmpty()) {
+      throw new StorageException.NotFound("the root of " + describe() + " is missing", null);
+    } else {
+      int slash = full.lastIndexOf('/');
+      String parentId = folderId(slash < 0 ? "" : full.substring(0, slash));
+      DriveItem folder = new DriveItem();
+      folder.setName(full.substring(slash + 1));
+      folder.setFolder(new Folder());
+      folder.getAdditionalData().put("@microsoft.graph.conflictBehavior", "fail");
+      try {
+        id =
+            graph
+                .drives()
+                .byDriveId(drive())
+                .items()
+                .byDriveItemId(parentId)
+                .children()
+                .post(folder)
+                .getId();
+      } catch (RuntimeException e) {
+        StorageException se = GraphErrors.classify("create folder " + full, e);
+        if (!se.getMessage().contains("nameAlreadyExists")) {
+          throw se;
+        }
+        // made meanwhile by another stream
+        id = item(full, "look up folder " + full).orElseThrow(() -> se).getId();
+      }
+    }
+    folderIds.put(full, id);
+    return id;
+  }
+
+  @Override
+  public void delete(String path) {
+    if (path.isEmpty()) {
+      return;
+    }
+    String full = full(SafePath.require(path));
+    Optional<DriveItem> i = item(full, "delete " + where(path));
+    if (i.isEmpty()) {
+      return;
+    }
+    if (i.get().getFolder() != null
+        && i.get().getFolder().getChildCount() != null
+        && i.get().getFolder().getChildCount() > 0) {
+      throw new StorageException.Permanent("folder " + where(path) + " is not empty", null);
+    }
+    String id = i.get().getId();
+    try {
+      graph.drives().byDriveId(drive()).items().byDriveItemId(id).delete();
+    } catch (RuntimeException e) {
+      StorageException se = GraphErrors.classify("delete " + where(path), e);
+      if (!(se instanceof StorageException.NotFound)) {
+        throw se;
+      }
+    }
+    folderIds.keySet().removeIf(k -> k.equals(full) || k.startsWith(full + "/"));
+  }
+
+  @Override
+  public void close() {
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  /** For tests: the URL of an item's path inside this store. */
+  List<String> debugDriveAndRoot() {
+    return List.of(drive(), settings.root());
+  }
+}

@@ -1,0 +1,64 @@
+package dev.ferry.api.cli;
+
+import static dev.ferry.api.cli.FerryHarness.MTIME;
+import static dev.ferry.api.cli.FerryHarness.assertSameTree;
+import static dev.ferry.api.cli.FerryHarness.awkwardTree;
+import static dev.ferry.api.cli.MigrateLocalTest.report;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.activities.testing.GraphDriveFake;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ferry migrate} to and from a OneDrive, with the real Graph SDK against the Graph fake. */
+class MigrateGraphTest {
+  @TempDir static Path home;
+  static FerryHarness ferry;
+  static GraphDriveFake graph;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void up() throws Exception {
+    ferry = new FerryHarness(home);
+    graph = GraphDriveFake.start();
+    graph.pageSize(10); // the 30 files of many/ take three pages
+    ferry.env.putAll(graph.env());
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    ferry.close();
+    graph.close();
+  }
+
+  @Test
+  void localToOneDriveToLocalKeepsBytesTimesAndFolders() throws Exception {
+    Path src = dir.resolve("src");
+    Path back = dir.resolve("back");
+    awkwardTree(src);
+    String user = "u" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
+    graph.addUser(user);
+    String remote = "onedrive://" + user + "/migrated/set";
+    Path csv = dir.resolve("r.csv");
+    var up =
+        ferry.ferry(
+            "migrate", src.toString(), remote, "--chunk-size", "5", "--report", csv.toString());
+    assertThat(up.code()).as(up.all()).isZero();
+    assertThat(report(csv).get("big/large.bin").get("verified_by")).isEqualTo("quickxorhash");
+    assertThat(graph.requests()).anyMatch(r -> r.startsWith("PUT /upload/"));
+    var down = ferry.ferry("migrate", remote, back.toString());
+    assertThat(down.code()).as(down.all()).isZero();
+    assertSameTree(src, back);
+    assertThat(Files.isDirectory(back.resolve("empty folder/inner"))).isTrue(); // real folders
+    assertThat(Files.getLastModifiedTime(back.resolve("many/f3.txt")).toMillis())
+        .isEqualTo(MTIME + 3000);
+    long received = graph.bytesReceived();
+    assertThat(ferry.ferry("migrate", src.toString(), remote).out()).contains("0 transferred");
+    assertThat(graph.bytesReceived()).isEqualTo(received);
+  }
+}
