@@ -59,20 +59,20 @@ public final class ScanService {
                     h -> {
                       h.execute("delete from run_files where run_id = ?", runId);
                       h.execute("delete from dest_files where run_id = ?", runId);
+                      boolean dryRun = run.mode() == RunMode.DRY_RUN;
                       long lastSeq =
-                          listSource(h, runId, source, dest, options, filters, heartbeat);
-                      listDestination(h, runId, dest, heartbeat);
-                      decide(h, runId, run, caps);
-                      if (run.mode() == RunMode.DRY_RUN) {
+                          listSource(h, runId, source, dest, options, filters, dryRun, heartbeat);
+                      long destFiles = listDestination(h, runId, dest, heartbeat);
+                      if (destFiles > 0) { // with nothing at the destination, every file is sent
+                        decide(h, runId, run, caps);
+                      }
+                      if (dryRun) {
+                        // listed as "would transfer"; those the decision set to CHECK say so
                         h.execute(
                             """
-                      update run_files set outcome = 'skipped', reason = case action
-                          when 'CHECK' then 'dry run: would compare by SHA-256 and send if changed'
-                          when 'MKDIR' then 'dry run: would create the folder'
-                            || coalesce(' as ''' || dest_path || '''', '')
-                          else 'dry run: would transfer'
-                            || coalesce(' as ''' || dest_path || '''', '') end
-                      where run_id = ? and outcome is null""",
+                            update run_files
+                            set reason = 'dry run: would compare by SHA-256 and send if changed'
+                            where run_id = ? and action = 'CHECK'""",
                             runId);
                       }
                       h.execute("delete from dest_files where run_id = ?", runId);
@@ -93,6 +93,7 @@ public final class ScanService {
       Storage dest,
       RunOptions options,
       Filters filters,
+      boolean dryRun,
       LongConsumer heartbeat)
       throws SQLException {
     PGConnection pg = h.getConnection().unwrap(PGConnection.class);
@@ -171,8 +172,8 @@ public final class ScanService {
                     e.folder() ? 0 : e.size(),
                     e.mtimeMillis(),
                     e.folder() ? "MKDIR" : "COPY",
-                    null,
-                    null,
+                    dryRun ? "skipped" : null,
+                    dryRun ? dryRunReason(e.folder(), d.destPath()) : null,
                     d.destPath());
               }
             } catch (SQLException ex) {
@@ -212,11 +213,17 @@ public final class ScanService {
         .execute();
   }
 
+  private static String dryRunReason(boolean folder, String destPath) {
+    return (folder ? "dry run: would create the folder" : "dry run: would transfer")
+        + (destPath == null ? "" : " as '" + destPath + "'");
+  }
+
   private static String safeForReport(String path) {
     return path.replace('\0', '\uFFFD');
   }
 
-  private static void listDestination(Handle h, long runId, Storage dest, LongConsumer heartbeat)
+  /** Lists the destination's files into dest_files and returns how many there are. */
+  private static long listDestination(Handle h, long runId, Storage dest, LongConsumer heartbeat)
       throws SQLException {
     PGConnection pg = h.getConnection().unwrap(PGConnection.class);
     AtomicLong n = new AtomicLong();
@@ -242,6 +249,7 @@ public final class ScanService {
           p -> {});
       w.finish();
     }
+    return n.get();
   }
 
   private static void decide(Handle h, long runId, RunRow run, Capabilities destCaps) {
