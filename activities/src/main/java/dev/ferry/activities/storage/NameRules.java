@@ -75,6 +75,21 @@ public record NameRules(
         0);
   }
 
+  /** The same rules with another path limit (a root folder uses part of the store's limit). */
+  public NameRules withMaxPathChars(int max) {
+    return new NameRules(
+        store,
+        forbiddenChars,
+        controlChars,
+        reservedNames,
+        forbiddenPrefixes,
+        forbiddenInfixes,
+        noEdgeSpaces,
+        noTrailingDot,
+        max,
+        maxSegments);
+  }
+
   /** Why the store would refuse {@code path}, or empty when it would take it. */
   public Optional<String> problem(String path) {
     String[] segments = path.split("/", -1);

@@ -61,4 +61,41 @@ class MigrateGraphTest {
     assertThat(ferry.ferry("migrate", src.toString(), remote).out()).contains("0 transferred");
     assertThat(graph.bytesReceived()).isEqualTo(received);
   }
+
+  @Test
+  void namesOneDriveRefusesAreRefusedByTheDryRunAndRemappedOnRequest() throws Exception {
+    Path src = dir.resolve("src");
+    FerryHarness.write(src.resolve("plan: v2?.txt"), "colon".getBytes(), MTIME);
+    FerryHarness.write(src.resolve("CON"), "reserved".getBytes(), MTIME);
+    FerryHarness.write(src.resolve("~$draft.docx"), "owner file".getBytes(), MTIME);
+    FerryHarness.write(src.resolve("site_vti_cnf/page.htm"), "vti".getBytes(), MTIME);
+    FerryHarness.write(src.resolve("fine.txt"), "fine".getBytes(), MTIME);
+    String user = "n" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
+    String drive = graph.addUser(user);
+    String remote = "onedrive://" + user + "/names";
+
+    var dry = ferry.ferry("migrate", src.toString(), remote, "--dry-run");
+    assertThat(dry.code()).as(dry.all()).isEqualTo(Ferry.EXIT_FAILED);
+    assertThat(dry.out())
+        .contains(
+            "plan: v2?.txt: refused: 'plan: v2?.txt' contains ':', which OneDrive does not allow")
+        .contains("CON: refused: 'CON' is a name OneDrive reserves")
+        .contains("~$draft.docx: refused: '~$draft.docx' starts with '~$'")
+        .contains("site_vti_cnf/page.htm: refused: 'site_vti_cnf' contains '_vti_'")
+        .doesNotContain("fine.txt: refused");
+
+    Path csv = dir.resolve("names.csv");
+    var up =
+        ferry.ferry(
+            "migrate", src.toString(), remote, "--names", "remap", "--report", csv.toString());
+    assertThat(up.code()).as(up.all()).isZero();
+    assertThat(up.out()).contains("5 transferred").contains("CON -> CON_");
+    assertThat(report(csv).get("plan: v2?.txt").get("destination_path"))
+        .isEqualTo("plan\uFF1A v2\uFF1F.txt");
+    assertThat(graph.content(drive, "names/plan\uFF1A v2\uFF1F.txt")).hasValue("colon".getBytes());
+    assertThat(graph.content(drive, "names/CON_")).hasValue("reserved".getBytes());
+    assertThat(graph.content(drive, "names/~\uFF04draft.docx")).hasValue("owner file".getBytes());
+    assertThat(graph.content(drive, "names/site_vti\uFF3Fcnf/page.htm")).hasValue("vti".getBytes());
+    assertThat(graph.content(drive, "names/fine.txt")).hasValue("fine".getBytes());
+  }
 }

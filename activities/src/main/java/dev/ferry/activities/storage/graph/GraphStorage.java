@@ -19,6 +19,7 @@ import com.microsoft.kiota.http.ObservabilityOptions;
 import com.microsoft.kiota.serialization.JsonParseNodeFactory;
 import dev.ferry.activities.storage.Capabilities;
 import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.NameRules;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
@@ -134,6 +135,21 @@ public final class GraphStorage implements Storage {
   @Override
   public Capabilities capabilities() {
     return CAPABILITIES;
+  }
+
+  /**
+   * OneDrive's and SharePoint's naming rules ({@link NameRules#sharePoint}), with the 400-character
+   * limit less what the root folder (and, on SharePoint, the library's name) already uses of it.
+   */
+  @Override
+  public NameRules nameRules() {
+    boolean oneDrive = settings.kind().equals("onedrive");
+    NameRules rules = NameRules.sharePoint(oneDrive ? "OneDrive" : "SharePoint");
+    int used = settings.root().isEmpty() ? 0 : settings.root().length() + 1;
+    if (!oneDrive) {
+      used += settings.library().length() + 1;
+    }
+    return rules.withMaxPathChars(Math.max(1, rules.maxPathChars() - used));
   }
 
   @Override
