@@ -71,6 +71,11 @@ final class FerryHarness implements AutoCloseable {
    * harness's environment, its output and errors going to {@code log}.
    */
   Process start(Path log, String... args) throws IOException {
+    return start(log, Map.of(), args);
+  }
+
+  /** Starts the command in a process of its own, with {@code extraEnv} over the harness's env. */
+  Process start(Path log, Map<String, String> extraEnv, String... args) throws IOException {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -84,6 +89,7 @@ final class FerryHarness implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().clear();
     pb.environment().putAll(env);
+    pb.environment().putAll(extraEnv);
     pb.redirectOutput(log.toFile());
     return pb.start();
   }

@@ -361,103 +361,24 @@ class MigrateControlTest {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
     slowTree(src);
-    try (var temporal =
-        dev.ferry.api.runtime.LocalTemporal.start(
-            new dev.ferry.api.runtime.FerryHome(dir.resolve("cluster")), "cluster", ferry.env)) {
-      var env = new java.util.HashMap<>(ferry.env);
-      env.put("TEMPORAL_ADDRESS", temporal.address());
-      env.put("TEMPORAL_NAMESPACE", "default");
-      List<Process> workers = new ArrayList<>();
-      try {
-        for (int w = 0; w < 2; w++) {
-          ProcessBuilder pb =
-              new ProcessBuilder(
-                      ProcessHandle.current().info().command().orElse("java"),
-                      "--enable-native-access=ALL-UNNAMED",
-                      "--sun-misc-unsafe-memory-access=allow",
-                      "-cp",
-                      System.getProperty("java.class.path"),
-                      Ferry.class.getName(),
-                      "worker")
-                  .redirectErrorStream(true)
-                  .redirectOutput(dir.resolve("worker" + w + ".log").toFile());
-          pb.environment().putAll(env);
-          workers.add(pb.start());
-        }
-        for (int w = 0; w < 2; w++) {
-          Path log = dir.resolve("worker" + w + ".log");
-          waitFor(
-              "worker " + w,
-              () -> {
-                try {
-                  return Files.readString(log).contains("Ferry worker");
-                } catch (java.io.IOException e) {
-                  return false;
-                }
-              });
-        }
-        var catalog = ferry.db.catalog();
-        String s = dev.ferry.activities.storage.Locations.canonical(src.toString());
-        String d = dev.ferry.activities.storage.Locations.canonical(dst.toString());
-        java.util.UUID job = catalog.findOrCreateJob("two workers", s, d);
-        long run =
-            catalog.createRun(
-                job,
-                dev.ferry.workflows.RunMode.INCREMENTAL,
-                dev.ferry.activities.catalog.RunOptions.defaults());
-        String workflowId = MigrationWorkflow.workflowId(job.toString(), run);
-        catalog.setWorkflowId(run, workflowId);
-        WorkflowClient client = WorkflowClient.newInstance(temporal.stubs());
-        MigrationWorkflow wf =
-            client.newWorkflowStub(
-                MigrationWorkflow.class,
-                io.temporal.client.WorkflowOptions.newBuilder()
-                    .setWorkflowId(workflowId)
-                    .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-                    .build());
-        WorkflowClient.start(
-            wf::run,
-            new dev.ferry.workflows.MigrationInput(
-                job.toString(),
-                run,
-                dev.ferry.workflows.RunMode.INCREMENTAL,
-                new dev.ferry.workflows.Limits(4, 32),
-                null));
-        waitFor("files to be copied", () -> catalog.run(run).filesDone() >= 2);
-        // the worker holding the batch, by the identity Temporal recorded (pid@host)
-        var pending =
-            temporal
-                .stubs()
-                .blockingStub()
-                .describeWorkflowExecution(
-                    io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
-                        .setNamespace("default")
-                        .setExecution(
-                            io.temporal.api.common.v1.WorkflowExecution.newBuilder()
-                                .setWorkflowId(workflowId))
-                        .build())
-                .getPendingActivitiesList();
-        String identity =
-            pending.stream()
-                .filter(a -> a.getActivityType().getName().equals("TransferBatch"))
-                .findFirst()
-                .orElseThrow()
-                .getLastWorkerIdentity();
-        long pid = Long.parseLong(identity.substring(0, identity.indexOf('@')));
-        Process victim = workers.stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
-        Process survivor = workers.stream().filter(p -> p.pid() != pid).findFirst().orElseThrow();
-        victim.destroyForcibly(); // SIGKILL, mid-batch
-        Progress end =
-            client
-                .newUntypedWorkflowStub(workflowId)
-                .getResult(180, TimeUnit.SECONDS, Progress.class);
-        assertThat(end.state()).isEqualTo(JobState.COMPLETED);
-        assertThat(survivor.isAlive()).isTrue();
-        assertSameTree(src, dst);
-        assertThat(catalog.run(run).filesDone()).isEqualTo(10);
-      } finally {
-        workers.forEach(Process::destroyForcibly);
-      }
+    try (TwoWorkers cluster = TwoWorkers.start(ferry, dir)) {
+      var catalog = ferry.db.catalog();
+      TwoWorkers.Started m =
+          cluster.migrate(
+              catalog,
+              src.toString(),
+              dst.toString(),
+              dev.ferry.activities.catalog.RunOptions.defaults(),
+              new dev.ferry.workflows.Limits(4, 32));
+      waitFor("files to be copied", () -> catalog.run(m.run()).filesDone() >= 2);
+      Process victim = cluster.holderOfTheBatch(m.workflowId());
+      Process survivor = cluster.other(victim);
+      TwoWorkers.kill(victim); // SIGKILL, mid-batch
+      Progress end = cluster.result(m.workflowId(), Duration.ofSeconds(180));
+      assertThat(end.state()).isEqualTo(JobState.COMPLETED);
+      assertThat(survivor.isAlive()).isTrue();
+      assertSameTree(src, dst);
+      assertThat(catalog.run(m.run()).filesDone()).isEqualTo(10);
     }
   }
 }

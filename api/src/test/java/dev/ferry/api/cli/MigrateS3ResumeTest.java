@@ -197,4 +197,78 @@ class MigrateS3ResumeTest {
     assertThat(down.code()).as(down.all()).isZero();
     assertSameTree(src, back);
   }
+
+  /**
+   * The external-service deployment: two {@code ferry worker} processes on one Temporal service.
+   * The worker uploading the large file is SIGKILLed; Temporal sees its heartbeats stop and gives
+   * the batch to the other worker, which continues the same multipart upload from the state the
+   * first kept in the catalog, sending only the parts the server does not hold.
+   */
+  @Test
+  void whenTheWorkerUploadingALargeFileDiesTheOtherWorkerContinuesItsUpload() throws Exception {
+    Path src = dir.resolve("src");
+    write(src.resolve("big/huge.bin"), random(BIG, 61), MTIME);
+    String bucket = "w" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    s3.createBucket(bucket);
+    String dest = "s3://" + bucket + "/up";
+    var options =
+        new dev.ferry.activities.catalog.RunOptions(
+            List.of(),
+            List.of(),
+            -1,
+            -1,
+            4,
+            5,
+            40,
+            true,
+            false,
+            false,
+            s3.endpoint().toString(),
+            null);
+    try (TwoWorkers cluster = TwoWorkers.start(ferry, dir)) {
+      TwoWorkers.Started m =
+          cluster.migrate(
+              ferry.db.catalog(),
+              src.toString(),
+              dest,
+              options,
+              new dev.ferry.workflows.Limits(4, 40));
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      while (storedParts(bucket, "up/big/huge.bin").size() < 3) {
+        assertThat(System.nanoTime()).as("waiting for 3 parts").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      Process victim = cluster.holderOfTheBatch(m.workflowId());
+      TwoWorkers.kill(victim);
+      int partsBefore = storedParts(bucket, "up/big/huge.bin").size();
+      assertThat(partsBefore).as("full parts stored when the worker died").isBetween(3, 12);
+
+      var end = cluster.result(m.workflowId(), Duration.ofSeconds(180));
+      assertThat(end.state()).isEqualTo(JobState.COMPLETED);
+      assertThat(cluster.other(victim).isAlive()).isTrue();
+      long sent =
+          ferry
+              .db
+              .catalog()
+              .jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "select bytes_sent from run_files where run_id = ? and path ="
+                                  + " 'big/huge.bin'")
+                          .bind(0, m.run())
+                          .mapTo(Long.class)
+                          .one());
+      System.out.printf(
+          "other worker continued the upload: %d of %d bytes sent after the kill (%d parts"
+              + " stored before it)%n",
+          sent, BIG, partsBefore);
+      assertThat(sent).isEqualTo(BIG - partsBefore * PART);
+    }
+    Path back = dir.resolve("back");
+    var down =
+        ferry.ferry("migrate", dest, back.toString(), "--s3-endpoint", s3.endpoint().toString());
+    assertThat(down.code()).as(down.all()).isZero();
+    assertSameTree(src, back);
+  }
 }
