@@ -267,29 +267,59 @@ public final class LocalTemporal implements AutoCloseable {
 
   @Override
   public void close() {
+    long t0 = System.nanoTime();
     stubs.shutdown();
     stubs.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+    log.debug("Temporal client closed after {} ms", (System.nanoTime() - t0) / 1_000_000);
     if (testServer != null) {
       testServer.close();
     }
     if (mode == Mode.DEV_SERVER && stateFile != null) {
       Optional<ProcessHandle> h =
           process != null ? Optional.of(process.toHandle()) : readPid(stateFile);
-      // SIGTERM, then wait: the next run on the same SQLite file must find it closed.
+      // The next run on the same SQLite file must find the server gone, so wait for it to exit.
+      // It is killed rather than asked to stop: its graceful shutdown takes one to two seconds,
+      // and it has nothing to save — every state change is committed to SQLite before it is
+      // acknowledged (SQLite's commits survive the death of the process that made them), so a
+      // killed server is a crashed one, which the next start recovers from like Temporal always
+      // does. The watchdog shell is killed with it, so that it does not sit out its sleep.
       h.ifPresent(
           ph -> {
-            ph.destroy();
-            try {
-              ph.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-              ph.destroyForcibly();
+            List<ProcessHandle> all = new ArrayList<>(ph.descendants().toList());
+            all.add(ph);
+            all.forEach(ProcessHandle::destroyForcibly);
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!all.stream().allMatch(LocalTemporal::gone) && System.nanoTime() < deadline) {
+              sleep(10);
             }
+            all.stream()
+                .filter(p -> !gone(p))
+                .forEach(p -> log.warn("the Temporal dev server (pid {}) did not exit", p.pid()));
           });
+      log.debug("dev server stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
       try {
         Files.deleteIfExists(stateFile);
       } catch (IOException ignored) {
         // stale state is detected by pid on the next start
       }
+    }
+  }
+
+  /**
+   * Whether a process has ended. A killed process whose parent has not reaped it yet (a zombie)
+   * counts as ended: it holds no file or lock any more, though {@link ProcessHandle#isAlive} says
+   * otherwise until it is reaped — which, for a grandchild in a container, can take a second.
+   */
+  static boolean gone(ProcessHandle p) {
+    if (!p.isAlive()) {
+      return true;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state == 'Z' || state == 'X';
+    } catch (IOException | RuntimeException e) {
+      return !p.isAlive();
     }
   }
 
