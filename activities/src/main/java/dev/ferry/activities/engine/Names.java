@@ -35,6 +35,9 @@ final class Names {
   private static final Decision SAME = new Decision(null, null);
 
   Decision decide(String path) {
+    if (rules == NameRules.NONE && maxPathBytes == 0) {
+      return SAME; // local folders, SFTP: nothing to check
+    }
     Optional<String> problem = rules.problem(path).or(() -> tooLong(path));
     if (problem.isEmpty()) {
       return SAME;
