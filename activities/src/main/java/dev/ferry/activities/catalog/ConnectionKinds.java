@@ -26,7 +26,9 @@ public final class ConnectionKinds {
             new LocalConnectionKind(),
             new S3ConnectionKind(),
             new SftpConnectionKind(),
-            new AzureConnectionKind()));
+            new AzureConnectionKind(),
+            GraphConnectionKind.oneDrive(),
+            GraphConnectionKind.sharePoint()));
   }
 
   public static ConnectionKinds of(Collection<? extends ConnectionKind> kinds) {

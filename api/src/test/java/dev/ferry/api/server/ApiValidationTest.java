@@ -195,7 +195,11 @@ class ApiValidationTest {
             "/clients/" + client + "/connections",
             Map.of("name", "f", "kind", "ftp", "settings", Map.of("host", "x")));
     assertFields(ftp, Map.of("kind", "unknown connection kind 'ftp'; supported: azure, local"));
-    assertThat(ftp.field("kind")).contains("s3").contains("sftp");
+    assertThat(ftp.field("kind"))
+        .contains("s3")
+        .contains("sftp")
+        .contains("onedrive")
+        .contains("sharepoint");
     Res local =
         api.post(
             "/clients/" + client + "/connections",

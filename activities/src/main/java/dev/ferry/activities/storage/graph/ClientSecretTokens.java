@@ -104,8 +104,8 @@ final class ClientSecretTokens implements TokenCredential {
             + " failed ("
             + why
             + (description.isEmpty() ? "" : ": " + description)
-            + "): check "
-            + GraphSettings.CREDENTIALS_HINT,
+            + "): "
+            + GraphSettings.CHECK_CREDENTIALS,
         null);
   }
 

@@ -117,8 +117,8 @@ final class GraphErrors {
     if (status == 401) {
       return new StorageException.AccessDenied(
           what
-              + ": Microsoft Graph did not accept Ferry's credentials: check "
-              + GraphSettings.CREDENTIALS_HINT
+              + ": Microsoft Graph did not accept Ferry's credentials: "
+              + GraphSettings.CHECK_CREDENTIALS
               + tail,
           cause);
     }

@@ -72,6 +72,22 @@ public record GraphSettings(
           + TENANT_ID;
 
   /**
+   * What to check when Microsoft Graph refuses the credentials, for messages: the settings come
+   * from the environment ({@code onedrive://}, {@code sharepoint://} locations) or from a catalog
+   * connection ({@code onedrive} and {@code sharepoint} kinds of the API).
+   */
+  public static final String CHECK_CREDENTIALS =
+      "check the tenant, the client id and the client secret ("
+          + TENANT_ID
+          + ", "
+          + CLIENT_ID
+          + ", "
+          + CLIENT_SECRET
+          + " for a location; settings tenant and clientId and secret clientSecret for a"
+          + " connection): an Entra ID app registration with the application permission"
+          + " Files.ReadWrite.All or Sites.ReadWrite.All, admin-consented";
+
+  /**
    * Settings for an {@code onedrive://} or {@code sharepoint://} location with credentials and
    * endpoints from {@code env}.
    *
@@ -216,8 +232,7 @@ public record GraphSettings(
         + tenant
         + ", client "
         + clientId
-        + ", secret from "
-        + CLIENT_SECRET
+        + ", secret hidden"
         + ", endpoint "
         + endpoint
         + "]";
