@@ -64,7 +64,7 @@ public final class ScanService {
                           listSource(h, runId, source, dest, options, filters, dryRun, heartbeat);
                       long destFiles = listDestination(h, runId, dest, heartbeat);
                       if (destFiles > 0) { // with nothing at the destination, every file is sent
-                        decide(h, runId, run, caps);
+                        decide(h, runId, run, caps, dest.nameRules().caseInsensitive());
                       }
                       if (dryRun) {
                         // listed as "would transfer"; those the decision set to CHECK say so
@@ -192,7 +192,34 @@ public final class ScanService {
     if (names.remapped() > 0) {
       refuseCollisions(h, runId);
     }
+    if (dest.nameRules().caseInsensitive()) {
+      refuseCaseCollisions(h, runId, dest.nameRules().store());
+    }
     return seq.get();
+  }
+
+  /**
+   * On a store that does not tell names apart by case, two source files whose destination names
+   * differ only in case would land on one object, the second overwriting the first (and the next
+   * run copying them again, in turn). The first of them (in listing order) is copied; the others
+   * are refused, naming it. Folders are left alone: theirs merge, which loses nothing.
+   */
+  private static void refuseCaseCollisions(Handle h, long runId, String store) {
+    h.createUpdate(
+            """
+            update run_files f
+            set action = 'REFUSE', outcome = 'failed', dest_path = null,
+              reason = 'refused: ' || :store || ' does not tell names apart by case, and '''
+                || c.first_path || ''' has the same name'
+            from (select lower(coalesce(dest_path, path)) as k, min(seq) as first_seq,
+                    (array_agg(path order by seq))[1] as first_path
+                  from run_files where run_id = :run and not folder and action <> 'REFUSE'
+                  group by 1 having count(*) > 1) c
+            where f.run_id = :run and not f.folder and f.action <> 'REFUSE'
+              and lower(coalesce(f.dest_path, f.path)) = c.k and f.seq <> c.first_seq""")
+        .bind("run", runId)
+        .bind("store", store)
+        .execute();
   }
 
   /**
@@ -252,7 +279,13 @@ public final class ScanService {
     return n.get();
   }
 
-  private static void decide(Handle h, long runId, RunRow run, Capabilities destCaps) {
+  private static void decide(
+      Handle h, long runId, RunRow run, Capabilities destCaps, boolean caseInsensitive) {
+    // where the destination ignores case, it may list a folder under the case it was made with
+    String sameDest =
+        caseInsensitive
+            ? "lower(d.path) = lower(coalesce(f.dest_path, f.path))"
+            : "d.path = coalesce(f.dest_path, f.path)";
     if (run.mode() == RunMode.FULL) {
       return; // a full run copies everything again
     }
@@ -263,8 +296,9 @@ public final class ScanService {
               sha256 = m.sha256, dest_hash = m.dest_hash, verified_by = m.verified_by
             from manifest m, dest_files d
             where f.run_id = :run and f.action = 'COPY' and m.job_id = :job and m.path = f.path
-              and d.run_id = :run and d.path = coalesce(f.dest_path, f.path)
+              and d.run_id = :run and <SAME>
               and m.size = f.size and d.size = f.size and m.mtime = f.mtime""")
+        .define("SAME", sameDest)
         .bind("run", runId)
         .bind("job", run.jobId())
         .execute();
@@ -273,8 +307,9 @@ public final class ScanService {
             update run_files f set action = 'CHECK'
             from manifest m, dest_files d
             where f.run_id = :run and f.action = 'COPY' and m.job_id = :job and m.path = f.path
-              and d.run_id = :run and d.path = coalesce(f.dest_path, f.path)
+              and d.run_id = :run and <SAME>
               and m.size = f.size and d.size = f.size and m.sha256 is not null""")
+        .define("SAME", sameDest)
         .bind("run", runId)
         .bind("job", run.jobId())
         .execute();
@@ -285,9 +320,10 @@ public final class ScanService {
                 reason = 'same size and time at the destination'
               from dest_files d
               where f.run_id = :run and f.action = 'COPY' and d.run_id = :run
-                and d.path = coalesce(f.dest_path, f.path)
+                and <SAME>
                 and d.size = f.size and abs(d.mtime - f.mtime) < 1000
                 and not exists (select 1 from manifest m where m.job_id = :job and m.path = f.path)""")
+          .define("SAME", sameDest)
           .bind("run", runId)
           .bind("job", run.jobId())
           .execute();

@@ -30,6 +30,8 @@ import java.util.Set;
  * @param noTrailingDot names may not end with a dot
  * @param maxPathChars the longest path in characters (code points), or 0 for no limit
  * @param maxSegments the most path segments, or 0 for no limit
+ * @param caseInsensitive names that differ only in case are one name to the store, so two such
+ *     source paths would overwrite each other
  */
 public record NameRules(
     String store,
@@ -41,11 +43,12 @@ public record NameRules(
     boolean noEdgeSpaces,
     boolean noTrailingDot,
     int maxPathChars,
-    int maxSegments) {
+    int maxSegments,
+    boolean caseInsensitive) {
 
   /** A store that takes any name the engine considers safe. */
   public static final NameRules NONE =
-      new NameRules("", "", false, Set.of(), List.of(), List.of(), false, false, 0, 0);
+      new NameRules("", "", false, Set.of(), List.of(), List.of(), false, false, 0, 0, false);
 
   /**
    * OneDrive and SharePoint Online document libraries, as Microsoft documents them ("Restrictions
@@ -53,7 +56,7 @@ public record NameRules(
    * and trailing spaces, the names {@code .lock CON PRN AUX NUL COM0–COM9 LPT0–LPT9 desktop.ini},
    * {@code _vti_} anywhere in a name, names starting with {@code ~$}, and decoded paths longer than
    * 400 characters. Control characters and a trailing dot are refused as well: the OneDrive client
-   * will not sync them.
+   * will not sync them. Names are told apart without regard to case.
    */
   public static NameRules sharePoint(String store) {
     java.util.Set<String> reserved = new java.util.HashSet<>();
@@ -72,7 +75,8 @@ public record NameRules(
         true,
         true,
         400,
-        0);
+        0,
+        true);
   }
 
   /** The same rules with another path limit (a root folder uses part of the store's limit). */
@@ -87,7 +91,8 @@ public record NameRules(
         noEdgeSpaces,
         noTrailingDot,
         max,
-        maxSegments);
+        maxSegments,
+        caseInsensitive);
   }
 
   /** Why the store would refuse {@code path}, or empty when it would take it. */

@@ -109,7 +109,8 @@ class NameRulesTest {
             false,
             false,
             0,
-            3);
+            3,
+            false);
     assertThat(three.problem("a/b/c")).isEmpty();
     assertThat(three.problem("a/b/c/d")).contains("the path has 4 segments; Test allows at most 3");
     assertThat(three.remap("a/b/c/d")).isEmpty();

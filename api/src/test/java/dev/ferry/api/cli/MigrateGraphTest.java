@@ -98,4 +98,32 @@ class MigrateGraphTest {
     assertThat(graph.content(drive, "names/site_vti\uFF3Fcnf/page.htm")).hasValue("vti".getBytes());
     assertThat(graph.content(drive, "names/fine.txt")).hasValue("fine".getBytes());
   }
+
+  @Test
+  void twoNamesThatDifferOnlyInCaseAreNotMergedIntoOneFile() throws Exception {
+    Path src = dir.resolve("src");
+    FerryHarness.write(src.resolve("docs/Report.txt"), "upper".getBytes(), MTIME);
+    FerryHarness.write(src.resolve("docs/report.txt"), "lower".getBytes(), MTIME);
+    FerryHarness.write(src.resolve("Docs/other.txt"), "folders merge".getBytes(), MTIME);
+    String user = "c" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
+    String drive = graph.addUser(user);
+    String remote = "onedrive://" + user + "/case";
+    var r = ferry.ferry("migrate", src.toString(), remote);
+    assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_FAILED);
+    assertThat(r.out())
+        .contains("2 transferred")
+        .containsPattern(
+            "docs/(R|r)eport.txt: refused: OneDrive does not tell names apart by case, and"
+                + " 'docs/(r|R)eport.txt' has the same name");
+    boolean upperKept = r.out().contains("docs/report.txt: refused");
+    byte[] stored =
+        graph
+            .content(drive, "case/docs/Report.txt")
+            .or(() -> graph.content(drive, "case/docs/report.txt"))
+            .orElseThrow();
+    assertThat(new String(stored)).isEqualTo(upperKept ? "upper" : "lower");
+
+    var again = ferry.ferry("migrate", src.toString(), remote);
+    assertThat(again.out()).contains("0 transferred").contains("2 unchanged").contains("1 failed");
+  }
 }

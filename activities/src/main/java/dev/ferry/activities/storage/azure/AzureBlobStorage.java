@@ -185,7 +185,8 @@ public final class AzureBlobStorage implements Storage {
         false,
         true,
         0,
-        MAX_SEGMENTS - prefixSegments);
+        MAX_SEGMENTS - prefixSegments,
+        false);
   }
 
   @Override
