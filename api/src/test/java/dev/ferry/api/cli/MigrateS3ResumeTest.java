@@ -70,6 +70,21 @@ class MigrateS3ResumeTest {
         .orElse(null);
   }
 
+  /** The bytes of {@code path} the destination accepted in the run, as the manifest says. */
+  private long bytesSent(long runId, String path) {
+    return ferry
+        .db
+        .catalog()
+        .jdbi()
+        .withHandle(
+            h ->
+                h.createQuery("select bytes_sent from run_files where run_id = ? and path = ?")
+                    .bind(0, runId)
+                    .bind(1, path)
+                    .mapTo(Long.class)
+                    .one());
+  }
+
   /** The full-size parts s3proxy holds for the unfinished upload of {@code key}. */
   private List<Part> storedParts(String bucket, String key) {
     List<MultipartUpload> uploads =
@@ -143,18 +158,7 @@ class MigrateS3ResumeTest {
 
     assertThat(second.code()).as(second.all()).isZero();
     assertThat(second.out()).contains("Resuming run " + killed.id());
-    long sent =
-        ferry
-            .db
-            .catalog()
-            .jdbi()
-            .withHandle(
-                h ->
-                    h.createQuery(
-                            "select bytes_sent from run_files where run_id = ? and path = 'big/huge.bin'")
-                        .bind(0, killed.id())
-                        .mapTo(Long.class)
-                        .one());
+    long sent = bytesSent(killed.id(), "big/huge.bin");
     System.out.printf(
         "resumed multipart upload: %d of %d bytes sent after the kill (%d parts of 5 MiB were"
             + " stored before it)%n",
@@ -246,19 +250,7 @@ class MigrateS3ResumeTest {
       var end = cluster.result(m.workflowId(), Duration.ofSeconds(180));
       assertThat(end.state()).isEqualTo(JobState.COMPLETED);
       assertThat(cluster.other(victim).isAlive()).isTrue();
-      long sent =
-          ferry
-              .db
-              .catalog()
-              .jdbi()
-              .withHandle(
-                  h ->
-                      h.createQuery(
-                              "select bytes_sent from run_files where run_id = ? and path ="
-                                  + " 'big/huge.bin'")
-                          .bind(0, m.run())
-                          .mapTo(Long.class)
-                          .one());
+      long sent = bytesSent(m.run(), "big/huge.bin");
       System.out.printf(
           "other worker continued the upload: %d of %d bytes sent after the kill (%d parts"
               + " stored before it)%n",

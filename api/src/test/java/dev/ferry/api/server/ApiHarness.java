@@ -72,6 +72,11 @@ final class ApiHarness {
                     try {
                       h.server.close();
                       h.db.close();
+                      try (var files = Files.walk(h.home)) {
+                        files
+                            .sorted(java.util.Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
+                      }
                     } catch (Exception e) {
                       // the JVM is going away
                     }
