@@ -147,8 +147,9 @@ public final class S3Storage implements Storage {
    * <p>Bodies are sent plain, never {@code aws-chunked}: over {@code http://} the SDK would
    * otherwise sign them chunk by chunk, and s3proxy answers a zero-byte chunked PUT before reading
    * its final chunk and then drops the connection, so the next request on it fails ("Broken pipe"),
-   * which with SDK retries off becomes a failed file. Bodies are in memory, so hashing them for the
-   * signature first costs no extra read.
+   * which with SDK retries off becomes a failed file. Bodies are sent as {@code UNSIGNED-PAYLOAD}
+   * over http as well as https ({@link UnsignedPayloadAuthScheme}): the signed {@code Content-MD5}
+   * protects them, and the SDK's SHA-256 of every body was a third hash of every byte.
    */
   static S3Client client(S3Settings settings) {
     S3ClientBuilder b =
@@ -161,6 +162,7 @@ public final class S3Storage implements Storage {
                     .connectionAcquisitionTimeout(Duration.ofSeconds(60)))
             .region(settings.region())
             .credentialsProvider(settings.credentials())
+            .putAuthScheme(new UnsignedPayloadAuthScheme())
             .forcePathStyle(settings.pathStyle())
             .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
