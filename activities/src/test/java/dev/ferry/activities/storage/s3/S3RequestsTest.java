@@ -94,8 +94,53 @@ class S3RequestsTest {
                 k.toLowerCase().startsWith("x-amz-checksum")
                     || k.equalsIgnoreCase("x-amz-trailer"));
     assertThat(header(h, "x-amz-sdk-checksum-algorithm")).isNull();
-    // The SDK is told it has one attempt: Ferry's engine does the retrying.
-    assertThat(header(h, "amz-sdk-request")).isEqualTo("attempt=1; max=1");
+    // A single PUT goes around the SDK's pipeline (DirectPut): one request, no SDK retry header.
+    assertThat(header(h, "amz-sdk-request")).isNull();
+    assertThat(header(h, "Expect")).isNull();
+  }
+
+  @Test
+  void keysWithSpacesPlusPercentAndUnicodeLandWhereTheSdkPutsThem() throws Exception {
+    List<String> names =
+        List.of("a b/c+d.txt", "100%/x~y=z&q.bin", "ünï cødé/日本語.txt", "semi;colon,comma@at!");
+    for (String name : names) {
+      byte[] data = bytes(name.length() * 7);
+      assertThat(write(name, data).verifiedBy()).isEqualTo("md5-etag");
+      // read back through the SDK, which encodes the key its own way
+      assertThat(
+              server
+                  .client()
+                  .getObjectAsBytes(r -> r.bucket(storage.settings().bucket()).key("p/" + name))
+                  .asByteArray())
+          .isEqualTo(data);
+      assertThat(storage.stat(name))
+          .get()
+          .extracting(Entry::mtimeMillis)
+          .isEqualTo(1_500_000_000_250L);
+    }
+  }
+
+  @Test
+  void theSdkPathStillWorksWhenDirectPutIsOff() throws Exception {
+    System.setProperty("ferry.s3.directPut", "false");
+    try (S3Storage viaSdk = new S3Storage(storage.settings())) {
+      FaultProxy.Rule put = proxy.watch("PUT", "/p/sdk.bin");
+      byte[] data = bytes(2048);
+      assertThat(
+              viaSdk
+                  .write(
+                      "sdk.bin",
+                      Entry.file("sdk.bin", data.length, 1_500_000_000_250L),
+                      new ByteArrayInputStream(data),
+                      new Storage.WriteOptions(true, PART))
+                  .verifiedBy())
+          .isEqualTo("md5-etag");
+      assertThat(header(put.lastHeaders(), "amz-sdk-request")).isEqualTo("attempt=1; max=1");
+      assertThat(header(put.lastHeaders(), "x-amz-content-sha256")).isEqualTo("UNSIGNED-PAYLOAD");
+      assertThat(header(put.lastHeaders(), "x-amz-meta-mtime")).isEqualTo("1500000000.250");
+    } finally {
+      System.clearProperty("ferry.s3.directPut");
+    }
   }
 
   @Test
@@ -115,8 +160,11 @@ class S3RequestsTest {
             Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(last)));
     assertThat(parts.lastHeaders().keySet())
         .noneMatch(k -> k.toLowerCase().startsWith("x-amz-checksum"));
+    assertThat(header(parts.lastHeaders(), "Expect")).isEqualTo("100-continue");
     assertThat(header(parts.lastHeaders(), "x-amz-content-sha256")).isEqualTo("UNSIGNED-PAYLOAD");
     assertThat(signedHeaders(parts.lastHeaders())).contains("content-md5");
+    // Parts go through the SDK, told it has one attempt: Ferry's engine does the retrying.
+    assertThat(header(parts.lastHeaders(), "amz-sdk-request")).isEqualTo("attempt=1; max=1");
   }
 
   @Test
