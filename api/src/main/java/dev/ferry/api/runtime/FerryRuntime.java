@@ -80,8 +80,11 @@ public final class FerryRuntime implements AutoCloseable {
 
   @Override
   public void close() {
+    long t0 = System.nanoTime();
     factory.shutdownNow();
     factory.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    org.slf4j.LoggerFactory.getLogger(FerryRuntime.class)
+        .debug("worker stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
     if (storage instanceof AutoCloseable c) {
       try {
         c.close();

@@ -267,8 +267,10 @@ public final class LocalTemporal implements AutoCloseable {
 
   @Override
   public void close() {
+    long t0 = System.nanoTime();
     stubs.shutdown();
     stubs.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+    log.debug("Temporal client stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
     if (testServer != null) {
       testServer.close();
     }
@@ -285,6 +287,7 @@ public final class LocalTemporal implements AutoCloseable {
               ph.destroyForcibly();
             }
           });
+      log.debug("dev server stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
       try {
         Files.deleteIfExists(stateFile);
       } catch (IOException ignored) {
