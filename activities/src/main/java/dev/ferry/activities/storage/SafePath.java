@@ -8,9 +8,6 @@ import java.util.Optional;
  * Windows-like destination could read as a separator.
  */
 public final class SafePath {
-  private static final java.util.regex.Pattern DRIVE =
-      java.util.regex.Pattern.compile("^[A-Za-z]:");
-
   private SafePath() {}
 
   /** Why {@code path} would escape or corrupt the destination root, or empty when it is safe. */
@@ -21,7 +18,7 @@ public final class SafePath {
     if (path.indexOf('\0') >= 0) {
       return Optional.of("path contains a NUL character");
     }
-    if (path.startsWith("/") || DRIVE.matcher(path).lookingAt()) {
+    if (path.startsWith("/") || hasDriveLetter(path)) {
       return Optional.of("absolute path");
     }
     if (path.indexOf('\\') >= 0) {
@@ -39,6 +36,15 @@ public final class SafePath {
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether the path starts with a Windows drive letter and colon ({@code C:}). */
+  private static boolean hasDriveLetter(String path) {
+    if (path.length() < 2 || path.charAt(1) != ':') {
+      return false;
+    }
+    char c = path.charAt(0);
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   }
 
   /** Returns {@code path} when safe, else throws {@link StorageException.Permanent}. */

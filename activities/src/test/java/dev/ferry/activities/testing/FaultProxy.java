@@ -155,6 +155,17 @@ public final class FaultProxy implements AutoCloseable {
     return delay(match(null, pathContains).times(times), delay);
   }
 
+  /**
+   * Forwards the next {@code times} matching requests with one byte of their body changed (the byte
+   * in the middle, inverted), as a damaged network or a faulty middlebox would: the length and
+   * every header stay as the client sent them.
+   */
+  public Rule corruptNext(int times, String pathContains) {
+    return add(
+        new Rule(
+            match(null, pathContains).times(times), Action.CORRUPT, 0, null, null, null, null));
+  }
+
   /** Only counts the requests with {@code method} (null for any) whose path contains the text. */
   public Rule watch(String method, String pathContains) {
     return add(
@@ -249,6 +260,7 @@ public final class FaultProxy implements AutoCloseable {
     requests.incrementAndGet();
     String method = exchange.getRequestMethod();
     String target = exchange.getRequestURI().toString();
+    boolean corrupt = false;
     try {
       for (Rule rule : rules) {
         if (!rule.matches(method, target)) {
@@ -261,6 +273,7 @@ public final class FaultProxy implements AutoCloseable {
         }
         switch (rule.action) {
           case DELAY -> sleep(rule.delay);
+          case CORRUPT -> corrupt = true;
           case RESET -> {
             exchange.close(); // no response sent: the connection is closed under the client
             return;
@@ -272,7 +285,7 @@ public final class FaultProxy implements AutoCloseable {
           case NONE -> {}
         }
       }
-      forward(exchange, method, target);
+      forward(exchange, method, target, corrupt);
     } catch (IOException | RuntimeException e) {
       exchange.close();
     } finally {
@@ -307,7 +320,8 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
-  private void forward(HttpExchange exchange, String method, String target) throws IOException {
+  private void forward(HttpExchange exchange, String method, String target, boolean corrupt)
+      throws IOException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(upstream.toString().replaceAll("/+$", "") + target))
             .timeout(Duration.ofMinutes(5));
@@ -321,7 +335,10 @@ public final class FaultProxy implements AutoCloseable {
     }
     String lengthHeader = exchange.getRequestHeaders().getFirst("Content-Length");
     long length = lengthHeader == null ? -1 : Long.parseLong(lengthHeader.trim());
-    InputStream requestBody = exchange.getRequestBody();
+    InputStream requestBody =
+        corrupt && length > 0
+            ? new Corrupting(exchange.getRequestBody(), length / 2)
+            : exchange.getRequestBody();
     HttpRequest.BodyPublisher publisher;
     if (length == 0 || (length < 0 && (method.equals("GET") || method.equals("HEAD")))) {
       publisher = HttpRequest.BodyPublishers.noBody();
@@ -381,7 +398,38 @@ public final class FaultProxy implements AutoCloseable {
     NONE,
     FAIL,
     RESET,
-    DELAY
+    DELAY,
+    CORRUPT
+  }
+
+  /** A body with the byte at one position inverted. */
+  private static final class Corrupting extends java.io.FilterInputStream {
+    private final long at;
+    private long pos;
+
+    Corrupting(InputStream in, long at) {
+      super(in);
+      this.at = at;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0 && pos++ == at) {
+        b = ~b & 0xff;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      if (n > 0 && at >= pos && at < pos + n) {
+        buf[off + (int) (at - pos)] ^= (byte) 0xff;
+      }
+      pos += Math.max(n, 0);
+      return n;
+    }
   }
 
   /** One fault rule and its counters. Thread-safe. */

@@ -13,8 +13,12 @@ import com.azure.storage.blob.models.BlobListDetails;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.Block;
+import com.azure.storage.blob.models.BlockList;
+import com.azure.storage.blob.models.BlockListType;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
+import com.azure.storage.blob.options.BlockBlobListBlocksOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.options.BlockBlobStageBlockOptions;
 import com.azure.storage.blob.specialized.BlobInputStream;
@@ -40,6 +44,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -63,11 +68,18 @@ import java.util.function.Supplier;
  * StorageException.Transient}). The container is created on the first write when it is missing.
  *
  * <p><b>Block ids</b> are deterministic: base64 of the fixed-width ASCII string {@code ferry-<first
- * 16 hex digits of SHA-256 of the blob name>-<block index, 6 digits>}, so every attempt at the same
- * blob uses the same ids and a later resume can look at the blob's uncommitted block list (ids and
- * sizes) and reuse blocks instead of sending them again. All of Ferry's ids have the same length,
- * as Azure requires within one blob; blocks left by another tool with ids of another length make
- * Azure refuse the upload (InvalidBlobOrBlock) until they expire or are committed over.
+ * 16 hex digits of SHA-256 of the blob name>-<block index, 6 digits>-<MD5 of the block, 32 hex>},
+ * so every attempt at the same blob and bytes uses the same ids. All of Ferry's ids have the same
+ * length, as Azure requires within one blob; blocks left by another tool with ids of another length
+ * make Azure refuse the upload (InvalidBlobOrBlock) until they expire or are committed over.
+ *
+ * <p><b>Resume.</b> With {@link Storage.WriteOptions#resume()} kept, the size, mtime and block size
+ * of a block upload are saved before its first block is staged; the next write of the same version
+ * of the file keeps that block size, lists the blob's uncommitted blocks (Get Block List: ids and
+ * sizes only) and stages only the blocks whose id (index and MD5 of the bytes read now) and size
+ * are not there. A block found under its id was checked by Azure against that same MD5 when it was
+ * staged, so reused blocks hold exactly the bytes read now. Reused blocks are not reported to
+ * {@link Storage.WriteOptions#sent()}.
  *
  * <p><b>Verification</b> ({@code md5-content}): after the write Ferry reads the blob's properties
  * (pinned to the ETag the write returned) and compares the size and the Content-MD5 the service
@@ -333,6 +345,22 @@ public final class AzureBlobStorage implements Storage {
     BlockBlobClient blob = container.getBlobClient(name).getBlockBlobClient();
     long expected = source.size();
     int partSize = partSize(options.partSize(), expected);
+    UploadState state = options.resume();
+    SavedBlocks saved = null;
+    if (expected > partSize) {
+      // An earlier attempt's blocks are of use only with its block boundaries: keep its part size.
+      saved = state.load().map(SavedBlocks::parse).orElse(null);
+      if (saved != null
+          && saved.size() == expected
+          && saved.mtimeMillis() == source.mtimeMillis()
+          && saved.partSize() >= 1
+          && saved.partSize() < Integer.MAX_VALUE - 16
+          && (expected + saved.partSize() - 1) / saved.partSize() <= MAX_BLOCKS) {
+        partSize = (int) saved.partSize();
+      } else {
+        saved = null;
+      }
+    }
     MessageDigest whole = md5();
     PushbackInputStream in = new PushbackInputStream(data, 1);
     byte[] buf = new byte[(int) Math.min(partSize, Math.max(expected, 0))];
@@ -354,6 +382,9 @@ public final class AzureBlobStorage implements Storage {
               .setHeaders(headers)
               .setMetadata(metadata)
               .setTier(tier);
+      if (state.kept() && state.load().isPresent()) {
+        state.clear(); // blocks of an earlier multi-block attempt: a Put Blob discards them
+      }
       etag =
           call(
                   "upload " + where(path),
@@ -361,21 +392,40 @@ public final class AzureBlobStorage implements Storage {
                   () -> blob.uploadWithResponse(upload, null, Context.NONE))
               .getValue()
               .getETag();
+      options.sent().accept(n);
       return verified(blob, path, etag, total, md5, options);
     }
     checkSize(path, total + 1, expected, true);
+    Map<String, Long> staged = saved != null ? uncommitted(blob, path, state) : Map.of();
+    if (saved == null && state.kept()) {
+      state.save(new SavedBlocks(expected, source.mtimeMillis(), partSize).format());
+    }
     String idBase = blockIdBase(name);
     List<String> ids = new ArrayList<>();
-    while (n > 0) {
-      String id = blockId(idBase, ids.size());
-      stage(blob, path, id, buf, n, ids.isEmpty());
-      ids.add(id);
-      n = fill(in, buf, path);
-      whole.update(buf, 0, n);
-      total += n;
-      checkSize(path, total, expected, true);
+    try {
+      boolean stagedAny = false;
+      while (n > 0) {
+        byte[] blockMd5 = md5(buf, n);
+        String id = blockId(idBase, ids.size(), blockMd5);
+        Long there = staged.get(id);
+        if (there == null || there != n) {
+          stage(blob, path, id, buf, n, blockMd5, !stagedAny);
+          stagedAny = true;
+          options.sent().accept(n);
+        } // else staged by an earlier attempt with the same index and MD5: not sent again
+        ids.add(id);
+        n = fill(in, buf, path);
+        whole.update(buf, 0, n);
+        total += n;
+        checkSize(path, total, expected, true);
+      }
+      checkSize(path, total, expected, false);
+    } catch (RuntimeException e) {
+      if (!state.kept() || !worthResuming(e)) {
+        clearQuietly(state, e);
+      }
+      throw e;
     }
-    checkSize(path, total, expected, false);
     byte[] md5 = whole.digest();
     headers.setContentMd5(md5);
     BlockBlobCommitBlockListOptions commit =
@@ -390,19 +440,115 @@ public final class AzureBlobStorage implements Storage {
                 () -> blob.commitBlockListWithResponse(commit, null, Context.NONE))
             .getValue()
             .getETag();
+    clearQuietly(state, null); // committed: the staged blocks are part of the blob now
     return verified(blob, path, etag, total, md5, options);
   }
 
+  /**
+   * The blocks an earlier attempt staged for this blob and left uncommitted, by id, with their
+   * sizes (Get Block List tells ids and sizes, no hashes: the MD5 is in Ferry's block id, see
+   * {@link #blockId}). None when the blob has no block list; when the service cannot tell for a
+   * reason that will not pass, the file is sent afresh.
+   */
+  private Map<String, Long> uncommitted(BlockBlobClient blob, String path, UploadState state) {
+    try {
+      BlockList list =
+          blob.listBlocksWithResponse(
+                  new BlockBlobListBlocksOptions(BlockListType.UNCOMMITTED), null, Context.NONE)
+              .getValue();
+      Map<String, Long> staged = new HashMap<>();
+      if (list.getUncommittedBlocks() != null) {
+        for (Block b : list.getUncommittedBlocks()) {
+          staged.put(b.getName(), b.getSizeLong());
+        }
+      }
+      return staged;
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404) {
+        return Map.of(); // nothing staged (or the container is gone): upload afresh
+      }
+      StorageException se = AzureErrors.classify("list the staged blocks of " + where(path), e);
+      if (se.retryable()) {
+        throw se;
+      }
+      return Map.of();
+    } catch (RuntimeException e) {
+      throw AzureErrors.classify("list the staged blocks of " + where(path), e);
+    }
+  }
+
+  /**
+   * Whether staged blocks are worth keeping after {@code e}: yes after network and server errors,
+   * throttling, a stop or anything unexpected; no when the source changed or Azure refused the
+   * upload for good.
+   */
+  private static boolean worthResuming(Throwable e) {
+    if (e instanceof StorageException se) {
+      String m = se.getMessage() == null ? "" : se.getMessage();
+      return se.retryable() && !m.startsWith("source changed");
+    }
+    return true;
+  }
+
+  private static void clearQuietly(UploadState state, Throwable failure) {
+    try {
+      state.clear();
+    } catch (RuntimeException e) {
+      if (failure != null) {
+        failure.addSuppressed(e);
+      } else {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * What Ferry records about a block upload it started, as one line of text: {@code azure-blocks
+   * size=N mtime=MILLIS part=BYTES}. The blocks themselves are found by Get Block List; their ids
+   * say which index and MD5 each holds.
+   */
+  record SavedBlocks(long size, long mtimeMillis, long partSize) {
+    private static final String TAG = "azure-blocks";
+
+    String format() {
+      return TAG + " size=" + size + " mtime=" + mtimeMillis + " part=" + partSize;
+    }
+
+    /** The record, or null when the text is not one (another connector's, or damaged). */
+    static SavedBlocks parse(String text) {
+      String[] f = text.split(" ");
+      if (f.length != 4
+          || !f[0].equals(TAG)
+          || !f[1].startsWith("size=")
+          || !f[2].startsWith("mtime=")
+          || !f[3].startsWith("part=")) {
+        return null;
+      }
+      try {
+        return new SavedBlocks(
+            Long.parseLong(f[1].substring(5)),
+            Long.parseLong(f[2].substring(6)),
+            Long.parseLong(f[3].substring(5)));
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+  }
+
   private void stage(
-      BlockBlobClient blob, String path, String id, byte[] buf, int n, boolean first) {
-    MessageDigest blockMd5 = md5();
-    blockMd5.update(buf, 0, n);
+      BlockBlobClient blob,
+      String path,
+      String id,
+      byte[] buf,
+      int n,
+      byte[] blockMd5,
+      boolean mayCreateContainer) {
     BlockBlobStageBlockOptions block =
         new BlockBlobStageBlockOptions(id, BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, 0, n)))
-            .setContentMd5(blockMd5.digest());
+            .setContentMd5(blockMd5);
     call(
         "upload a block of " + where(path),
-        first,
+        mayCreateContainer,
         () -> blob.stageBlockWithResponse(block, null, Context.NONE));
   }
 
@@ -489,9 +635,23 @@ public final class AzureBlobStorage implements Storage {
     }
   }
 
-  static String blockId(String base, int index) {
+  /**
+   * The id of block {@code index} holding bytes with MD5 {@code md5}: base64 of {@code
+   * <base><index, 6 digits>-<MD5, 32 hex digits>} (61 ASCII bytes, within Azure's 64). Azure checks
+   * each block against the Content-MD5 it is staged with, which is this same MD5, so an uncommitted
+   * block found under an id holds exactly the bytes whose MD5 the id names.
+   */
+  static String blockId(String base, int index, byte[] md5) {
     return Base64.getEncoder()
-        .encodeToString((base + String.format("%06d", index)).getBytes(StandardCharsets.US_ASCII));
+        .encodeToString(
+            (base + String.format("%06d", index) + "-" + HexFormat.of().formatHex(md5))
+                .getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static byte[] md5(byte[] buf, int n) {
+    MessageDigest d = md5();
+    d.update(buf, 0, n);
+    return d.digest();
   }
 
   private void checkSize(String path, long seen, long expected, boolean soFar) {

@@ -37,6 +37,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -58,12 +59,13 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * times are kept in the user metadata {@code mtime} as decimal epoch seconds, the convention rclone
  * uses, so either tool reads the other's times.
  *
- * <p>Writes up to one part in size are a single PutObject; larger ones are a multipart upload, sent
- * one part at a time, so a write holds at most one part in memory. Every upload request carries
- * {@code Content-MD5}, so S3 itself refuses bytes damaged on the way; with verification on, the
- * ETags S3 returns are compared with the MD5s of the bytes consumed. A multipart upload that fails
- * is aborted, so nothing partial becomes visible under the key. The SDK does not retry: Ferry's
- * engine retries whole files and counts the attempts.
+ * <p>Writes up to one part in size are a single PutObject, sent by {@link DirectPut} around the
+ * SDK's request pipeline (which was most of the CPU of a small-file copy); larger ones are a
+ * multipart upload through the SDK, up to {@value #PARTS_IN_FLIGHT} parts at a time. Every upload
+ * request carries {@code Content-MD5}, so S3 itself refuses bytes damaged on the way; with
+ * verification on, the ETags S3 returns are compared with the MD5s of the bytes consumed. A
+ * multipart upload that fails is aborted, so nothing partial becomes visible under the key. The SDK
+ * does not retry: Ferry's engine retries whole files and counts the attempts.
  *
  * <p>Thread-safe: one instance (one HTTP connection pool) serves every stream of a job.
  */
@@ -123,14 +125,18 @@ public final class S3Storage implements Storage {
   }
 
   private final ExecutorService partUploads = Executors.newVirtualThreadPerTaskExecutor();
+  private final SdkHttpClient http;
   private final S3Client s3;
+  private final Optional<DirectPut> directPut;
   private final Capabilities capabilities;
   private volatile boolean bucketChecked;
 
   /** Connects to the store described by {@code settings}; no request is made until first use. */
   public S3Storage(S3Settings settings) {
     this.settings = settings;
-    this.s3 = client(settings);
+    this.http = httpClient();
+    this.s3 = client(settings, http);
+    this.directPut = DirectPut.create(s3, http, settings);
     int prefixBytes =
         settings.prefix().isEmpty()
             ? 0
@@ -147,20 +153,17 @@ public final class S3Storage implements Storage {
    * <p>Bodies are sent plain, never {@code aws-chunked}: over {@code http://} the SDK would
    * otherwise sign them chunk by chunk, and s3proxy answers a zero-byte chunked PUT before reading
    * its final chunk and then drops the connection, so the next request on it fails ("Broken pipe"),
-   * which with SDK retries off becomes a failed file. Bodies are in memory, so hashing them for the
-   * signature first costs no extra read.
+   * which with SDK retries off becomes a failed file. Bodies are sent as {@code UNSIGNED-PAYLOAD}
+   * over http as well as https ({@link UnsignedPayloadAuthScheme}): the signed {@code Content-MD5}
+   * protects them, and the SDK's SHA-256 of every body was a third hash of every byte.
    */
-  static S3Client client(S3Settings settings) {
+  static S3Client client(S3Settings settings, SdkHttpClient http) {
     S3ClientBuilder b =
         S3Client.builder()
-            .httpClientBuilder(
-                ApacheHttpClient.builder()
-                    .maxConnections(MAX_CONNECTIONS)
-                    .connectionTimeout(Duration.ofSeconds(10))
-                    .socketTimeout(Duration.ofSeconds(60))
-                    .connectionAcquisitionTimeout(Duration.ofSeconds(60)))
+            .httpClient(http)
             .region(settings.region())
             .credentialsProvider(settings.credentials())
+            .putAuthScheme(new UnsignedPayloadAuthScheme())
             .forcePathStyle(settings.pathStyle())
             .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -170,6 +173,22 @@ public final class S3Storage implements Storage {
       b.endpointOverride(settings.endpoint());
     }
     return b.build();
+  }
+
+  /**
+   * The connection pool, shared by the SDK client and {@link DirectPut}; closed by us. The client
+   * does not add {@code Expect: 100-continue} on its own: a small PUT would wait a round trip for
+   * the server's go-ahead before sending its few kilobytes. (The SDK still asks for it on part
+   * uploads, where not sending megabytes to a server that refuses them is worth the wait.)
+   */
+  static SdkHttpClient httpClient() {
+    return ApacheHttpClient.builder()
+        .expectContinueEnabled(false)
+        .maxConnections(MAX_CONNECTIONS)
+        .connectionTimeout(Duration.ofSeconds(10))
+        .socketTimeout(Duration.ofSeconds(60))
+        .connectionAcquisitionTimeout(Duration.ofSeconds(60))
+        .build();
   }
 
   public S3Settings settings() {
@@ -319,21 +338,28 @@ public final class S3Storage implements Storage {
     int n = fill(data, buf, size, path);
     requireExactSize(data, n, size, path);
     byte[] md5 = md5(buf, n);
-    var response =
-        s3.putObject(
-            r ->
-                r.bucket(settings.bucket())
-                    .key(key)
-                    .contentLength((long) n)
-                    .contentMD5(Base64.getEncoder().encodeToString(md5))
-                    .metadata(meta),
-            body(buf, n));
+    String contentMd5 = Base64.getEncoder().encodeToString(md5);
+    DirectPut.Result response;
+    if (directPut.isPresent()) {
+      response = directPut.get().put(key, buf, n, contentMd5, meta);
+    } else {
+      var r =
+          s3.putObject(
+              q ->
+                  q.bucket(settings.bucket())
+                      .key(key)
+                      .contentLength((long) n)
+                      .contentMD5(contentMd5)
+                      .metadata(meta),
+              body(buf, n));
+      response = new DirectPut.Result(r.eTag(), r.serverSideEncryption(), r.sseCustomerAlgorithm());
+    }
     options.sent().accept(n);
     String etag = unquote(response.eTag());
     if (!verify) {
       return new Written("none", etag);
     }
-    if (!etagIsMd5(response.serverSideEncryption(), response.sseCustomerAlgorithm())) {
+    if (!etagIsMd5(response.sse(), response.sseCustomerAlgorithm())) {
       return new Written(VERIFIED_CONTENT_MD5, etag);
     }
     String expected = HexFormat.of().formatHex(md5);
@@ -879,6 +905,7 @@ public final class S3Storage implements Storage {
   public void close() {
     partUploads.shutdown();
     s3.close();
+    http.close();
   }
 
   /**

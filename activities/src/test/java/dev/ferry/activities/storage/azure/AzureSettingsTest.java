@@ -156,11 +156,18 @@ class AzureSettingsTest {
   @Test
   void blockIdsAreDeterministicAndOfOneWidth() {
     String base = AzureBlobStorage.blockIdBase("p/file.bin");
-    assertThat(AzureBlobStorage.blockId(base, 0)).isEqualTo(AzureBlobStorage.blockId(base, 0));
-    assertThat(AzureBlobStorage.blockId(base, 0))
-        .hasSameSizeAs(AzureBlobStorage.blockId(base, 49_999));
-    assertThat(new String(Base64.getDecoder().decode(AzureBlobStorage.blockId(base, 7))))
-        .matches("ferry-[0-9a-f]{16}-000007");
+    byte[] md5 = new byte[16];
+    byte[] other = new byte[16];
+    other[15] = 1;
+    assertThat(AzureBlobStorage.blockId(base, 0, md5))
+        .isEqualTo(AzureBlobStorage.blockId(base, 0, md5));
+    assertThat(AzureBlobStorage.blockId(base, 0, md5))
+        .isNotEqualTo(AzureBlobStorage.blockId(base, 0, other))
+        .hasSameSizeAs(AzureBlobStorage.blockId(base, 49_999, other));
+    String decoded =
+        new String(Base64.getDecoder().decode(AzureBlobStorage.blockId(base, 7, other)));
+    assertThat(decoded).matches("ferry-[0-9a-f]{16}-000007-0{31}1");
+    assertThat(decoded.length()).isLessThanOrEqualTo(64); // Azure's limit before encoding
     assertThat(AzureBlobStorage.partSize(8 << 20, 1L << 40))
         .isEqualTo((int) ((1L << 40) / 50_000 + 1));
     assertThat(AzureBlobStorage.partSize(8 << 20, 100)).isEqualTo(8 << 20);
