@@ -16,7 +16,9 @@ find_jdk() {
   done
   for dir in "${candidates[@]}"; do
     [ -x "$dir/bin/java" ] || continue
-    version=$("$dir/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+    # the JDK's release file says its version without starting a JVM (~0.1 s saved per launch)
+    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$dir/release" 2>/dev/null)
+    [ -n "$version" ] || version=$("$dir/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
     if [ -n "$version" ] && [ "${version%%.*}" -ge 21 ] 2>/dev/null; then
       printf '%s\n' "$dir"
       return 0

@@ -77,6 +77,7 @@ class MigrateGraphTest {
     var dry = ferry.ferry("migrate", src.toString(), remote, "--dry-run");
     assertThat(dry.code()).as(dry.all()).isEqualTo(Ferry.EXIT_FAILED);
     assertThat(dry.out())
+        .as(dry.all())
         .contains(
             "plan: v2?.txt: refused: 'plan: v2?.txt' contains ':', which OneDrive does not allow")
         .contains("CON: refused: 'CON' is a name OneDrive reserves")
