@@ -132,7 +132,10 @@ final class MigrationRunner {
         return Ferry.EXIT_ENVIRONMENT;
       }
       try (temporal;
-          FerryRuntime runtime = FerryRuntime.start(catalog, temporal, env)) {
+          FerryRuntime runtime =
+              FerryRuntime.start(catalog, temporal, env)
+                  // the command exits once the migration has ended: no need to wait for pollers
+                  .stopWait(java.time.Duration.ofMillis(100))) {
         phase("Temporal and worker up");
         out.println("Ferry: " + req.source() + " -> " + req.dest());
         out.println("Using " + temporal.describe());

@@ -78,11 +78,22 @@ public final class FerryRuntime implements AutoCloseable {
     return client;
   }
 
+  private java.time.Duration stopWait = java.time.Duration.ofSeconds(5);
+
+  /**
+   * How long {@link #close()} waits for the worker's pollers and tasks to stop (5 s unless told). A
+   * command about to exit, whose migration has ended, need not wait: its process ends them.
+   */
+  public FerryRuntime stopWait(java.time.Duration wait) {
+    this.stopWait = wait;
+    return this;
+  }
+
   @Override
   public void close() {
     long t0 = System.nanoTime();
     factory.shutdownNow();
-    factory.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    factory.awaitTermination(stopWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     org.slf4j.LoggerFactory.getLogger(FerryRuntime.class)
         .debug("worker stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
     if (storage instanceof AutoCloseable c) {
