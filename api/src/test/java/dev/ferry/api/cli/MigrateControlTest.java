@@ -191,23 +191,9 @@ class MigrateControlTest {
   }
 
   Process startMigrate(Path src, Path dst, Path log, String... extra) throws Exception {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Ferry.class.getName(),
-                "migrate",
-                src.toString(),
-                dst.toString()));
-    cmd.addAll(List.of(extra));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().putAll(ferry.env);
-    pb.redirectOutput(log.toFile());
-    return pb.start();
+    List<String> args = new ArrayList<>(List.of("migrate", src.toString(), dst.toString()));
+    args.addAll(List.of(extra));
+    return ferry.start(log, args.toArray(String[]::new));
   }
 
   @Test
