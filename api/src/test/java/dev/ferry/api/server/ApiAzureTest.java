@@ -51,26 +51,7 @@ class ApiAzureTest {
     assertThat(bad.json().get("fields").has("settings.tier")).isTrue();
     assertThat(bad.field("secret")).contains("exactly one");
     String container = "c" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    Res conn =
-        api.post(
-            "/clients/" + client + "/connections",
-            Map.of(
-                "name",
-                "blob",
-                "kind",
-                "azure",
-                "settings",
-                Map.of(
-                    "container",
-                    container,
-                    "prefix",
-                    "backup",
-                    "account",
-                    AzuriteServer.ACCOUNT,
-                    "endpoint",
-                    azure.endpoint()),
-                "secret",
-                Map.of("accountKey", AzuriteServer.KEY)));
+    Res conn = azureConnection(client, container, "backup");
     assertThat(conn.status()).as(conn.toString()).isEqualTo(201);
     String local = api.localConnection(client, "local", src);
     String back = api.localConnection(client, "back", dir.resolve("back"));
@@ -97,24 +78,7 @@ class ApiAzureTest {
     Files.writeString(src.resolve("plain.txt"), "plain");
     String client = api.client("Names " + UUID.randomUUID());
     String container = "n" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    Res conn =
-        api.post(
-            "/clients/" + client + "/connections",
-            Map.of(
-                "name",
-                "blob",
-                "kind",
-                "azure",
-                "settings",
-                Map.of(
-                    "container",
-                    container,
-                    "account",
-                    AzuriteServer.ACCOUNT,
-                    "endpoint",
-                    azure.endpoint()),
-                "secret",
-                Map.of("accountKey", AzuriteServer.KEY)));
+    Res conn = azureConnection(client, container, "");
     assertThat(conn.status()).as(conn.toString()).isEqualTo(201);
     String local = api.localConnection(client, "local", src);
     String project = api.project(client, "p");
@@ -143,5 +107,27 @@ class ApiAzureTest {
     assertThat(renamed).containsEntry("memo.", "memo\uFF0E").containsEntry("plain.txt", null);
     String csv = api.get("/jobs/" + remapping + "/runs/" + full + "/report.csv").body();
     assertThat(csv).contains("destination_path").contains("memo\uFF0E");
+  }
+
+  /** An azure connection to Azurite with the account key as its secret. */
+  private static Res azureConnection(String client, String container, String prefix) {
+    Map<String, Object> settings = new java.util.HashMap<>();
+    settings.put("container", container);
+    settings.put("account", AzuriteServer.ACCOUNT);
+    settings.put("endpoint", azure.endpoint());
+    if (!prefix.isEmpty()) {
+      settings.put("prefix", prefix);
+    }
+    return api.post(
+        "/clients/" + client + "/connections",
+        Map.of(
+            "name",
+            "blob",
+            "kind",
+            "azure",
+            "settings",
+            settings,
+            "secret",
+            Map.of("accountKey", AzuriteServer.KEY)));
   }
 }
