@@ -30,6 +30,11 @@ public final class Catalog {
     this.jdbi = jdbi;
   }
 
+  /** Closes the connection pool, when the catalog was opened by {@link Database#open}. */
+  public void close() {
+    Database.close(jdbi);
+  }
+
   public Jdbi jdbi() {
     return jdbi;
   }

@@ -36,16 +36,33 @@ public final class Database {
         .loggers("slf4j")
         .load()
         .migrate();
-    return Jdbi.create(pool(config))
-        .installPlugin(new SqlObjectPlugin())
-        .installPlugin(new PostgresPlugin());
+    DataSource pool = pool(config);
+    Jdbi jdbi =
+        Jdbi.create(pool).installPlugin(new SqlObjectPlugin()).installPlugin(new PostgresPlugin());
+    POOLS.put(jdbi, (HikariDataSource) pool);
+    return jdbi;
+  }
+
+  private static final java.util.Map<Jdbi, HikariDataSource> POOLS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Closes the connection pool behind a {@link Jdbi} from {@link #open}: its connections go back to
+   * PostgreSQL now rather than when the process ends (a process that opens many catalogs, such as a
+   * test JVM running many commands, would otherwise run PostgreSQL out of connections).
+   */
+  public static void close(Jdbi jdbi) {
+    HikariDataSource pool = POOLS.remove(jdbi);
+    if (pool != null) {
+      pool.close();
+    }
   }
 
   /**
    * A connection pool (HikariCP): every file's outcome is a short transaction, and opening a new
    * PostgreSQL connection for each would cost more than the statement.
    */
-  private static DataSource pool(DbConfig config) {
+  private static HikariDataSource pool(DbConfig config) {
     HikariConfig hc = new HikariConfig();
     hc.setDataSource(dataSource(config));
     hc.setMaximumPoolSize(48);

@@ -122,24 +122,28 @@ final class MigrationRunner {
         return Ferry.EXIT_ENVIRONMENT;
       }
       phase("catalog open");
-      UUID jobId =
-          catalog.findOrCreateJob(req.source() + " -> " + req.dest(), req.source(), req.dest());
-      LocalTemporal temporal;
       try {
-        temporal = temporalStarting.join();
-      } catch (java.util.concurrent.CompletionException e) {
-        err.println("ferry: " + e.getCause().getMessage());
-        return Ferry.EXIT_ENVIRONMENT;
-      }
-      try (temporal;
-          FerryRuntime runtime =
-              FerryRuntime.start(catalog, temporal, env)
-                  // the command exits once the migration has ended: no need to wait for pollers
-                  .stopWait(java.time.Duration.ofMillis(100))) {
-        phase("Temporal and worker up");
-        out.println("Ferry: " + req.source() + " -> " + req.dest());
-        out.println("Using " + temporal.describe());
-        return drive(req, jobId, catalog, runtime.client());
+        UUID jobId =
+            catalog.findOrCreateJob(req.source() + " -> " + req.dest(), req.source(), req.dest());
+        LocalTemporal temporal;
+        try {
+          temporal = temporalStarting.join();
+        } catch (java.util.concurrent.CompletionException e) {
+          err.println("ferry: " + e.getCause().getMessage());
+          return Ferry.EXIT_ENVIRONMENT;
+        }
+        try (temporal;
+            FerryRuntime runtime =
+                FerryRuntime.start(catalog, temporal, env)
+                    // the command exits once the migration has ended: no need to wait for pollers
+                    .stopWait(java.time.Duration.ofMillis(100))) {
+          phase("Temporal and worker up");
+          out.println("Ferry: " + req.source() + " -> " + req.dest());
+          out.println("Using " + temporal.describe());
+          return drive(req, jobId, catalog, runtime.client());
+        }
+      } finally {
+        catalog.close(); // its connections go back to PostgreSQL now
       }
     } catch (IOException e) {
       err.println("ferry: " + e.getMessage());

@@ -111,6 +111,32 @@ class MigrateLocalTest {
   }
 
   @Test
+  void aFinishedCommandGivesItsDatabaseConnectionsBack() throws Exception {
+    Path src = dir.resolve("src");
+    FerryHarness.write(src.resolve("one.txt"), "1".getBytes(), MTIME);
+    long before = connectionsToTheCatalog();
+    for (int i = 0; i < 3; i++) {
+      var r = ferry.ferry("migrate", src.toString(), dir.resolve("dst" + i).toString());
+      assertThat(r.code()).as(r.all()).isZero();
+    }
+    // three commands in this JVM, each with its own pool: none of them is still connected
+    assertThat(connectionsToTheCatalog()).isLessThanOrEqualTo(before);
+  }
+
+  private long connectionsToTheCatalog() {
+    return ferry
+        .db
+        .catalog()
+        .jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "select count(*) from pg_stat_activity where datname = current_database()")
+                    .mapTo(Long.class)
+                    .one());
+  }
+
+  @Test
   void dryRunCountsAndWritesNothing() throws Exception {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
