@@ -131,47 +131,66 @@ public final class LocalTemporal implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       log.debug("ignoring unreadable dev-server state {}", stateFile, e);
     }
-    int port = freePort();
-    int ui = freePort();
+    // Ports are picked free, but another process can take one before the server binds it; a
+    // server that exits at once is started again on new ports (its log says why it stopped).
+    int port = 0;
+    int ui = 0;
     Path db = dir.resolve(name + ".db");
     Path logFile = dir.resolve(name + ".log");
-    List<String> cmd =
-        List.of(
-            binary.toString(),
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            String.valueOf(port),
-            "--ui-port",
-            String.valueOf(ui),
-            "--db-filename",
-            db.toString(),
-            "--namespace",
-            "default",
-            "--log-level",
-            "warn",
-            "--search-attribute",
-            "FerryJobId=Keyword");
-    Process p;
-    try {
-      p =
-          new ProcessBuilder(withWatchdog(cmd))
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-              .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + binary + ": " + e.getMessage(), e);
-    }
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!answers(port)) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        p.destroy();
-        throw new IllegalStateException(
-            "the Temporal dev server did not start; see " + logFile + " (command: " + cmd + ")");
+    List<String> cmd = List.of();
+    Process p = null;
+    for (int attempt = 1; ; attempt++) {
+      port = freePort();
+      ui = freePort();
+      cmd =
+          List.of(
+              binary.toString(),
+              "server",
+              "start-dev",
+              "--ip",
+              "127.0.0.1",
+              "--port",
+              String.valueOf(port),
+              "--ui-port",
+              String.valueOf(ui),
+              "--db-filename",
+              db.toString(),
+              "--namespace",
+              "default",
+              "--log-level",
+              "warn",
+              "--search-attribute",
+              "FerryJobId=Keyword");
+      try {
+        p =
+            new ProcessBuilder(withWatchdog(cmd))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start " + binary + ": " + e.getMessage(), e);
       }
-      sleep(20);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!answers(port) && p.isAlive() && System.nanoTime() < deadline) {
+        sleep(20);
+      }
+      if (answers(port)) {
+        break;
+      }
+      boolean exited = !p.isAlive();
+      p.destroy();
+      if (!exited || attempt >= 3) {
+        throw new IllegalStateException(
+            "the Temporal dev server did not start"
+                + (exited ? " (it stopped " + attempt + " times)" : " within 30 s")
+                + "; see "
+                + logFile
+                + tail(logFile)
+                + " (command: "
+                + cmd
+                + ")");
+      }
+      log.debug("the Temporal dev server stopped at once (attempt {}); trying new ports", attempt);
     }
     try {
       Files.writeString(stateFile, p.pid() + " " + port + " " + ui + "\n");
@@ -320,6 +339,19 @@ public final class LocalTemporal implements AutoCloseable {
       return state == 'Z' || state == 'X';
     } catch (IOException | RuntimeException e) {
       return !p.isAlive();
+    }
+  }
+
+  /** The last lines of a log, to quote in an error (empty when unreadable). */
+  private static String tail(Path logFile) {
+    try {
+      List<String> lines = Files.readAllLines(logFile);
+      return lines.isEmpty()
+          ? ""
+          : ", which ends: "
+              + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "";
     }
   }
 
