@@ -140,8 +140,11 @@ public final class LocalTemporal implements AutoCloseable {
     List<String> cmd = List.of();
     Process p = null;
     for (int attempt = 1; ; attempt++) {
-      port = freePort();
-      ui = freePort();
+      port = serverPort();
+      ui = serverPort();
+      while (ui == port) {
+        ui = serverPort();
+      }
       cmd =
           List.of(
               binary.toString(),
@@ -231,6 +234,38 @@ public final class LocalTemporal implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * A free port below the kernel's ephemeral range. The dev server finds ports for its internal
+   * services by asking the kernel for free ones; a port Ferry had found the same way and released
+   * for the server could be handed to one of those first, and the server would then fail to bind
+   * it. Ports below the ephemeral range are never handed out like that.
+   */
+  static int serverPort() {
+    int low = 32768;
+    try {
+      low =
+          Integer.parseInt(
+              Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                  .trim()
+                  .split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: fall back to the kernel's choice
+    }
+    if (low > 11_000) {
+      java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+      for (int i = 0; i < 50; i++) {
+        int candidate = r.nextInt(10_000, low);
+        try (ServerSocket s =
+            new ServerSocket(candidate, 1, java.net.InetAddress.getLoopbackAddress())) {
+          return s.getLocalPort();
+        } catch (IOException taken) {
+          // try another
+        }
+      }
+    }
+    return freePort();
   }
 
   static int freePort() {

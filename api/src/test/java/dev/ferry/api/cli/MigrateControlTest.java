@@ -89,6 +89,10 @@ class MigrateControlTest {
     waitFor(
         "the transfer to start",
         () -> {
+          if (run.isDone()) {
+            throw new AssertionError(
+                "the command ended before it could be paused: " + run.join().all());
+          }
           RunRow r = latestRun(src.toString());
           return r != null && r.state() == JobState.RUNNING && r.bytesDone() > 0;
         });
