@@ -3,12 +3,6 @@ package dev.ferry.api.server;
 import static dev.ferry.api.server.ApiValidationTest.assertFields;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.activities.testing.GraphDriveFake;
 import dev.ferry.api.server.ApiHarness.Api;
@@ -26,13 +20,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code onedrive} and {@code sharepoint} connections against the Graph fake: the app's client
@@ -45,9 +37,7 @@ class ApiGraphTest {
   static ApiHarness h;
   static Api api;
   static GraphDriveFake graph;
-  static final List<String> logged = new CopyOnWriteArrayList<>();
-  static AppenderBase<ILoggingEvent> capture;
-  static Level before;
+  static LogCapture logs;
   @TempDir Path dir;
 
   @BeforeAll
@@ -56,33 +46,12 @@ class ApiGraphTest {
     api = h.admin;
     graph = GraphDriveFake.start();
     assertThat(h.env).doesNotContainKeys("FERRY_GRAPH_CLIENT_ID", "FERRY_GRAPH_CLIENT_SECRET");
-    LoggerContext lc = (LoggerContext) LoggerFactory.getILoggerFactory();
-    capture =
-        new AppenderBase<>() {
-          @Override
-          protected void append(ILoggingEvent e) {
-            logged.add(
-                e.getLoggerName()
-                    + " "
-                    + e.getFormattedMessage()
-                    + (e.getThrowableProxy() == null
-                        ? ""
-                        : ThrowableProxyUtil.asString(e.getThrowableProxy())));
-          }
-        };
-    capture.setContext(lc);
-    capture.start();
-    lc.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(capture);
-    Logger ferry = lc.getLogger("dev.ferry");
-    before = ferry.getLevel();
-    ferry.setLevel(Level.DEBUG);
+    logs = LogCapture.start();
   }
 
   @AfterAll
   static void down() {
-    LoggerContext lc = (LoggerContext) LoggerFactory.getILoggerFactory();
-    lc.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(capture);
-    lc.getLogger("dev.ferry").setLevel(before);
+    logs.close();
     graph.close();
   }
 
@@ -327,8 +296,8 @@ class ApiGraphTest {
         .contains("clientSecret")
         .doesNotContain("wrong-graph-secret-value");
 
-    assertThat(logged).isNotEmpty();
-    for (String line : logged) {
+    assertThat(logs.lines()).isNotEmpty();
+    for (String line : logs.lines()) {
       for (String form : forms()) {
         assertThat(line).as("log line").doesNotContain(form);
       }

@@ -2,12 +2,6 @@ package dev.ferry.api.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.api.server.ApiHarness.Api;
 import dev.ferry.api.server.ApiHarness.Res;
@@ -20,12 +14,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A connection's secret is encrypted at rest, never returned, never logged, and never placed in
@@ -36,43 +28,19 @@ class ApiSecretsTest {
   static final String SECRET = LockedLocalKind.PASSWORD;
   static ApiHarness h;
   static Api api;
-  static final List<String> logged = new CopyOnWriteArrayList<>();
-  static AppenderBase<ILoggingEvent> capture;
-  static Level before;
+  static LogCapture logs;
   @TempDir Path dir;
 
   @BeforeAll
   static void up() {
     h = ApiHarness.get();
     api = h.admin;
-    LoggerContext lc = (LoggerContext) LoggerFactory.getILoggerFactory();
-    capture =
-        new AppenderBase<>() {
-          @Override
-          protected void append(ILoggingEvent e) {
-            logged.add(
-                e.getLoggerName()
-                    + " "
-                    + e.getFormattedMessage()
-                    + (e.getThrowableProxy() == null
-                        ? ""
-                        : ThrowableProxyUtil.asString(e.getThrowableProxy())));
-          }
-        };
-    capture.setContext(lc);
-    capture.start();
-    Logger root = lc.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.addAppender(capture);
-    Logger ferry = lc.getLogger("dev.ferry");
-    before = ferry.getLevel();
-    ferry.setLevel(Level.DEBUG); // everything Ferry says, as an operator debugging would see it
+    logs = LogCapture.start();
   }
 
   @AfterAll
   static void down() {
-    LoggerContext lc = (LoggerContext) LoggerFactory.getILoggerFactory();
-    lc.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(capture);
-    lc.getLogger("dev.ferry").setLevel(before);
+    logs.close();
   }
 
   static String[] forms() {
@@ -157,8 +125,8 @@ class ApiSecretsTest {
     assertThat(failed.get("state").asText()).isEqualTo("FAILED");
     assertThat(failed.at("/lastRun/owners/0/message").asText()).contains("wrong password");
 
-    assertThat(logged).isNotEmpty();
-    for (String line : logged) {
+    assertThat(logs.lines()).isNotEmpty();
+    for (String line : logs.lines()) {
       for (String form : forms()) {
         assertThat(line).as("log line").doesNotContain(form).doesNotContain("not-it\"");
       }
