@@ -5,6 +5,7 @@ import dev.ferry.activities.catalog.ConnectionKinds;
 import dev.ferry.activities.catalog.SecretBox;
 import dev.ferry.activities.catalog.Tokens;
 import io.javalin.Javalin;
+import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import io.temporal.client.WorkflowClient;
 import java.util.List;
@@ -69,6 +70,7 @@ public final class ApiServer implements AutoCloseable {
               cfg.startup.showJavalinBanner = false;
               cfg.startup.showOldJavalinVersionWarning = false;
               cfg.http.maxRequestSize = 16L << 20;
+              cfg.http.prefer405over404 = true;
               cfg.concurrency.useVirtualThreads = true;
               cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
               cfg.jetty.host = c.host();
@@ -97,11 +99,14 @@ public final class ApiServer implements AutoCloseable {
     return app.port();
   }
 
-  /** Method and path of every declared route, e.g. {@code GET /api/v1/jobs/{jobId}}. */
+  /**
+   * Method and path of every declared route, e.g. {@code GET /api/v1/jobs/{jobId}}; the HEAD twin
+   * of each GET route is left out (OpenAPI documents HEAD as implied by GET).
+   */
   public List<String> routes() {
     return app.unsafe.internalRouter.allHttpHandlers().stream()
         .map(p -> p.endpoint)
-        .filter(e -> e.method.isHttpMethod())
+        .filter(e -> e.method.isHttpMethod() && e.method != HandlerType.HEAD)
         .map(e -> e.method.name() + " " + e.path)
         .toList();
   }

@@ -37,6 +37,10 @@ final class Errors {
           if (e.getStatus() == 401) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"ferry\"");
           }
+          if (e.getStatus() == 405) {
+            methodNotAllowed(e, ctx);
+            return;
+          }
           write(ctx, HttpStatus.forStatus(e.getStatus()), Map.of("error", e.getMessage()));
         });
     routes.exception(
@@ -59,6 +63,31 @@ final class Errors {
             write(ctx, HttpStatus.NOT_FOUND, Map.of("error", "no such route: " + ctx.path()));
           }
         });
+  }
+
+  /**
+   * 405 for a known path asked with a method it does not have, with the {@code Allow} header RFC
+   * 9110 requires; Javalin names the path's methods in the exception's details.
+   */
+  private static void methodNotAllowed(HttpResponseException e, Context ctx) {
+    String available = e.getDetails().getOrDefault("availableMethods", "");
+    if (available.isEmpty()) {
+      available = e.getDetails().getOrDefault("Available methods", "");
+    }
+    String allow =
+        java.util.Arrays.stream(available.split(","))
+            .map(String::trim)
+            .filter(m -> !m.isEmpty())
+            .distinct()
+            .sorted()
+            .collect(java.util.stream.Collectors.joining(", "));
+    ctx.header("Allow", allow);
+    write(
+        ctx,
+        HttpStatus.METHOD_NOT_ALLOWED,
+        Map.of(
+            "error",
+            ctx.method().name() + " is not allowed on " + ctx.path() + "; allowed: " + allow));
   }
 
   private static void unexpected(Exception e, Context ctx) {

@@ -1,5 +1,6 @@
 package dev.ferry.api.server;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,12 +49,26 @@ final class Input {
     try {
       n = Json.MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
-      throw InvalidInput.of("body", "malformed JSON: " + e.getOriginalMessage());
+      throw InvalidInput.of("body", "malformed JSON: " + describe(e));
     }
     if (n == null || !n.isObject()) {
       throw InvalidInput.of("body", "must be a JSON object");
     }
     return new Input((ObjectNode) n, "", new TreeMap<>());
+  }
+
+  /** Jackson's message in a client's words, with where in the body it went wrong. */
+  private static String describe(JsonProcessingException e) {
+    String m = e.getOriginalMessage();
+    if (m != null && m.startsWith("Trailing token")) {
+      m = "data after the JSON object (send exactly one JSON object)";
+    } else if (m != null && m.startsWith("Duplicate field")) {
+      m = m.replace("Duplicate field", "the key") + " is given twice (send each key once)";
+    }
+    JsonLocation at = e.getLocation();
+    return at == null || at.getLineNr() < 1
+        ? m
+        : m + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
   }
 
   static Input empty() {
@@ -98,22 +113,32 @@ final class Input {
       error(field, "must be a string");
       return null;
     }
-    String s = v.asText().strip();
+    String raw = v.asText();
+    if (raw.chars().anyMatch(c -> c < 0x20)) {
+      error(field, "must not contain control characters (U+0000 to U+001F)");
+      return null;
+    }
+    if (length(raw) > maxLength) {
+      error(field, "must be at most " + maxLength + " characters (got " + length(raw) + ")");
+      return null;
+    }
+    // Spaces around the value are dropped (no control characters are left to trim).
+    String s = raw.trim();
     if (s.isEmpty()) {
       if (required) {
         error(field, "must not be empty");
       }
       return null;
     }
-    if (s.length() > maxLength) {
-      error(field, "must be at most " + maxLength + " characters (got " + s.length() + ")");
-      return null;
-    }
-    if (s.chars().anyMatch(c -> c < 0x20)) {
-      error(field, "must not contain control characters");
-      return null;
-    }
     return s;
+  }
+
+  /**
+   * Length in characters (code points), as JSON Schema's maxLength counts them: an emoji is one,
+   * not two UTF-16 units.
+   */
+  static int length(String s) {
+    return s.codePointCount(0, s.length());
   }
 
   /** A path: a string that may be empty (the root), without control characters. */
@@ -127,8 +152,8 @@ final class Input {
       return null;
     }
     String s = v.asText();
-    if (s.length() > maxLength) {
-      error(field, "must be at most " + maxLength + " characters");
+    if (length(s) > maxLength) {
+      error(field, "must be at most " + maxLength + " characters (got " + length(s) + ")");
       return null;
     }
     return s;
@@ -242,9 +267,9 @@ final class Input {
     for (int i = 0; i < v.size(); i++) {
       JsonNode e = v.get(i);
       String p = field + "[" + i + "]";
-      if (!e.isTextual() || e.asText().isBlank()) {
+      if (!e.isTextual() || e.asText().trim().isEmpty()) {
         error(p, "must be a non-empty string");
-      } else if (e.asText().length() > maxLength) {
+      } else if (length(e.asText()) > maxLength) {
         error(p, "must be at most " + maxLength + " characters");
       } else {
         out.add(e.asText());
@@ -267,7 +292,7 @@ final class Input {
     for (Map.Entry<String, JsonNode> e : v.properties()) {
       if (!e.getValue().isTextual()) {
         error(field + "." + e.getKey(), "must be a string");
-      } else if (e.getValue().asText().length() > 4096) {
+      } else if (length(e.getValue().asText()) > 4096) {
         error(field + "." + e.getKey(), "must be at most 4096 characters");
       } else {
         out.put(e.getKey(), e.getValue().asText());

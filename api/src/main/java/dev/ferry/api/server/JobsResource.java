@@ -16,10 +16,10 @@ import io.javalin.http.ConflictResponse;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.NotFoundResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -213,10 +213,11 @@ final class JobsResource {
   void replaceOwners(Context ctx) {
     Http.onlyQuery(ctx);
     JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
-    String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase();
+    Http.requireContentType(ctx, "application/json", "text/csv");
+    String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
     List<Jobs.OwnerSpec> owners;
     if (type.startsWith("text/csv")) {
-      owners = OwnersInput.fromCsv(new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8));
+      owners = OwnersInput.fromCsv(Http.utf8(ctx.bodyAsBytes()));
     } else {
       Input in = Http.body(ctx);
       owners = OwnersInput.fromJson(in, "owners");
@@ -334,7 +335,8 @@ final class JobsResource {
     String path = o.path("path", OwnersInput.MAX_PATH);
     String norm = ConnectionLocation.normalize(path);
     if (!norm.isEmpty()) {
-      SafePath.problem(norm).ifPresent(p -> o.error("path", "'" + path + "': " + p));
+      SafePath.problem(norm)
+          .ifPresent(p -> o.error("path", "'" + path + "': " + OwnersInput.onSide(p, field)));
     }
     if (id != null) {
       Optional<ConnectionRow> c = s.connections.find(id).filter(x -> x.clientId().equals(clientId));

@@ -117,6 +117,14 @@ final class OwnersInput {
     return new Jobs.OwnerSpec(o.name(), src, dst);
   }
 
+  /**
+   * {@link SafePath} judges paths written to a destination and says so; a path read from the source
+   * escapes the source's root, and the message must name that side.
+   */
+  static String onSide(String problem, String side) {
+    return problem.replace("the destination root", "the " + side + " root");
+  }
+
   private static Map<String, String> check(
       List<Jobs.OwnerSpec> owners, java.util.function.IntFunction<String> prefix) {
     Map<String, String> problems = new TreeMap<>();
@@ -132,7 +140,9 @@ final class OwnersInput {
       }
       Optional<String> bad = SafePath.problem(src);
       if (bad.isPresent()) {
-        problems.put(prefix.apply(i) + "sourcePath", "'" + o.sourcePath() + "': " + bad.get());
+        problems.put(
+            prefix.apply(i) + "sourcePath",
+            "'" + o.sourcePath() + "': " + onSide(bad.get(), "source"));
         continue;
       }
       String dst = o.destPath() == null ? src : ConnectionLocation.normalize(o.destPath());
