@@ -65,7 +65,8 @@ public final class AzureConnectionKind implements ConnectionKind {
     }
     String prefix = ConnectionLocation.normalize(settings.get("prefix"));
     if (!prefix.isEmpty()) {
-      SafePath.problem(prefix).ifPresent(p -> problems.put("settings.prefix", p));
+      // Azure reads a backslash as '/'
+      SafePath.problem(prefix, true).ifPresent(p -> problems.put("settings.prefix", p));
     }
     String endpoint = settings.get("endpoint");
     if (endpoint != null && !isUrl(endpoint)) {

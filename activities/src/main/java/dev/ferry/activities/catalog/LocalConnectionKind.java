@@ -56,6 +56,9 @@ public final class LocalConnectionKind implements ConnectionKind {
   @Override
   public Storage open(Map<String, String> settings, Map<String, String> secret, String path) {
     Path root = Path.of(settings.get("root"));
-    return new LocalStorage(path.isEmpty() ? root : root.resolve(SafePath.require(path)));
+    return new LocalStorage(
+        path.isEmpty()
+            ? root
+            : root.resolve(SafePath.require(path, LocalStorage.BACKSLASH_SEPARATOR)));
   }
 }

@@ -20,6 +20,11 @@ import java.util.Set;
  * full-width ({@code ~$a} → {@code ~＄a}). A path too long for the store cannot be fixed by renaming
  * characters and stays refused.
  *
+ * <p>A backslash is an ordinary character to most stores (POSIX file systems, SFTP, S3). Where the
+ * store reads it as a folder separator ({@code backslashSeparator}: Azure Blob, a Windows file
+ * system), a name holding one would silently become folders, so it is refused like a forbidden
+ * character and remapped to {@code ＼}.
+ *
  * @param store the store's name, for messages
  * @param forbiddenChars characters no name may contain
  * @param controlChars whether characters U+0000–U+001F are refused
@@ -32,6 +37,9 @@ import java.util.Set;
  * @param maxSegments the most path segments, or 0 for no limit
  * @param caseInsensitive names that differ only in case are one name to the store, so two such
  *     source paths would overwrite each other
+ * @param backslashSeparator the store reads {@code \} in a name as a folder separator, as it reads
+ *     {@code /}; the engine asks this (never the connector's class) to judge backslashes, here and
+ *     in {@link SafePath#problem(String, boolean)}
  */
 public record NameRules(
     String store,
@@ -44,11 +52,24 @@ public record NameRules(
     boolean noTrailingDot,
     int maxPathChars,
     int maxSegments,
-    boolean caseInsensitive) {
+    boolean caseInsensitive,
+    boolean backslashSeparator) {
 
   /** A store that takes any name the engine considers safe. */
   public static final NameRules NONE =
-      new NameRules("", "", false, Set.of(), List.of(), List.of(), false, false, 0, 0, false);
+      new NameRules(
+          "", "", false, Set.of(), List.of(), List.of(), false, false, 0, 0, false, false);
+
+  /**
+   * A store that takes any safe name but reads a backslash as a folder separator (a file system on
+   * Windows), or {@link #NONE} when {@code backslashSeparator} is false.
+   */
+  public static NameRules separatorsOnly(String store, boolean backslashSeparator) {
+    return backslashSeparator
+        ? new NameRules(
+            store, "", false, Set.of(), List.of(), List.of(), false, false, 0, 0, false, true)
+        : NONE;
+  }
 
   /**
    * OneDrive and SharePoint Online document libraries, as Microsoft documents them ("Restrictions
@@ -76,7 +97,8 @@ public record NameRules(
         true,
         400,
         0,
-        true);
+        true,
+        false);
   }
 
   /** The same rules with another path limit (a root folder uses part of the store's limit). */
@@ -92,7 +114,8 @@ public record NameRules(
         noTrailingDot,
         max,
         maxSegments,
-        caseInsensitive);
+        caseInsensitive,
+        backslashSeparator);
   }
 
   /** Why the store would refuse {@code path}, or empty when it would take it. */
@@ -129,15 +152,30 @@ public record NameRules(
   private Optional<String> segmentProblem(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
+      if (c == '\\' && backslashSeparator) {
+        return Optional.of(
+            "'"
+                + printable(s)
+                + "' contains '\\', which "
+                + store
+                + " reads as a folder separator");
+      }
       if (forbiddenChars.indexOf(c) >= 0) {
-        return Optional.of("'" + s + "' contains '" + c + "', which " + store + " does not allow");
+        return Optional.of(
+            "'"
+                + printable(s)
+                + "' contains "
+                + (Character.isISOControl(c) ? codePoint(c) : "'" + c + "'")
+                + ", which "
+                + store
+                + " does not allow");
       }
       if (controlChars && c < 0x20) {
         return Optional.of(
             "'"
                 + printable(s)
-                + "' contains the control character U+"
-                + String.format(Locale.ROOT, "%04X", (int) c)
+                + "' contains the control character "
+                + codePoint(c)
                 + ", which "
                 + store
                 + " does not allow");
@@ -165,6 +203,10 @@ public record NameRules(
       return Optional.of("'" + s + "' ends with '.', which " + store + " does not allow");
     }
     return Optional.empty();
+  }
+
+  private static String codePoint(char c) {
+    return "U+" + String.format(Locale.ROOT, "%04X", (int) c);
   }
 
   private static String printable(String s) {
@@ -200,7 +242,9 @@ public record NameRules(
     StringBuilder b = new StringBuilder(s.length() + 2);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (forbiddenChars.indexOf(c) >= 0 && c > 0x20 && c < 0x7f) {
+      if ((forbiddenChars.indexOf(c) >= 0 || (c == '\\' && backslashSeparator))
+          && c > 0x20
+          && c < 0x7f) {
         b.append((char) (c + 0xFEE0)); // the FULLWIDTH form of an ASCII character
       } else if (controlChars && c < 0x20) {
         b.append((char) (0x2400 + c)); // SYMBOL FOR NULL .. SYMBOL FOR UNIT SEPARATOR

@@ -3,15 +3,28 @@ package dev.ferry.activities.storage;
 import java.util.Optional;
 
 /**
- * Paths from a source are never trusted. A path is safe when it is relative, uses {@code /}
- * separators, and has no empty, {@code .} or {@code ..} segment, no NUL and no backslash that a
- * Windows-like destination could read as a separator.
+ * Paths from a source are never trusted. A path is safe when it is relative (no leading {@code /},
+ * no drive letter), uses {@code /} separators, and has no empty, {@code .} or {@code ..} segment
+ * and no NUL. A backslash is an ordinary character in a name, except on a destination that reads it
+ * as a folder separator ({@link NameRules#backslashSeparator()}): there a path holding one is
+ * refused, since {@code a\..\..\b} would climb out of the root.
  */
 public final class SafePath {
   private SafePath() {}
 
-  /** Why {@code path} would escape or corrupt the destination root, or empty when it is safe. */
+  /**
+   * Why {@code path} would escape or corrupt the root of a store where only {@code /} separates
+   * folders, or empty when it is safe.
+   */
   public static Optional<String> problem(String path) {
+    return problem(path, false);
+  }
+
+  /**
+   * Why {@code path} would escape or corrupt the root of a store, or empty when it is safe; {@code
+   * backslashSeparator}: the store reads {@code \} as a folder separator too.
+   */
+  public static Optional<String> problem(String path, boolean backslashSeparator) {
     if (path == null || path.isEmpty()) {
       return Optional.of("empty path");
     }
@@ -21,8 +34,8 @@ public final class SafePath {
     if (path.startsWith("/") || hasDriveLetter(path)) {
       return Optional.of("absolute path");
     }
-    if (path.indexOf('\\') >= 0) {
-      return Optional.of("path contains a backslash");
+    if (backslashSeparator && path.indexOf('\\') >= 0) {
+      return Optional.of("path contains a backslash, which the destination reads as a separator");
     }
     for (String segment : path.split("/", -1)) {
       if (segment.isEmpty()) {
@@ -47,9 +60,20 @@ public final class SafePath {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   }
 
-  /** Returns {@code path} when safe, else throws {@link StorageException.Permanent}. */
+  /**
+   * Returns {@code path} when safe on a store where only {@code /} separates folders, else throws
+   * {@link StorageException.Permanent}.
+   */
   public static String require(String path) {
-    problem(path)
+    return require(path, false);
+  }
+
+  /**
+   * Returns {@code path} when safe ({@link #problem(String, boolean)}), else throws {@link
+   * StorageException.Permanent}.
+   */
+  public static String require(String path, boolean backslashSeparator) {
+    problem(path, backslashSeparator)
         .ifPresent(
             p -> {
               throw new StorageException.Permanent("refused path '" + path + "': " + p, null);

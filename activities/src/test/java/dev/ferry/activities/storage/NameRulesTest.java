@@ -97,6 +97,44 @@ class NameRulesTest {
   }
 
   @Test
+  void aBackslashIsAnOrdinaryCharacterUnlessTheStoreReadsItAsASeparator() {
+    assertThat(NameRules.NONE.problem("back\\slash.txt")).isEmpty();
+    assertThat(NameRules.separatorsOnly("POSIX", false)).isSameAs(NameRules.NONE);
+    NameRules windows = NameRules.separatorsOnly("the local file system", true);
+    assertThat(windows.backslashSeparator()).isTrue();
+    assertThat(windows.problem("d/back\\slash.txt"))
+        .contains(
+            "'back\\slash.txt' contains '\\', which the local file system reads as a folder"
+                + " separator");
+    assertThat(windows.problem("a:b/CON/ x .")).isEmpty(); // only the separator, nothing else
+    String remapped = windows.remap("a\\..\\..\\b/c\\d").orElseThrow();
+    assertThat(remapped).isEqualTo("a\uFF3C..\uFF3C..\uFF3Cb/c\uFF3Cd");
+    assertThat(windows.problem(remapped)).isEmpty();
+    assertThat(SafePath.problem(remapped, true)).isEmpty();
+  }
+
+  @Test
+  void aControlCharacterOutsideTheAsciiRangeIsNamedByCodePointAndCannotBeRemapped() {
+    NameRules c1 =
+        new NameRules(
+            "Store",
+            "\u0081",
+            false,
+            java.util.Set.of(),
+            java.util.List.of(),
+            java.util.List.of(),
+            false,
+            false,
+            0,
+            0,
+            false,
+            false);
+    assertThat(c1.problem("a\u0081b"))
+        .contains("'a\u0081b' contains U+0081, which Store does not allow");
+    assertThat(c1.remap("a\u0081b")).isEmpty();
+  }
+
+  @Test
   void aSegmentLimitIsEnforced() {
     NameRules three =
         new NameRules(
@@ -110,6 +148,7 @@ class NameRulesTest {
             false,
             0,
             3,
+            false,
             false);
     assertThat(three.problem("a/b/c")).isEmpty();
     assertThat(three.problem("a/b/c/d")).contains("the path has 4 segments; Test allows at most 3");

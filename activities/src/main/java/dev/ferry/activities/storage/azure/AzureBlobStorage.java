@@ -179,18 +179,35 @@ public final class AzureBlobStorage implements Storage {
     return capabilities;
   }
 
+  /** The C1 control characters U+0080–U+009F, which Azure does not allow in blob names. */
+  static final String C1_CONTROLS;
+
+  static {
+    StringBuilder b = new StringBuilder();
+    for (char c = '\u0080'; c <= '\u009f'; c++) {
+      b.append(c);
+    }
+    C1_CONTROLS = b.toString();
+  }
+
   /**
-   * Azure's rules for the part of the name below the prefix: no segment ending in {@code .}, and
-   * the segment limit less the prefix's segments (the length limit is the {@code maxPathBytes}
-   * capability). Remapping turns a trailing dot into {@code ．}.
+   * Azure's rules for the part of the name below the prefix ("Naming and Referencing Containers,
+   * Blobs, and Metadata"): no control character (U+0000–U+001F and the C1 controls such as U+0081
+   * are documented as not allowed; Azurite stores U+0001 but then cannot list the container), no
+   * segment ending in {@code .} (dropped silently), the segment limit less the prefix's segments
+   * (the length limit is the {@code maxPathBytes} capability), and a backslash is a folder
+   * separator: the service turns {@code \} in a blob's URL into {@code /}, so {@code a\b} would be
+   * stored as {@code a/b} (Azurite does the same). Remapping turns a trailing dot into {@code ．}, a
+   * backslash into {@code ＼} and a control character U+0000–U+001F into its control picture; a C1
+   * control cannot be remapped.
    */
   @Override
   public NameRules nameRules() {
     int prefixSegments = prefix.isEmpty() ? 0 : prefix.split("/", -1).length;
     return new NameRules(
         "Azure Blob Storage",
-        "",
-        false,
+        C1_CONTROLS,
+        true,
         java.util.Set.of(),
         java.util.List.of(),
         java.util.List.of(),
@@ -198,7 +215,8 @@ public final class AzureBlobStorage implements Storage {
         true,
         0,
         MAX_SEGMENTS - prefixSegments,
-        false);
+        false,
+        true);
   }
 
   @Override
@@ -246,7 +264,7 @@ public final class AzureBlobStorage implements Storage {
   }
 
   private String blobName(String path) {
-    String name = SafePath.join(prefix, SafePath.require(path));
+    String name = SafePath.join(prefix, SafePath.require(path, true));
     nameProblem(name)
         .ifPresent(
             p -> {

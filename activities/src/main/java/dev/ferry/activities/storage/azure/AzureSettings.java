@@ -139,7 +139,7 @@ public record AzureSettings(
   private static String normalizePrefix(String prefix) {
     String p = prefix == null ? "" : prefix.replaceAll("^/+", "").replaceAll("/+$", "");
     if (!p.isEmpty()) {
-      SafePath.problem(p)
+      SafePath.problem(p, true) // Azure reads a backslash as '/'
           .ifPresent(
               problem -> {
                 throw new IllegalArgumentException(

@@ -2,9 +2,11 @@ package dev.ferry.activities.storage.local;
 
 import dev.ferry.activities.storage.Capabilities;
 import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.NameRules;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
+import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +40,12 @@ public final class LocalStorage implements Storage {
   static final String TEMP_PREFIX = ".ferry-partial-";
   private static final Capabilities CAPABILITIES = new Capabilities(true, true, "sha256-reread", 0);
 
+  /**
+   * Whether this machine's file system reads {@code \} as a folder separator (Windows): there a
+   * backslash in a name is refused (or remapped), elsewhere it is an ordinary character.
+   */
+  public static final boolean BACKSLASH_SEPARATOR = File.separatorChar == '\\';
+
   private final Path root;
 
   public LocalStorage(Path root) {
@@ -53,6 +61,15 @@ public final class LocalStorage implements Storage {
     return CAPABILITIES;
   }
 
+  /**
+   * No character rules on a POSIX file system, where a name may hold anything but {@code /} and
+   * NUL; on Windows, a backslash is a separator ({@link NameRules#separatorsOnly}).
+   */
+  @Override
+  public NameRules nameRules() {
+    return NameRules.separatorsOnly("the local file system", BACKSLASH_SEPARATOR);
+  }
+
   @Override
   public String describe() {
     return root.toUri().toString();
@@ -62,7 +79,7 @@ public final class LocalStorage implements Storage {
     if (path.isEmpty()) {
       return root;
     }
-    Path p = root.resolve(SafePath.require(path)).normalize();
+    Path p = root.resolve(SafePath.require(path, BACKSLASH_SEPARATOR)).normalize();
     if (!p.startsWith(root)) {
       throw new StorageException.Permanent("refused path '" + path + "': outside the root", null);
     }

@@ -45,6 +45,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.Part;
@@ -215,7 +216,11 @@ public final class S3Storage implements Storage {
     try {
       // The paginator fetches one page (up to 1,000 keys) at a time, as the loop asks for it.
       for (S3Object o :
-          s3.listObjectsV2Paginator(r -> r.bucket(settings.bucket()).prefix(prefix)).contents()) {
+          s3.listObjectsV2Paginator(
+                  // URL-encoded keys: a key may hold characters XML 1.0 cannot carry (U+0001);
+                  // the SDK decodes them again
+                  r -> r.bucket(settings.bucket()).prefix(prefix).encodingType(EncodingType.URL))
+              .contents()) {
         String key = o.key();
         if (key.endsWith("/") || !key.startsWith(prefix)) {
           continue; // a folder marker, or (from a misbehaving server) a key outside the root

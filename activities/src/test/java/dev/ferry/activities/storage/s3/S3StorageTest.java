@@ -10,6 +10,7 @@ import dev.ferry.activities.storage.StorageException;
 import dev.ferry.activities.testing.S3ProxyServer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -176,18 +177,22 @@ class S3StorageTest extends StorageContract {
     String bucket = freshBucket();
     server.createBucket(bucket);
     S3Client raw = server.client();
-    for (String key : List.of("p/ok.txt", "p/back\\slash.txt")) {
+    // a backslash is an ordinary character of a key; a control character survives the listing
+    for (String key : List.of("p/ok.txt", "p/back\\slash.txt", "p/ctl\u0001.txt", "p/C:x.txt")) {
       raw.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString("x"));
     }
     List<String> listed = new ArrayList<>();
     List<Storage.ListingProblem> problems = new ArrayList<>();
     try (Storage s = new S3Storage(server.settings(bucket, "p"))) {
       s.list(e -> listed.add(e.path()), problems::add);
+      try (var in = s.open("back\\slash.txt")) {
+        assertThat(in.readAllBytes()).isEqualTo("x".getBytes(StandardCharsets.UTF_8));
+      }
     }
-    assertThat(listed).containsExactly("ok.txt");
+    assertThat(listed).containsExactlyInAnyOrder("ok.txt", "back\\slash.txt", "ctl\u0001.txt");
     assertThat(problems)
         .extracting(Storage.ListingProblem::path)
-        .containsExactly("back\\slash.txt");
+        .containsExactly("C:x.txt"); // a drive letter: absolute on Windows
   }
 
   @Test
