@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * field reports "is required". Not thread-safe; one per request.
  */
 final class Input {
-  private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+  /** As the document's pattern: no space or control character, one @, a dot in the domain. */
+  private static final Pattern EMAIL =
+      Pattern.compile("^[^@\\x00-\\x20]+@[^@\\x00-\\x20]+\\.[^@\\x00-\\x20]+$");
 
   private final ObjectNode node;
   private final String prefix;
@@ -183,7 +185,13 @@ final class Input {
     return null;
   }
 
+  /** An id; absent or null is "none", but an empty string is a mistake, not "none". */
   UUID uuid(String field, boolean required) {
+    JsonNode v = get(field);
+    if (v != null && v.isTextual() && v.asText().isBlank()) {
+      error(field, "must be an id (UUID) (got '" + v.asText() + "'); send null or leave it out");
+      return null;
+    }
     String s = string(field, required, 100);
     if (s == null) {
       return null;

@@ -16,69 +16,97 @@ final class Routes {
   private Routes() {}
 
   static void declare(RoutesConfig r, Services s, Auth auth, OpenApiResource openApi) {
+    RouteTable table = new RouteTable();
     r.before(BASE + "/*", auth::authenticate);
+    r.before(BASE + "/*", table::check);
+    Declare d = new Declare(r, table);
 
-    get(r, BASE + "/openapi.json", openApi::get);
+    d.get(BASE + "/openapi.json", openApi::get);
 
     ClientsResource clients = new ClientsResource(s);
-    get(r, BASE + "/clients", clients::list);
-    r.post(BASE + "/clients", clients::create);
-    get(r, BASE + "/clients/{clientId}", clients::get);
-    r.patch(BASE + "/clients/{clientId}", clients::update);
+    d.get(BASE + "/clients", clients::list);
+    d.post(BASE + "/clients", clients::create);
+    d.get(BASE + "/clients/{clientId}", clients::get);
+    d.patch(BASE + "/clients/{clientId}", clients::update);
 
     ProjectsResource projects = new ProjectsResource(s);
-    get(r, BASE + "/clients/{clientId}/projects", projects::list);
-    r.post(BASE + "/clients/{clientId}/projects", projects::create);
-    get(r, BASE + "/projects/{projectId}", projects::get);
-    r.patch(BASE + "/projects/{projectId}", projects::update);
+    d.get(BASE + "/clients/{clientId}/projects", projects::list);
+    d.post(BASE + "/clients/{clientId}/projects", projects::create);
+    d.get(BASE + "/projects/{projectId}", projects::get);
+    d.patch(BASE + "/projects/{projectId}", projects::update);
 
     ConnectionsResource connections = new ConnectionsResource(s);
-    get(r, BASE + "/clients/{clientId}/connections", connections::list);
-    r.post(BASE + "/clients/{clientId}/connections", connections::create);
-    get(r, BASE + "/connections/{connectionId}", connections::get);
-    r.patch(BASE + "/connections/{connectionId}", connections::update);
-    r.delete(BASE + "/connections/{connectionId}", connections::delete);
+    d.get(BASE + "/clients/{clientId}/connections", connections::list);
+    d.post(BASE + "/clients/{clientId}/connections", connections::create);
+    d.get(BASE + "/connections/{connectionId}", connections::get);
+    d.patch(BASE + "/connections/{connectionId}", connections::update);
+    d.delete(BASE + "/connections/{connectionId}", connections::delete);
 
     JobsResource jobs = new JobsResource(s);
     RunsResource runs = new RunsResource(s);
-    get(r, BASE + "/jobs", jobs::list);
-    r.post(BASE + "/projects/{projectId}/jobs", jobs::create);
-    get(r, BASE + "/jobs/{jobId}", jobs::get);
-    r.patch(BASE + "/jobs/{jobId}", jobs::update);
-    r.delete(BASE + "/jobs/{jobId}", jobs::delete);
-    get(r, BASE + "/jobs/{jobId}/owners", jobs::owners);
-    r.put(BASE + "/jobs/{jobId}/owners", jobs::replaceOwners);
-    r.post(BASE + "/jobs/{jobId}/runs", jobs::startRun);
-    get(r, BASE + "/jobs/{jobId}/runs", jobs::runs);
-    r.post(BASE + "/jobs/{jobId}/pause", jobs::pause);
-    r.post(BASE + "/jobs/{jobId}/resume", jobs::resume);
-    r.post(BASE + "/jobs/{jobId}/cancel", jobs::cancel);
-    get(r, BASE + "/jobs/{jobId}/runs/{runId}", jobs::run);
-    get(r, BASE + "/jobs/{jobId}/runs/{runId}/log", runs::log);
-    get(r, BASE + "/jobs/{jobId}/runs/{runId}/report", runs::report);
-    get(r, BASE + "/jobs/{jobId}/runs/{runId}/report.csv", runs::reportCsv);
+    d.get(BASE + "/jobs", jobs::list);
+    d.post(BASE + "/projects/{projectId}/jobs", jobs::create);
+    d.get(BASE + "/jobs/{jobId}", jobs::get);
+    d.patch(BASE + "/jobs/{jobId}", jobs::update);
+    d.delete(BASE + "/jobs/{jobId}", jobs::delete);
+    d.get(BASE + "/jobs/{jobId}/owners", jobs::owners);
+    d.put(BASE + "/jobs/{jobId}/owners", jobs::replaceOwners);
+    d.post(BASE + "/jobs/{jobId}/runs", jobs::startRun);
+    d.get(BASE + "/jobs/{jobId}/runs", jobs::runs);
+    d.post(BASE + "/jobs/{jobId}/pause", jobs::pause);
+    d.post(BASE + "/jobs/{jobId}/resume", jobs::resume);
+    d.post(BASE + "/jobs/{jobId}/cancel", jobs::cancel);
+    d.get(BASE + "/jobs/{jobId}/runs/{runId}", jobs::run);
+    d.get(BASE + "/jobs/{jobId}/runs/{runId}/log", runs::log);
+    d.get(BASE + "/jobs/{jobId}/runs/{runId}/report", runs::report);
+    d.get(BASE + "/jobs/{jobId}/runs/{runId}/report.csv", runs::reportCsv);
 
     AgentsResource agents = new AgentsResource(s);
-    r.post(BASE + "/agents/registration-codes", agents::createCode);
-    r.post(REGISTER, agents::register);
-    get(r, BASE + "/agents", agents::list);
-    get(r, BASE + "/agents/{agentId}", agents::get);
-    r.post(BASE + "/agents/{agentId}/heartbeat", agents::heartbeat);
+    d.post(BASE + "/agents/registration-codes", agents::createCode);
+    d.post(REGISTER, agents::register);
+    d.get(BASE + "/agents", agents::list);
+    d.get(BASE + "/agents/{agentId}", agents::get);
+    d.post(BASE + "/agents/{agentId}/heartbeat", agents::heartbeat);
 
     TokensResource tokens = new TokensResource(s);
-    get(r, BASE + "/tokens", tokens::list);
-    r.post(BASE + "/tokens", tokens::create);
-    r.delete(BASE + "/tokens/{tokenId}", tokens::revoke);
+    d.get(BASE + "/tokens", tokens::list);
+    d.post(BASE + "/tokens", tokens::create);
+    d.delete(BASE + "/tokens/{tokenId}", tokens::revoke);
 
     Errors.register(r);
   }
 
-  /**
-   * A GET route and its HEAD twin: HEAD runs the same handler (same status and headers; Jetty sends
-   * no body), so a HEAD of a missing resource is a 404 like its GET.
-   */
-  private static void get(RoutesConfig r, String path, Handler h) {
-    r.get(path, h);
-    r.head(path, h);
+  /** Declares each route with Javalin and in the {@link RouteTable} that answers 405s. */
+  private record Declare(RoutesConfig r, RouteTable table) {
+    /**
+     * A GET route and its HEAD twin: HEAD runs the same handler (same status and headers; Jetty
+     * sends no body), so a HEAD of a missing resource is a 404 like its GET.
+     */
+    void get(String path, Handler h) {
+      r.get(path, h);
+      r.head(path, h);
+      table.add("GET", path);
+      table.add("HEAD", path);
+    }
+
+    void post(String path, Handler h) {
+      r.post(path, h);
+      table.add("POST", path);
+    }
+
+    void put(String path, Handler h) {
+      r.put(path, h);
+      table.add("PUT", path);
+    }
+
+    void patch(String path, Handler h) {
+      r.patch(path, h);
+      table.add("PATCH", path);
+    }
+
+    void delete(String path, Handler h) {
+      r.delete(path, h);
+      table.add("DELETE", path);
+    }
   }
 }

@@ -168,6 +168,11 @@ class ApiContractTest {
     assertThat(trace.status()).isEqualTo(405);
     assertThat(trace.raw().headers().firstValue("Allow")).hasValue("DELETE, GET, HEAD, PATCH");
 
+    // a literal path wins over a parameter: /agents/register is not /agents/{agentId}
+    Res register = raw("GET", "/agents/register", null, null);
+    assertThat(register.status()).as(register.toString()).isEqualTo(405);
+    assertThat(register.raw().headers().firstValue("Allow")).hasValue("POST");
+
     Res unknown = api.get("/nothing-here");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.raw().headers().firstValue("Allow")).isEmpty();
@@ -204,6 +209,19 @@ class ApiContractTest {
     assertFields(api.get("/jobs?offset=2147483648"), Map.of("offset", "between 0 and 2147483647"));
     assertFields(api.get("/jobs?state="), Map.of("state", "must be one of"));
     assertThat(api.get("/jobs?offset=2147483647").status()).isEqualTo(200);
+  }
+
+  @Test
+  void anIdGivenAsAnEmptyStringIsRefusedNotReadAsNone() {
+    int before = api.get("/tokens").json().get("tokens").size();
+    // once minted an operator token, as if no client had been named
+    assertFields(
+        api.post("/tokens", Map.of("name", "scoped?", "clientId", "")),
+        Map.of("clientId", "must be an id (UUID) (got ''); send null or leave it out"));
+    assertThat(api.get("/tokens").json().get("tokens").size()).isEqualTo(before);
+    assertFields(
+        api.post("/agents/registration-codes", Map.of("clientId", " ")),
+        Map.of("clientId", "must be an id (UUID)"));
   }
 
   @Test
