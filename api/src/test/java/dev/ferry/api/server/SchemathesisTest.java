@@ -1,0 +1,81 @@
+package dev.ferry.api.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A bounded schemathesis pass (every check, as {@code --checks all}; examples, coverage, fuzzing
+ * and stateful phases; see src/test/resources/schemathesis.toml) against the served {@code
+ * /api/v1/openapi.json} of a real {@code ferry server} with an operator token: no 5xx, no response
+ * outside the document, no request the document forbids accepted, 405 with {@code Allow} for
+ * undeclared methods. scripts/setup --test installs schemathesis into .tools/schemathesis (pinned
+ * by tools/schemathesis/requirements.txt); the test fails when it is missing, and prints
+ * schemathesis's report when anything fails.
+ *
+ * <p>{@code -Dferry.schemathesis.examples=N} (default 25 per operation) and {@code
+ * -Dferry.schemathesis.seed=S} (default fixed, so a failure reproduces) tune the pass.
+ */
+class SchemathesisTest {
+  @Test
+  void theApiKeepsTheContractOfItsOpenApiDocumentUnderFuzzing()
+      throws IOException, InterruptedException {
+    Path bin = schemathesis();
+    ApiHarness h = ApiHarness.get();
+    Path config = Path.of("src/test/resources/schemathesis.toml").toAbsolutePath();
+    assertThat(config).isRegularFile();
+    Path work = Files.createTempDirectory("ferry-schemathesis-");
+    Path output = work.resolve("output.txt");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(bin.toString());
+    cmd.addAll(List.of("--config-file", config.toString(), "--no-color", "run"));
+    cmd.add(h.base() + "/openapi.json");
+    // every check, as --checks all: the config file lists them (see there why not on this line)
+    cmd.addAll(List.of("--header", "Authorization: Bearer " + h.adminToken));
+    cmd.addAll(List.of("--max-examples", System.getProperty("ferry.schemathesis.examples", "25")));
+    cmd.addAll(List.of("--seed", System.getProperty("ferry.schemathesis.seed", "13")));
+    cmd.addAll(List.of("--workers", "2", "--request-timeout", "30"));
+    cmd.addAll(List.of("--generation-database", "none"));
+    cmd.addAll(List.of("--report", "junit", "--report-dir", work.resolve("report").toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
+    pb.redirectOutput(output.toFile());
+    pb.environment().put("SCHEMATHESIS_TELEMETRY", "false");
+    Process p = pb.start();
+    boolean ended = p.waitFor(10, TimeUnit.MINUTES);
+    if (!ended) {
+      p.destroyForcibly();
+    }
+    String report = Files.readString(output, StandardCharsets.UTF_8);
+    System.out.println(report);
+    assertThat(ended).as("schemathesis ended within 10 minutes:\n" + report).isTrue();
+    Matcher selected = Pattern.compile("Selected: (\\d+)/(\\d+)").matcher(report);
+    Matcher tested = Pattern.compile("Tested: (\\d+)").matcher(report);
+    assertThat(selected.find() && tested.find()).as("a summary in:\n" + report).isTrue();
+    assertThat(tested.group(1)).as("every operation tested").isEqualTo(selected.group(2));
+    assertThat(Integer.parseInt(selected.group(2))).isGreaterThan(30);
+    assertThat(p.exitValue())
+        .as("schemathesis found failures (reproduce with the curl lines):\n" + report)
+        .isZero();
+  }
+
+  /** The schemathesis that scripts/setup --test installs; the test needs it, as CI does. */
+  static Path schemathesis() {
+    Path root = Path.of(System.getProperty("user.dir")).getParent();
+    Path bin = root.resolve(".tools/schemathesis/bin/schemathesis");
+    assertThat(bin)
+        .as(
+            "schemathesis (run scripts/setup --test, which installs it into .tools/schemathesis"
+                + " from tools/schemathesis/requirements.txt)")
+        .isExecutable();
+    return bin;
+  }
+}
