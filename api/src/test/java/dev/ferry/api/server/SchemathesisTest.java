@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,9 +33,11 @@ class SchemathesisTest {
       throws IOException, InterruptedException {
     Path bin = schemathesis();
     ApiHarness h = ApiHarness.get();
-    Path config = Path.of("src/test/resources/schemathesis.toml").toAbsolutePath();
-    assertThat(config).isRegularFile();
+    Path base = Path.of("src/test/resources/schemathesis.toml").toAbsolutePath();
+    assertThat(base).isRegularFile();
     Path work = Files.createTempDirectory("ferry-schemathesis-");
+    Path config = work.resolve("schemathesis.toml");
+    Files.writeString(config, Files.readString(base) + fixture(h, work));
     Path output = work.resolve("output.txt");
     List<String> cmd = new ArrayList<>();
     cmd.add(bin.toString());
@@ -65,6 +69,69 @@ class SchemathesisTest {
     assertThat(p.exitValue())
         .as("schemathesis found failures (reproduce with the curl lines):\n" + report)
         .isZero();
+  }
+
+  /**
+   * Real resources for the fuzzer to reach past the 404s: a client with a project, two local
+   * connections (a source with two files, a destination), a job between them with a finished run,
+   * and, for the DELETE operations only, a job and a connection that may go. Path parameters, query
+   * filters and the ids in bodies name them about half the time (schemathesis dictionaries);
+   * generated values the rest of the time.
+   */
+  static String fixture(ApiHarness h, Path work) throws IOException {
+    ApiHarness.Api api = h.admin;
+    Path src = Files.createDirectories(work.resolve("data/src/sub"));
+    Files.writeString(src.resolve("b.txt"), "world");
+    Files.writeString(src.getParent().resolve("a.txt"), "hello");
+    String client = api.client("fuzzing fixture " + UUID.randomUUID());
+    String project = api.project(client, "fixture");
+    String from = api.localConnection(client, "fixture source", src.getParent());
+    String to = api.localConnection(client, "fixture destination", work.resolve("data/dst"));
+    String doomedConnection = api.localConnection(client, "may go", work.resolve("data/other"));
+    String job = api.job(project, from, to, Map.of());
+    String doomedJob = api.job(project, from, to, Map.of());
+    long run = api.run(job, "FULL");
+    api.awaitEnd(job);
+    return """
+
+        # Written by SchemathesisTest: the fixture's ids.
+        [dictionaries.clients]
+        values = ["%s"]
+        [dictionaries.projects]
+        values = ["%s"]
+        [dictionaries.connections]
+        values = ["%s", "%s"]
+        [dictionaries.jobs]
+        values = ["%s"]
+        [dictionaries.runs]
+        values = [%d]
+        [dictionaries.doomedConnections]
+        values = ["%s"]
+        [dictionaries.doomedJobs]
+        values = ["%s"]
+
+        [parameters]
+        "path.clientId" = { dictionary = "clients", probability = 0.6 }
+        "path.projectId" = { dictionary = "projects", probability = 0.6 }
+        "path.connectionId" = { dictionary = "connections", probability = 0.6 }
+        "path.jobId" = { dictionary = "jobs", probability = 0.6 }
+        "path.runId" = { dictionary = "runs", probability = 0.6 }
+        "query.clientId" = { dictionary = "clients", probability = 0.5 }
+        "query.projectId" = { dictionary = "projects", probability = 0.5 }
+        "body.clientId" = { dictionary = "clients", probability = 0.5 }
+        "body.defaultDestinationConnectionId" = { dictionary = "connections", probability = 0.5 }
+        "body.source.connectionId" = { dictionary = "connections", probability = 0.6 }
+        "body.destination.connectionId" = { dictionary = "connections", probability = 0.6 }
+
+        [[operations]]
+        include-operation-id = "deleteJob"
+        parameters = { "path.jobId" = { dictionary = "doomedJobs", probability = 0.6 } }
+
+        [[operations]]
+        include-operation-id = "deleteConnection"
+        parameters = { "path.connectionId" = { dictionary = "doomedConnections", probability = 0.6 } }
+        """
+        .formatted(client, project, from, to, job, run, doomedConnection, doomedJob);
   }
 
   /** The schemathesis that scripts/setup --test installs; the test needs it, as CI does. */
