@@ -37,6 +37,15 @@ public interface ConnectionKind {
   Storage open(Map<String, String> settings, Map<String, String> secret, String path);
 
   /**
+   * Whether this kind's connector holds symbolic links ({@link
+   * dev.ferry.activities.storage.Capabilities#links()}), so that {@code links=preserve} can
+   * recreate them there: known without contacting the store.
+   */
+  default boolean holdsLinks() {
+    return false;
+  }
+
+  /**
    * One field of the settings or of the secret.
    *
    * @param name field name

@@ -33,6 +33,11 @@ public final class LocalConnectionKind implements ConnectionKind {
   }
 
   @Override
+  public boolean holdsLinks() {
+    return LocalStorage.CAPABILITIES.links();
+  }
+
+  @Override
   public List<Field> secret() {
     return List.of();
   }

@@ -19,6 +19,9 @@ import java.util.List;
  *     AWS_ENDPOINT_URL
  * @param names what to do with a path the destination would refuse: {@code refuse} (report and skip
  *     it) or {@code remap} (copy it under a name the destination takes; the report pairs both)
+ * @param links what to do with a symbolic link at the source: {@code skip} (report it as skipped,
+ *     the default), {@code follow} (copy what it leads to when that lies inside the source root;
+ *     refuse it otherwise) or {@code preserve} (recreate the link, on destinations that hold links)
  */
 public record RunOptions(
     List<String> include,
@@ -32,7 +35,8 @@ public record RunOptions(
     boolean deleteSource,
     boolean removeEmptyDirs,
     String s3Endpoint,
-    String names) {
+    String names,
+    String links) {
 
   public static final int MIN_CHUNK_MIB = 5;
   public static final int MAX_CHUNK_MIB = 256;
@@ -40,18 +44,69 @@ public record RunOptions(
   public static final String NAMES_REFUSE = "refuse";
   public static final String NAMES_REMAP = "remap";
 
+  public static final String LINKS_SKIP = "skip";
+  public static final String LINKS_FOLLOW = "follow";
+  public static final String LINKS_PRESERVE = "preserve";
+  public static final java.util.List<String> LINKS =
+      List.of(LINKS_SKIP, LINKS_FOLLOW, LINKS_PRESERVE);
+
   public RunOptions {
     names = names == null ? NAMES_REFUSE : names;
     if (!names.equals(NAMES_REFUSE) && !names.equals(NAMES_REMAP)) {
       throw new IllegalArgumentException("names must be 'refuse' or 'remap', not '" + names + "'");
     }
+    links = links == null ? LINKS_SKIP : links;
+    if (!LINKS.contains(links)) {
+      throw new IllegalArgumentException(
+          "links must be 'skip', 'follow' or 'preserve', not '" + links + "'");
+    }
     include = include == null ? List.of() : List.copyOf(include);
     exclude = exclude == null ? List.of() : List.copyOf(exclude);
   }
 
+  /** Options without a choice for links: they are skipped. */
+  public RunOptions(
+      List<String> include,
+      List<String> exclude,
+      long olderThanMillis,
+      long newerThanMillis,
+      int concurrency,
+      int chunkSizeMiB,
+      double bwlimitMbps,
+      boolean verify,
+      boolean deleteSource,
+      boolean removeEmptyDirs,
+      String s3Endpoint,
+      String names) {
+    this(
+        include,
+        exclude,
+        olderThanMillis,
+        newerThanMillis,
+        concurrency,
+        chunkSizeMiB,
+        bwlimitMbps,
+        verify,
+        deleteSource,
+        removeEmptyDirs,
+        s3Endpoint,
+        names,
+        LINKS_SKIP);
+  }
+
+  /** Whether the source's symbolic links are followed. */
+  public boolean followLinks() {
+    return LINKS_FOLLOW.equals(links);
+  }
+
+  /** Whether the source's symbolic links are recreated at the destination. */
+  public boolean preserveLinks() {
+    return LINKS_PRESERVE.equals(links);
+  }
+
   public static RunOptions defaults() {
     return new RunOptions(
-        List.of(), List.of(), -1, -1, 4, 8, 0, true, false, false, null, NAMES_REFUSE);
+        List.of(), List.of(), -1, -1, 4, 8, 0, true, false, false, null, NAMES_REFUSE, LINKS_SKIP);
   }
 
   /** Whether refused names are copied under a remapped name. */

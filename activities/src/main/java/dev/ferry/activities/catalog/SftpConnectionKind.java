@@ -39,6 +39,11 @@ public final class SftpConnectionKind implements ConnectionKind {
   }
 
   @Override
+  public boolean holdsLinks() {
+    return SftpStorage.CAPABILITIES.links();
+  }
+
+  @Override
   public List<Field> secret() {
     return List.of(
         new Field("password", false, "the password"),

@@ -58,6 +58,26 @@ public final class CachingResolver implements StorageResolver, AutoCloseable {
     }
 
     @Override
+    public void list(boolean followLinks, Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+      s.list(followLinks, sink, problems);
+    }
+
+    @Override
+    public Optional<String> readLink(String path) {
+      return s.readLink(path);
+    }
+
+    @Override
+    public void writeLink(String path, String target) {
+      s.writeLink(path, target);
+    }
+
+    @Override
+    public boolean resolvesInsideRoot(String path) {
+      return s.resolvesInsideRoot(path);
+    }
+
+    @Override
     public Optional<Entry> stat(String path) {
       return s.stat(path);
     }

@@ -27,7 +27,8 @@ import org.postgresql.PGConnection;
  * the content changed); {@code UNCHANGED} also when there is no record but the destination keeps
  * times and holds the same size and time; otherwise {@code COPY}. Unsafe paths, names the
  * destination cannot hold, and paths that could not be read are {@code REFUSE}d and reported as
- * failed.
+ * failed. Symbolic links, named pipes, sockets and devices are skipped with the reason, or (links,
+ * with {@code links=preserve}) marked {@code LINK} to be recreated; see {@link Links}.
  */
 public final class ScanService {
   private final Catalog catalog;
@@ -50,6 +51,9 @@ public final class ScanService {
     try (Storage source = storage.open(job.sourceUri(), options);
         Storage dest = storage.open(job.destUri(), options)) {
       Capabilities caps = dest.capabilities();
+      if (options.preserveLinks() && !caps.links()) {
+        throw new IllegalArgumentException(Links.preserveRefused(dest.describe()));
+      }
       ScanResult result;
       try {
         result =
@@ -124,6 +128,7 @@ public final class ScanService {
           };
       Capabilities caps = dest.capabilities();
       source.list(
+          options.followLinks(),
           e -> {
             try {
               String problem = SafePath.problem(e.path()).orElse(null);
@@ -140,6 +145,19 @@ public final class ScanService {
                 return;
               }
               if (!filters.accepts(e)) {
+                return;
+              }
+              if (!e.isFile() && !e.folder()) {
+                Links.Row row = Links.decide(e, options.preserveLinks(), names, dryRun);
+                sink.put(
+                    e.path(),
+                    false,
+                    0,
+                    e.mtimeMillis(),
+                    row.action(),
+                    row.outcome(),
+                    row.reason(),
+                    row.destPath());
                 return;
               }
               if (e.folder() && !caps.folders()) {
@@ -261,7 +279,7 @@ public final class ScanService {
                     "copy dest_files(run_id, path, size, mtime) from stdin with (format csv)"))) {
       dest.list(
           (Entry e) -> {
-            if (e.folder()) {
+            if (!e.isFile()) { // folders, and links compared when a link is recreated
               return;
             }
             try {
@@ -336,7 +354,7 @@ public final class ScanService {
             select
               count(*) filter (where not folder and action <> 'REFUSE'),
               coalesce(sum(size) filter (where not folder and action <> 'REFUSE'), 0),
-              count(*) filter (where not folder and action in ('COPY', 'CHECK')),
+              count(*) filter (where not folder and action in ('COPY', 'CHECK', 'LINK')),
               coalesce(sum(size) filter (where not folder and action in ('COPY', 'CHECK')), 0),
               count(*) filter (where outcome = 'unchanged'),
               count(*) filter (where outcome = 'skipped' and not folder),

@@ -190,6 +190,18 @@ public final class TransferService {
             record(f, "transferred", "folder created", null, null, null, attempt);
             return;
           }
+          if ("LINK".equals(f.action())) {
+            copyLink(f, attempt);
+            return;
+          }
+          if (options.followLinks() && !source.resolvesInsideRoot(f.path())) {
+            String reason =
+                f.path() + " now leads outside the source root through a symbolic link: not read";
+            catalog.event(runId, f.path(), "failed", reason);
+            record(f, "failed", reason, null, null, null, attempt);
+            meter.failed.incrementAndGet();
+            return;
+          }
           if ("CHECK".equals(f.action()) && f.knownSha256() != null) {
             String sha = hashSource(f);
             if (sha.equals(f.knownSha256())) {
@@ -232,6 +244,64 @@ public final class TransferService {
                   + " ms");
           pause(wait);
         }
+      }
+    }
+
+    /**
+     * Recreates a symbolic link with the target it has at the source now (checked again: it must
+     * still stay inside the root), unless the destination already holds the same link; verified by
+     * reading the new link's target back.
+     */
+    private void copyLink(FileRow f, int attempt) {
+      String target =
+          source
+              .readLink(f.path())
+              .orElseThrow(
+                  () ->
+                      new StorageException.NotFound(
+                          f.path() + " is no longer a symbolic link at the source", null));
+      String escape = Links.escapes(f.path(), target);
+      if (escape != null) {
+        catalog.event(runId, f.path(), "failed", escape);
+        record(f, "failed", escape, null, null, null, attempt);
+        meter.failed.incrementAndGet();
+        return;
+      }
+      String what = "symbolic link to '" + target + "'";
+      if (dest.readLink(f.destPath()).filter(target::equals).isPresent()) {
+        record(
+            f,
+            "unchanged",
+            what + ", the same at the destination",
+            null,
+            null,
+            Links.VERIFIED_BY,
+            attempt);
+        meter.unchanged.incrementAndGet();
+        return;
+      }
+      dest.writeLink(f.destPath(), target);
+      String verifiedBy = "none";
+      if (options.verify()) {
+        String back = dest.readLink(f.destPath()).orElse(null);
+        if (!target.equals(back)) {
+          throw new StorageException.Transient(
+              "verification failed for the link "
+                  + f.destPath()
+                  + ": it reads back as "
+                  + (back == null ? "no link" : "'" + back + "'")
+                  + ", expected '"
+                  + target
+                  + "'",
+              null);
+        }
+        verifiedBy = Links.VERIFIED_BY;
+      }
+      record(f, "transferred", what + " recreated", null, null, verifiedBy, attempt);
+      meter.files.incrementAndGet();
+      if (options.deleteSource() && options.verify()) {
+        source.delete(f.path());
+        catalog.event(runId, f.path(), "deleted", "source link deleted after verified copy");
       }
     }
 

@@ -9,6 +9,15 @@ package dev.ferry.activities.storage;
  *     md5-etag}), or {@code sha256-reread} when the written bytes are read back
  * @param maxPathBytes longest path (UTF-8 bytes, relative to the root) the store accepts, or 0 for
  *     no declared limit
+ * @param links the store holds symbolic links: its listing reports them (and can follow them), and
+ *     {@link Storage#writeLink} / {@link Storage#readLink} recreate and read them
  */
 public record Capabilities(
-    boolean folders, boolean preservesMtime, String nativeHash, int maxPathBytes) {}
+    boolean folders, boolean preservesMtime, String nativeHash, int maxPathBytes, boolean links) {
+
+  /** A store without symbolic links. */
+  public Capabilities(
+      boolean folders, boolean preservesMtime, String nativeHash, int maxPathBytes) {
+    this(folders, preservesMtime, nativeHash, maxPathBytes, false);
+  }
+}

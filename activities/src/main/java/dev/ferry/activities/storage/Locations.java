@@ -103,6 +103,19 @@ public final class Locations implements StorageResolver {
     }
   }
 
+  /**
+   * Whether the connector of a location holds symbolic links (its declared {@link
+   * Capabilities#links()}), known without opening it: local folders and SFTP servers do; object
+   * stores and drives have no links.
+   */
+  public static boolean holdsLinks(String location) {
+    return switch (String.valueOf(scheme(canonical(location)))) {
+      case "file" -> LocalStorage.CAPABILITIES.links();
+      case "sftp" -> SftpStorage.CAPABILITIES.links();
+      default -> false;
+    };
+  }
+
   @Override
   public Storage open(String location, RunOptions options) {
     String canonical = canonical(location);

@@ -38,6 +38,44 @@ public interface Storage extends AutoCloseable {
    */
   void list(Consumer<Entry> sink, Consumer<ListingProblem> problems);
 
+  /**
+   * As {@link #list(Consumer, Consumer)}; where the store holds symbolic links ({@link
+   * Capabilities#links()}) they are listed as {@link Entry.Kind#LINK} entries, or with {@code
+   * followLinks} followed: a link whose target (every link on the way resolved) lies inside the
+   * root is listed as what it leads to, under the link's own path (a folder with its contents);
+   * others are listed as {@link Entry.Kind#LINK_OUTSIDE}, {@link Entry.Kind#LINK_LOOP} (a folder
+   * that encloses the link: following it would never end) or {@link Entry.Kind#LINK_BROKEN}, and
+   * never read. Named pipes, sockets and devices are listed as such, never opened.
+   */
+  default void list(boolean followLinks, Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+    list(sink, problems);
+  }
+
+  /**
+   * The target of the symbolic link at {@code path}, as stored; empty when there is none (or the
+   * store holds no links).
+   */
+  default Optional<String> readLink(String path) {
+    return Optional.empty();
+  }
+
+  /**
+   * Creates (or replaces) a symbolic link at {@code path} with {@code target} as stored, creating
+   * parent folders as needed, on stores whose capabilities hold links.
+   */
+  default void writeLink(String path, String target) {
+    throw new StorageException.Permanent(
+        describe() + " holds no symbolic links: cannot recreate " + path, null);
+  }
+
+  /**
+   * Whether {@code path}, every symbolic link along it followed, still lies inside the root (always
+   * true on stores without links). Checked before a followed link's content is read.
+   */
+  default boolean resolvesInsideRoot(String path) {
+    return true;
+  }
+
   /** The entry at {@code path}, if there is one. */
   Optional<Entry> stat(String path);
 

@@ -124,6 +124,15 @@ public final class MigrateCommand implements Callable<Integer> {
   String names;
 
   @Option(
+      names = "--links",
+      paramLabel = "skip|follow|preserve",
+      description =
+          "Symbolic links at the source: skip reports them as skipped (default); follow copies"
+              + " what a link leads to inside SOURCE (a link out of it fails, unread); preserve"
+              + " recreates links (local and sftp:// destinations).")
+  String links;
+
+  @Option(
       names = "--report",
       paramLabel = "FILE.csv",
       description = "Write the run's report (one row per file, and a summary) as CSV.")
@@ -251,6 +260,21 @@ public final class MigrateCommand implements Callable<Integer> {
         && !names.equals(RunOptions.NAMES_REMAP)) {
       problems.add("--names must be 'refuse' or 'remap' (got '" + names + "')");
     }
+    if (links != null && !RunOptions.LINKS.contains(links)) {
+      problems.add("--links must be 'skip', 'follow' or 'preserve' (got '" + links + "')");
+    } else if (RunOptions.LINKS_FOLLOW.equals(links) && deleteSource) {
+      problems.add(
+          "--links follow reaches a file through its links as well as its own path: it cannot be"
+              + " combined with --delete-source");
+    } else if (RunOptions.LINKS_PRESERVE.equals(links)
+        && dst != null
+        && !Locations.holdsLinks(dst)) {
+      problems.add(
+          "--links preserve recreates symbolic links, and DEST ("
+              + dst
+              + ") cannot hold them: only local folders and sftp:// servers can; use --links"
+              + " skip (the default) or --links follow");
+    }
     if (s3Endpoint != null && !s3Endpoint.matches("https?://.+")) {
       problems.add("--s3-endpoint must be an http:// or https:// URL (got '" + s3Endpoint + "')");
     }
@@ -270,7 +294,8 @@ public final class MigrateCommand implements Callable<Integer> {
             deleteSource,
             removeEmptyDirs,
             s3Endpoint,
-            names);
+            names,
+            links);
     return new Request(
         src, dst, dryRun ? RunMode.DRY_RUN : RunMode.INCREMENTAL, options, limits, report);
   }

@@ -25,7 +25,8 @@ record JobOptions(
     boolean verify,
     boolean deleteSource,
     boolean removeEmptyDirs,
-    String names) {
+    String names,
+    String links) {
 
   static final int MAX_GLOBS = 200;
 
@@ -33,6 +34,7 @@ record JobOptions(
     include = include == null ? List.of() : List.copyOf(include);
     exclude = exclude == null ? List.of() : List.copyOf(exclude);
     names = names == null ? RunOptions.NAMES_REFUSE : names;
+    links = links == null ? RunOptions.LINKS_SKIP : links;
   }
 
   static JobOptions defaults() {
@@ -48,7 +50,8 @@ record JobOptions(
         d.verify(),
         d.deleteSource(),
         d.removeEmptyDirs(),
-        d.names());
+        d.names(),
+        d.links());
   }
 
   /**
@@ -90,6 +93,7 @@ record JobOptions(
     boolean delete = base.deleteSource();
     boolean removeEmpty = base.removeEmptyDirs();
     String names = base.names();
+    String links = base.links();
     Input o = in.object("options");
     if (o != null) {
       Integer c = o.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
@@ -106,6 +110,8 @@ record JobOptions(
       removeEmpty = r != null ? r : removeEmpty;
       String n = o.oneOf("names", false, List.of(RunOptions.NAMES_REFUSE, RunOptions.NAMES_REMAP));
       names = n != null ? n : names;
+      String l = o.oneOf("links", false, RunOptions.LINKS);
+      links = l != null ? l : links;
       if (!o.hasErrors()) {
         if (removeEmpty && !delete) {
           o.error("removeEmptyDirs", "only applies with deleteSource");
@@ -115,10 +121,27 @@ record JobOptions(
               "deleteSource",
               "deletes only verified copies: it cannot be combined with verify=false");
         }
+        if (delete && RunOptions.LINKS_FOLLOW.equals(links)) {
+          o.error(
+              "links",
+              "follow reaches a file through its links as well as its own path: it cannot be"
+                  + " combined with deleteSource");
+        }
       }
     }
     return new JobOptions(
-        include, exclude, older, newer, concurrency, chunk, bw, verify, delete, removeEmpty, names);
+        include,
+        exclude,
+        older,
+        newer,
+        concurrency,
+        chunk,
+        bw,
+        verify,
+        delete,
+        removeEmpty,
+        names,
+        links);
   }
 
   private static List<String> globs(Input f, String field) {
@@ -167,7 +190,8 @@ record JobOptions(
         deleteSource,
         removeEmptyDirs,
         null,
-        names);
+        names,
+        links);
   }
 
   String toJson() {
@@ -201,7 +225,8 @@ record JobOptions(
       boolean verify,
       boolean deleteSource,
       boolean removeEmptyDirs,
-      String names) {}
+      String names,
+      String links) {}
 
   FiltersView filtersView() {
     return new FiltersView(include, exclude, olderThan, newerThan);
@@ -209,6 +234,13 @@ record JobOptions(
 
   OptionsView optionsView() {
     return new OptionsView(
-        concurrency, chunkSizeMiB, bwlimitMbps, verify, deleteSource, removeEmptyDirs, names);
+        concurrency,
+        chunkSizeMiB,
+        bwlimitMbps,
+        verify,
+        deleteSource,
+        removeEmptyDirs,
+        names,
+        links);
   }
 }

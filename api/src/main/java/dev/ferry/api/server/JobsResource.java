@@ -2,6 +2,7 @@ package dev.ferry.api.server;
 
 import dev.ferry.activities.catalog.AgentRow;
 import dev.ferry.activities.catalog.ClientRow;
+import dev.ferry.activities.catalog.ConnectionKind;
 import dev.ferry.activities.catalog.ConnectionLocation;
 import dev.ferry.activities.catalog.ConnectionRow;
 import dev.ferry.activities.catalog.JobRunRow;
@@ -9,6 +10,7 @@ import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.Jobs;
 import dev.ferry.activities.catalog.OwnerRow;
 import dev.ferry.activities.catalog.ProjectRow;
+import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.workflows.JobState;
 import dev.ferry.workflows.RunMode;
@@ -90,6 +92,7 @@ final class JobsResource {
     JobOptions options = JobOptions.read(in, JobOptions.defaults(), Instant.now());
     UUID agent = agent(in, ctx, project.clientId());
     checkDistinct(in, src, dst);
+    checkLinks(in, options, dst);
     in.check();
     JobSpecRow row =
         new JobSpecRow(
@@ -141,6 +144,7 @@ final class JobsResource {
     JobOptions options = JobOptions.read(in, JobOptions.fromJson(cur.options()), Instant.now());
     UUID agent = in.has("agentId") ? agent(in, ctx, cur.clientId()) : cur.agentId();
     checkDistinct(in, src, dst);
+    checkLinks(in, options, dst);
     in.check();
     boolean relocated =
         moved
@@ -367,6 +371,33 @@ final class JobsResource {
     } else if (a.startsWith(b.endsWith("/") ? b : b + "/")) {
       in.error("destination", "contains the source: choose a destination beside it");
     }
+  }
+
+  /**
+   * Refuses {@code links=preserve} towards a destination whose connector cannot hold symbolic links
+   * (its kind's declared capability), naming the kinds that can.
+   */
+  private void checkLinks(Input in, JobOptions options, Views.Location dst) {
+    if (!RunOptions.LINKS_PRESERVE.equals(options.links()) || dst == null || in.hasErrors()) {
+      return;
+    }
+    Optional<ConnectionRow> c = s.connections.find(dst.connectionId());
+    if (c.isEmpty() || s.kinds.find(c.get().kind()).map(ConnectionKind::holdsLinks).orElse(false)) {
+      return;
+    }
+    List<String> can =
+        s.kinds.all().stream()
+            .filter(ConnectionKind::holdsLinks)
+            .map(ConnectionKind::name)
+            .sorted()
+            .toList();
+    in.error(
+        "options.links",
+        "preserve recreates symbolic links, and the destination is a '"
+            + c.get().kind()
+            + "' connection, which cannot hold them; destinations that can: "
+            + String.join(", ", can)
+            + ". Use skip (the default) or follow");
   }
 
   /** A comparable name of a location: the folder for local connections, else id and path. */

@@ -13,13 +13,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -27,6 +28,8 @@ import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -38,7 +41,10 @@ import java.util.function.Consumer;
  */
 public final class LocalStorage implements Storage {
   static final String TEMP_PREFIX = ".ferry-partial-";
-  private static final Capabilities CAPABILITIES = new Capabilities(true, true, "sha256-reread", 0);
+
+  /** Folders, times and symbolic links; verified by reading the written file back. */
+  public static final Capabilities CAPABILITIES =
+      new Capabilities(true, true, "sha256-reread", 0, true);
 
   /**
    * Whether this machine's file system reads {@code \} as a folder separator (Windows): there a
@@ -86,56 +92,227 @@ public final class LocalStorage implements Storage {
     return p;
   }
 
-  private String relative(Path p) {
-    // Only where '\\' is the separator: on Linux it is an ordinary character of a name, and
-    // turning it into '/' would name another file (SafePath then refuses the name instead).
-    String rel = root.relativize(p).toString();
-    return java.io.File.separatorChar == '\\' ? rel.replace('\\', '/') : rel;
+  @Override
+  public void list(Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+    list(false, sink, problems);
+  }
+
+  /**
+   * One folder still to be listed: where it is (a path through any followed links), its path
+   * relative to the root, and, when links are followed, the real paths of it and the folders that
+   * enclose it on the way down (a link to one of them would be listed forever).
+   */
+  private record Pending(Path dir, String rel, Chain chain) {}
+
+  /** Real paths of the folders from the root down to one folder, innermost first. */
+  private record Chain(Path real, Chain up) {
+    boolean enclosedBy(Path target) {
+      for (Chain c = this; c != null; c = c.up) {
+        if (c.real.startsWith(target)) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   @Override
-  public void list(Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+  public void list(boolean followLinks, Consumer<Entry> sink, Consumer<ListingProblem> problems) {
     if (!Files.isDirectory(root)) {
       if (Files.exists(root)) {
         throw new StorageException.Permanent(root + " is a file, not a folder", null);
       }
       return;
     }
+    Path rootReal;
     try {
-      Files.walkFileTree(
-          root,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-              if (!dir.equals(root)) {
-                sink.accept(Entry.folder(relative(dir), attrs.lastModifiedTime().toMillis()));
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-              if (attrs.isRegularFile()) {
-                if (!file.getFileName().toString().startsWith(TEMP_PREFIX)) {
-                  sink.accept(
-                      Entry.file(
-                          relative(file), attrs.size(), attrs.lastModifiedTime().toMillis()));
-                }
-              } else if (!attrs.isDirectory()) {
-                problems.accept(
-                    new ListingProblem(relative(file), "not a regular file (link or device)"));
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-              problems.accept(new ListingProblem(relative(file), "cannot read: " + describe(e)));
-              return FileVisitResult.CONTINUE;
-            }
-          });
+      rootReal = followLinks ? root.toRealPath() : null;
     } catch (IOException e) {
       throw classify("list " + root, e);
+    }
+    // Iterative, depth first: a deep tree does not deepen the stack.
+    Deque<Pending> folders = new ArrayDeque<>();
+    folders.push(new Pending(root, "", followLinks ? new Chain(rootReal, null) : null));
+    while (!folders.isEmpty()) {
+      Pending folder = folders.pop();
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder.dir())) {
+        for (Path p : entries) {
+          String name = p.getFileName().toString();
+          String rel = folder.rel().isEmpty() ? name : folder.rel() + "/" + name;
+          visit(p, name, rel, folder, rootReal, sink, problems, folders);
+        }
+      } catch (IOException | DirectoryIteratorException e) {
+        IOException io = e instanceof DirectoryIteratorException d ? d.getCause() : (IOException) e;
+        if (folder.rel().isEmpty()) {
+          throw classify("list " + root, io);
+        }
+        problems.accept(new ListingProblem(folder.rel(), "cannot read folder: " + describe(io)));
+      }
+    }
+  }
+
+  /** Reports one entry of a folder and queues it when it is a folder to list. */
+  private void visit(
+      Path p,
+      String name,
+      String rel,
+      Pending folder,
+      Path rootReal,
+      Consumer<Entry> sink,
+      Consumer<ListingProblem> problems,
+      Deque<Pending> folders) {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      problems.accept(new ListingProblem(rel, "cannot read: " + describe(e)));
+      return;
+    }
+    long mtime = a.lastModifiedTime().toMillis();
+    if (a.isDirectory()) {
+      sink.accept(Entry.folder(rel, mtime));
+      Chain chain =
+          folder.chain() == null
+              ? null
+              : new Chain(folder.chain().real().resolve(name), folder.chain());
+      folders.push(new Pending(p, rel, chain));
+    } else if (a.isRegularFile()) {
+      if (!name.startsWith(TEMP_PREFIX)) {
+        sink.accept(Entry.file(rel, a.size(), mtime));
+      }
+    } else if (a.isSymbolicLink()) {
+      String target = linkTarget(p);
+      if (rootReal == null) {
+        sink.accept(Entry.link(rel, target, mtime));
+      } else {
+        follow(p, rel, target, mtime, folder, rootReal, sink, problems, folders);
+      }
+    } else {
+      sink.accept(Entry.special(rel, specialKind(p), mtime));
+    }
+  }
+
+  /** Lists what a link leads to under the link's own path, when that is inside the root. */
+  private void follow(
+      Path p,
+      String rel,
+      String target,
+      long linkMtime,
+      Pending folder,
+      Path rootReal,
+      Consumer<Entry> sink,
+      Consumer<ListingProblem> problems,
+      Deque<Pending> folders) {
+    Path real;
+    BasicFileAttributes a;
+    try {
+      real = p.toRealPath();
+      if (!real.startsWith(rootReal)) {
+        sink.accept(Entry.link(rel, Entry.Kind.LINK_OUTSIDE, target, linkMtime));
+        return;
+      }
+      a = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      sink.accept(Entry.link(rel, Entry.Kind.LINK_BROKEN, target, linkMtime));
+      return;
+    } catch (FileSystemException e) {
+      if (e.getReason() != null && e.getReason().contains("Too many levels of symbolic links")) {
+        sink.accept(Entry.link(rel, Entry.Kind.LINK_LOOP, target, linkMtime));
+      } else {
+        problems.accept(new ListingProblem(rel, "cannot follow the link: " + describe(e)));
+      }
+      return;
+    } catch (IOException e) {
+      problems.accept(new ListingProblem(rel, "cannot follow the link: " + describe(e)));
+      return;
+    }
+    long mtime = a.lastModifiedTime().toMillis();
+    if (a.isDirectory()) {
+      if (folder.chain().enclosedBy(real)) {
+        sink.accept(Entry.link(rel, Entry.Kind.LINK_LOOP, target, linkMtime));
+        return;
+      }
+      sink.accept(Entry.folder(rel, mtime));
+      folders.push(new Pending(p, rel, new Chain(real, folder.chain())));
+    } else if (a.isRegularFile()) {
+      sink.accept(Entry.file(rel, a.size(), mtime));
+    } else {
+      sink.accept(Entry.special(rel, specialKind(real), mtime));
+    }
+  }
+
+  private static String linkTarget(Path link) {
+    try {
+      return Files.readSymbolicLink(link).toString();
+    } catch (IOException | UnsupportedOperationException e) {
+      return "?";
+    }
+  }
+
+  /** A named pipe, socket or device, from the file type bits of its mode where the OS has them. */
+  private static Entry.Kind specialKind(Path p) {
+    try {
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      return switch (mode & 0170000) {
+        case 0010000 -> Entry.Kind.FIFO;
+        case 0140000 -> Entry.Kind.SOCKET;
+        case 0020000, 0060000 -> Entry.Kind.DEVICE;
+        default -> Entry.Kind.SPECIAL;
+      };
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return Entry.Kind.SPECIAL;
+    }
+  }
+
+  @Override
+  public Optional<String> readLink(String path) {
+    Path p = resolve(path);
+    if (!Files.isSymbolicLink(p)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Files.readSymbolicLink(p).toString());
+    } catch (IOException e) {
+      throw classify("read link " + p, e);
+    }
+  }
+
+  @Override
+  public void writeLink(String path, String target) {
+    Path link = resolve(path);
+    Path tmp = link.resolveSibling(TEMP_PREFIX + partialName(link.getFileName().toString()));
+    try {
+      Files.createDirectories(link.getParent());
+      Files.deleteIfExists(tmp);
+      Files.createSymbolicLink(tmp, Path.of(target));
+      try {
+        Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        if (Files.isDirectory(link, LinkOption.NOFOLLOW_LINKS)) {
+          throw new StorageException.Permanent(
+              "cannot recreate the link " + link + ": a folder stands where it should go", e);
+        }
+        throw e;
+      }
+    } catch (IOException e) {
+      throw classify("create link " + link, e);
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // best effort, as for files
+      }
+    }
+  }
+
+  @Override
+  public boolean resolvesInsideRoot(String path) {
+    try {
+      return resolve(path).toRealPath().startsWith(root.toRealPath());
+    } catch (NoSuchFileException e) {
+      return true; // nothing there to read: opening it says so
+    } catch (IOException e) {
+      throw classify("resolve " + path, e);
     }
   }
 

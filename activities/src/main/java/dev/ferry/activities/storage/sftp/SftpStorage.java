@@ -28,6 +28,7 @@ import org.apache.sshd.sftp.client.SftpClient.CloseableHandle;
 import org.apache.sshd.sftp.client.SftpClient.DirEntry;
 import org.apache.sshd.sftp.client.SftpClient.OpenMode;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHPosixRenameExtension;
+import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
 
 /**
@@ -42,12 +43,15 @@ import org.apache.sshd.sftp.common.SftpException;
  * the file). Listings hide the temporary files.
  *
  * <p>SFTP version 3 carries times in whole seconds: listed times are whole seconds in milliseconds,
- * and written times are truncated to the second. Symbolic links and special files are reported as
- * listing problems, never followed.
+ * and written times are truncated to the second. Symbolic links are listed as links (or followed
+ * inside the root, resolved segment by segment), special files as what they are; neither is opened.
  */
 public final class SftpStorage implements Storage {
   static final String TEMP_PREFIX = ".ferry-partial-";
-  private static final Capabilities CAPABILITIES = new Capabilities(true, true, "sha256-reread", 0);
+
+  /** Folders, times (whole seconds) and symbolic links; verified by reading the file back. */
+  public static final Capabilities CAPABILITIES =
+      new Capabilities(true, true, "sha256-reread", 0, true);
 
   private final SftpSettings settings;
   private final SftpChannels channels;
@@ -88,7 +92,31 @@ public final class SftpStorage implements Storage {
 
   @Override
   public void list(Consumer<Entry> sink, Consumer<ListingProblem> problems) {
-    // The root itself may be a link to a folder; links below it are not followed.
+    list(false, sink, problems);
+  }
+
+  /**
+   * One folder still to be listed: its path relative to the root and, when links are followed, the
+   * real paths on the server of it and of the folders that enclose it on the way down.
+   */
+  private record Pending(String rel, Chain chain) {}
+
+  /** Real paths of the folders from the root down to one folder, innermost first. */
+  private record Chain(String real, Chain up) {
+    boolean enclosedBy(String target) {
+      String prefix = target.endsWith("/") ? target : target + "/";
+      for (Chain c = this; c != null; c = c.up) {
+        if (c.real.equals(target) || c.real.startsWith(prefix)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  @Override
+  public void list(boolean followLinks, Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+    // The root itself may be a link to a folder; links below it are listed, or followed.
     Optional<Attributes> top = attributes(settings.root(), true, "list " + describe());
     if (top.isEmpty()) {
       return;
@@ -96,11 +124,12 @@ public final class SftpStorage implements Storage {
     if (!top.get().isDirectory()) {
       throw new StorageException.Permanent(describe() + " is a file, not a folder", null);
     }
-    Deque<String> folders = new ArrayDeque<>();
-    folders.push("");
+    String rootReal = followLinks ? rootReal() : null;
+    Deque<Pending> folders = new ArrayDeque<>();
+    folders.push(new Pending("", followLinks ? new Chain(rootReal, null) : null));
     while (!folders.isEmpty()) {
-      String folder = folders.pop();
-      String dir = folder.isEmpty() ? settings.root() : join(settings.root(), folder);
+      Pending folder = folders.pop();
+      String dir = folder.rel().isEmpty() ? settings.root() : join(settings.root(), folder.rel());
       try (SftpChannels.Lease lease = channels.lease();
           CloseableHandle handle = lease.sftp().openDir(dir)) {
         // Page by page (the server decides the page size); the handle is closed even when the
@@ -109,46 +138,281 @@ public final class SftpStorage implements Storage {
             page != null;
             page = lease.sftp().readDir(handle)) {
           for (DirEntry d : page) {
-            visit(folder, d, sink, problems, folders);
+            visit(lease.sftp(), folder, d, rootReal, sink, problems, folders);
           }
         }
       } catch (IOException | UncheckedIOException e) {
-        if (folder.isEmpty()) {
+        if (folder.rel().isEmpty()) {
           throw SftpErrors.classify("list " + describe(), e);
         }
         problems.accept(
-            new ListingProblem(folder, "cannot read folder: " + SftpErrors.describe(unwrap(e))));
+            new ListingProblem(
+                folder.rel(), "cannot read folder: " + SftpErrors.describe(unwrap(e))));
       }
     }
   }
 
+  /** The root's real path on the server (links resolved). */
+  private String rootReal() {
+    try (SftpChannels.Lease lease = channels.lease()) {
+      return realPath(lease.sftp(), settings.root());
+    } catch (IOException e) {
+      throw SftpErrors.classify("resolve " + describe(), e);
+    }
+  }
+
+  /** Following links took more hops than a file system allows: they form a loop. */
+  private static final class LinkLoop extends IOException {
+    LinkLoop(String path) {
+      super("too many levels of symbolic links at " + path);
+    }
+  }
+
+  /**
+   * {@code path} on the server with every link along it resolved, as realpath(3) does, by lstat and
+   * readlink segment by segment: a server's own realpath need not resolve links (Apache MINA's does
+   * not).
+   *
+   * @throws SftpException not found when a segment (or a link's target) does not exist
+   * @throws LinkLoop after 40 links
+   */
+  private static String realPath(SftpClient c, String path) throws IOException {
+    Deque<String> todo = new ArrayDeque<>(List.of(c.canonicalPath(path).split("/")));
+    Deque<String> done = new ArrayDeque<>();
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String seg = todo.pollFirst();
+      if (seg.isEmpty() || seg.equals(".")) {
+        continue;
+      }
+      if (seg.equals("..")) {
+        done.pollLast();
+        continue;
+      }
+      String candidate = "/" + String.join("/", done) + (done.isEmpty() ? "" : "/") + seg;
+      Attributes a = c.lstat(candidate);
+      if (!a.isSymbolicLink()) {
+        done.addLast(seg);
+        continue;
+      }
+      if (++hops > 40) {
+        throw new LinkLoop(candidate);
+      }
+      String target = c.readLink(candidate);
+      if (target.startsWith("/")) {
+        done.clear();
+      }
+      String[] parts = target.split("/");
+      for (int i = parts.length - 1; i >= 0; i--) {
+        todo.addFirst(parts[i]);
+      }
+    }
+    return "/" + String.join("/", done);
+  }
+
+  private static boolean inside(String real, String rootReal) {
+    return real.equals(rootReal)
+        || real.startsWith(rootReal.endsWith("/") ? rootReal : rootReal + "/");
+  }
+
   /** Reports one directory entry of {@code folder} and queues it when it is a folder. */
-  private static void visit(
-      String folder,
+  private void visit(
+      SftpClient c,
+      Pending folder,
       DirEntry d,
+      String rootReal,
       Consumer<Entry> sink,
       Consumer<ListingProblem> problems,
-      Deque<String> folders) {
+      Deque<Pending> folders)
+      throws IOException {
     String name = d.getFilename();
     if (name.equals(".") || name.equals("..")) {
       return;
     }
-    String path = folder.isEmpty() ? name : folder + "/" + name;
+    String path = folder.rel().isEmpty() ? name : folder.rel() + "/" + name;
     Attributes a = d.getAttributes();
+    Entry.Kind kind = kind(a);
     if (name.indexOf('/') >= 0) {
       problems.accept(new ListingProblem(path, "the server sent a name containing '/'"));
-    } else if (a.isDirectory()) {
+    } else if (kind == Entry.Kind.FOLDER) {
       sink.accept(Entry.folder(path, mtime(a)));
-      folders.push(path);
-    } else if (a.isRegularFile()) {
+      Chain chain =
+          folder.chain() == null
+              ? null
+              : new Chain(join(folder.chain().real(), name), folder.chain());
+      folders.push(new Pending(path, chain));
+    } else if (kind == Entry.Kind.FILE) {
       if (!name.startsWith(TEMP_PREFIX)) {
         sink.accept(Entry.file(path, a.getSize(), mtime(a)));
       }
-    } else if (a.isSymbolicLink()) {
-      problems.accept(new ListingProblem(path, "symbolic link (not followed)"));
+    } else if (kind == Entry.Kind.LINK) {
+      String remote = join(settings.root(), path);
+      String target = linkTarget(c, remote);
+      if (rootReal == null) {
+        sink.accept(Entry.link(path, target, mtime(a)));
+      } else {
+        follow(c, remote, path, target, mtime(a), folder, rootReal, sink, problems, folders);
+      }
     } else {
-      problems.accept(
-          new ListingProblem(path, "not a regular file (device, socket, pipe or unknown)"));
+      sink.accept(Entry.special(path, kind, mtime(a)));
+    }
+  }
+
+  /** Lists what a link leads to under the link's own path, when that is inside the root. */
+  private void follow(
+      SftpClient c,
+      String remote,
+      String path,
+      String target,
+      long linkMtime,
+      Pending folder,
+      String rootReal,
+      Consumer<Entry> sink,
+      Consumer<ListingProblem> problems,
+      Deque<Pending> folders)
+      throws IOException {
+    String real;
+    Attributes a;
+    try {
+      real = realPath(c, remote);
+      if (!inside(real, rootReal)) {
+        sink.accept(Entry.link(path, Entry.Kind.LINK_OUTSIDE, target, linkMtime));
+        return;
+      }
+      Optional<Attributes> found = attributes(c, real, false);
+      if (found.isEmpty()) {
+        sink.accept(Entry.link(path, Entry.Kind.LINK_BROKEN, target, linkMtime));
+        return;
+      }
+      a = found.get();
+    } catch (LinkLoop e) {
+      sink.accept(Entry.link(path, Entry.Kind.LINK_LOOP, target, linkMtime));
+      return;
+    } catch (SftpException e) {
+      if (SftpErrors.isNotFound(e)) {
+        sink.accept(Entry.link(path, Entry.Kind.LINK_BROKEN, target, linkMtime));
+      } else {
+        problems.accept(
+            new ListingProblem(path, "cannot follow the link: " + SftpErrors.describe(e)));
+      }
+      return;
+    }
+    Entry.Kind kind = kind(a);
+    if (kind == Entry.Kind.FOLDER) {
+      if (folder.chain().enclosedBy(real)) {
+        sink.accept(Entry.link(path, Entry.Kind.LINK_LOOP, target, linkMtime));
+        return;
+      }
+      sink.accept(Entry.folder(path, mtime(a)));
+      folders.push(new Pending(path, new Chain(real, folder.chain())));
+    } else if (kind == Entry.Kind.FILE) {
+      sink.accept(Entry.file(path, a.getSize(), mtime(a)));
+    } else if (kind == Entry.Kind.LINK) { // the server's realpath left a link: do not guess
+      sink.accept(Entry.link(path, Entry.Kind.LINK_BROKEN, target, linkMtime));
+    } else {
+      sink.accept(Entry.special(path, kind, mtime(a)));
+    }
+  }
+
+  private static String linkTarget(SftpClient c, String remote) {
+    try {
+      return c.readLink(remote);
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  /**
+   * What an entry is: from the type the server sends (version 4 and later) or the file type bits of
+   * its permissions (version 3, where they carry the whole mode).
+   */
+  static Entry.Kind kind(Attributes a) {
+    switch (a.getType()) {
+      case SftpConstants.SSH_FILEXFER_TYPE_SOCKET:
+        return Entry.Kind.SOCKET;
+      case SftpConstants.SSH_FILEXFER_TYPE_CHAR_DEVICE,
+      SftpConstants.SSH_FILEXFER_TYPE_BLOCK_DEVICE:
+        return Entry.Kind.DEVICE;
+      case SftpConstants.SSH_FILEXFER_TYPE_FIFO:
+        return Entry.Kind.FIFO;
+      default:
+        break;
+    }
+    switch (a.getPermissions() & SftpConstants.S_IFMT) {
+      case SftpConstants.S_IFIFO:
+        return Entry.Kind.FIFO;
+      case SftpConstants.S_IFSOCK:
+        return Entry.Kind.SOCKET;
+      case SftpConstants.S_IFCHR, SftpConstants.S_IFBLK:
+        return Entry.Kind.DEVICE;
+      default:
+        break;
+    }
+    if (a.isDirectory()) {
+      return Entry.Kind.FOLDER;
+    }
+    if (a.isRegularFile()) {
+      return Entry.Kind.FILE;
+    }
+    if (a.isSymbolicLink()) {
+      return Entry.Kind.LINK;
+    }
+    return Entry.Kind.SPECIAL;
+  }
+
+  @Override
+  public Optional<String> readLink(String path) {
+    String remote = remote(path);
+    try (SftpChannels.Lease lease = channels.lease()) {
+      Optional<Attributes> a = attributes(lease.sftp(), remote, false);
+      if (a.isEmpty() || !a.get().isSymbolicLink()) {
+        return Optional.empty();
+      }
+      return Optional.of(lease.sftp().readLink(remote));
+    } catch (IOException e) {
+      throw SftpErrors.classify("read link " + where(path), e);
+    }
+  }
+
+  @Override
+  public void writeLink(String path, String target) {
+    String link = remote(path);
+    int slash = link.lastIndexOf('/');
+    String parent = slash == 0 ? "/" : link.substring(0, slash);
+    String tmp = join(parent, TEMP_PREFIX + sha1(link.substring(slash + 1)));
+    boolean renamed = false;
+    try (SftpChannels.Lease lease = channels.lease()) {
+      SftpClient c = lease.sftp();
+      try {
+        mkdirs(c, parent);
+        removeQuietly(c, tmp);
+        c.symLink(tmp, target);
+        replace(c, tmp, link, path);
+        renamed = true;
+      } finally {
+        if (!renamed) {
+          removeQuietly(c, tmp);
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      throw SftpErrors.classify("create link " + where(path), e);
+    }
+  }
+
+  @Override
+  public boolean resolvesInsideRoot(String path) {
+    try (SftpChannels.Lease lease = channels.lease()) {
+      SftpClient c = lease.sftp();
+      return inside(realPath(c, remote(path)), realPath(c, settings.root()));
+    } catch (LinkLoop e) {
+      return false;
+    } catch (SftpException e) {
+      if (SftpErrors.isNotFound(e)) {
+        return true; // nothing there to read: opening it says so
+      }
+      throw SftpErrors.classify("resolve " + where(path), e);
+    } catch (IOException e) {
+      throw SftpErrors.classify("resolve " + where(path), e);
     }
   }
 
