@@ -48,7 +48,7 @@ public final class SftpTestServer implements AutoCloseable {
   private final Path knownHosts;
   private final SshServer server;
 
-  private SftpTestServer(Path work, boolean posixRename, int maxChannels)
+  private SftpTestServer(Path work, boolean posixRename, int maxChannels, String identification)
       throws IOException, GeneralSecurityException {
     this.dir = Files.createDirectories(work.resolve("served"));
     KeyPair hostKey = generate();
@@ -75,6 +75,9 @@ public final class SftpTestServer implements AutoCloseable {
     server.setFileSystemFactory(new VirtualFileSystemFactory(dir));
     // Without it Nagle's algorithm and delayed ACKs add ~40 ms to many replies on loopback.
     CoreModuleProperties.TCP_NODELAY.set(server, true);
+    if (identification != null) {
+      CoreModuleProperties.SERVER_IDENTIFICATION.set(server, identification);
+    }
     if (maxChannels > 0) {
       server.setChannelFactories(List.of(limitedSessions(maxChannels)));
     }
@@ -125,19 +128,28 @@ public final class SftpTestServer implements AutoCloseable {
 
   /** Starts a server keeping its files and keys under {@code work}. */
   public static SftpTestServer start(Path work) throws IOException, GeneralSecurityException {
-    return new SftpTestServer(work, true, 0);
+    return new SftpTestServer(work, true, 0, null);
+  }
+
+  /**
+   * Starts a server that identifies itself as {@code identification} (what follows {@code
+   * SSH-2.0-}), for example {@code OpenSSH_for_Windows_9.5}.
+   */
+  public static SftpTestServer startIdentifyingAs(Path work, String identification)
+      throws IOException, GeneralSecurityException {
+    return new SftpTestServer(work, true, 0, identification);
   }
 
   /** Starts a server that does not offer the {@code posix-rename@openssh.com} extension. */
   public static SftpTestServer startWithoutPosixRename(Path work)
       throws IOException, GeneralSecurityException {
-    return new SftpTestServer(work, false, 0);
+    return new SftpTestServer(work, false, 0, null);
   }
 
   /** Starts a server that refuses more than {@code max} channels per connection. */
   public static SftpTestServer startWithMaxChannels(Path work, int max)
       throws IOException, GeneralSecurityException {
-    return new SftpTestServer(work, true, max);
+    return new SftpTestServer(work, true, max, null);
   }
 
   private static KeyPair generate() throws GeneralSecurityException {

@@ -67,6 +67,7 @@ final class SftpChannels implements AutoCloseable {
   private ClientSession session; // guarded by lock
   private boolean closed; // guarded by lock
   private boolean warnedFewer; // guarded by lock
+  private volatile String serverVersion = "";
 
   /** Connects and logs in at once, so bad credentials fail here rather than mid-run. */
   SftpChannels(SftpSettings settings) {
@@ -92,6 +93,11 @@ final class SftpChannels implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The server's identification string ({@code SSH-2.0-OpenSSH_9.6}), from the last login. */
+  String serverVersion() {
+    return serverVersion;
   }
 
   /** A channel to use for one operation or one open stream; close the lease when done. */
@@ -200,6 +206,8 @@ final class SftpChannels implements AutoCloseable {
         s.addPublicKeyIdentity(key);
       }
       s.auth().verify(AUTH_TIMEOUT);
+      String version = s.getServerVersion();
+      serverVersion = version == null ? "" : version;
       return s;
     } catch (IOException e) {
       s.close(true);

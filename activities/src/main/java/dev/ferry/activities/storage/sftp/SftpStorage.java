@@ -2,6 +2,7 @@ package dev.ferry.activities.storage.sftp;
 
 import dev.ferry.activities.storage.Capabilities;
 import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.NameRules;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
@@ -55,6 +56,7 @@ public final class SftpStorage implements Storage {
 
   private final SftpSettings settings;
   private final SftpChannels channels;
+  private final NameRules nameRules;
 
   /**
    * Connects and logs in.
@@ -65,6 +67,31 @@ public final class SftpStorage implements Storage {
   public SftpStorage(SftpSettings settings) {
     this.settings = settings;
     this.channels = new SftpChannels(settings);
+    this.nameRules =
+        NameRules.separatorsOnly(
+            "the SFTP server", windowsServer(channels.serverVersion(), settings.root()));
+  }
+
+  /**
+   * Whether the server runs on Windows, where it hands names to a file system that reads {@code \}
+   * as a folder separator: its identification says so ({@code SSH-2.0-OpenSSH_for_Windows_9.5},
+   * Bitvise's {@code WinSSHD}), or the root is a Windows path ({@code /C:/data}). SFTP itself
+   * separates with {@code /} only, so on other servers a backslash is an ordinary character.
+   */
+  static boolean windowsServer(String serverVersion, String root) {
+    String v = serverVersion == null ? "" : serverVersion.toLowerCase(java.util.Locale.ROOT);
+    return v.contains("windows")
+        || v.contains("winsshd")
+        || (root != null && root.matches("^/?[A-Za-z]:([/\\\\].*)?$"));
+  }
+
+  /**
+   * No character rules; a backslash is a separator on a Windows server ({@link #windowsServer}), an
+   * ordinary character elsewhere.
+   */
+  @Override
+  public NameRules nameRules() {
+    return nameRules;
   }
 
   @Override
@@ -79,7 +106,9 @@ public final class SftpStorage implements Storage {
 
   /** The absolute path on the server of a checked relative path. */
   private String remote(String path) {
-    return path.isEmpty() ? settings.root() : join(settings.root(), SafePath.require(path));
+    return path.isEmpty()
+        ? settings.root()
+        : join(settings.root(), SafePath.require(path, nameRules.backslashSeparator()));
   }
 
   private static String join(String dir, String name) {
