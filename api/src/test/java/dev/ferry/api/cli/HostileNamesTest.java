@@ -123,6 +123,7 @@ class HostileNamesTest {
     String dest = location(kind, "refuse");
     Path csv = dir.resolve(kind + "-refuse.csv");
     var r = migrate(from, dest, csv);
+    assertThat(csv).as(r.all()).exists();
     Map<String, CSVRecord> rows = report(csv);
     Set<String> expected = new TreeSet<>();
     for (HostileNames.Name n : names) {
@@ -156,6 +157,7 @@ class HostileNamesTest {
     dest = location(kind, "remap");
     csv = dir.resolve(kind + "-remap.csv");
     r = migrate(from, dest, csv, "--names", "remap");
+    assertThat(csv).as(r.all()).exists();
     rows = report(csv);
     Set<String> unfixable = new TreeSet<>();
     for (HostileNames.Name n : names) {
