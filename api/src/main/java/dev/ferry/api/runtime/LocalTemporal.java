@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +27,11 @@ import org.slf4j.LoggerFactory;
  * Java SDK's test server in this process, which keeps nothing across restarts.
  *
  * <p>A dev server is keyed by name (a job id for {@code ferry migrate}): its database, log and a
- * state file live under {@code <home>/temporal/}. A server left running by a process that was
- * killed is found through the state file and reused, so its workflows carry on.
+ * state file ({@code pid port ui-port} of the running server) live under {@code <home>/temporal/}.
+ * One server at most serves a SQLite file and none outlives its Ferry (see {@link #withWatchdog});
+ * a server left on the file by a Ferry that was killed is stopped, and a new one started on the
+ * same file carries its workflows on. Whatever the mode, {@link #start} returns only once the
+ * service's frontend answers its health check.
  */
 public final class LocalTemporal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalTemporal.class);
@@ -72,7 +76,21 @@ public final class LocalTemporal implements AutoCloseable {
     String external = env.get("TEMPORAL_ADDRESS");
     String namespace = env.getOrDefault("TEMPORAL_NAMESPACE", "default");
     if (external != null && !external.isBlank()) {
-      return new LocalTemporal(Mode.EXTERNAL, external, namespace, null, null, null, null);
+      LocalTemporal t =
+          new LocalTemporal(Mode.EXTERNAL, external, namespace, null, null, null, null);
+      String why = t.awaitServing(System.nanoTime() + EXTERNAL_WAIT.toNanos(), () -> true);
+      if (why != null) {
+        t.stubs.shutdownNow();
+        throw new IllegalStateException(
+            "Temporal at "
+                + external
+                + " did not answer within "
+                + EXTERNAL_WAIT.toSeconds()
+                + " s ("
+                + why
+                + "); check TEMPORAL_ADDRESS, or unset it to let Ferry run a local server");
+      }
+      return t;
     }
     Optional<Path> binary = findBinary(env);
     if (binary.isPresent()) {
@@ -80,8 +98,54 @@ public final class LocalTemporal implements AutoCloseable {
     }
     int port = freePort();
     TestServer.PortBoundTestServer server = TestServer.createPortBoundServer(port, true);
-    return new LocalTemporal(
-        Mode.IN_PROCESS, "127.0.0.1:" + port, "default", null, null, null, server);
+    LocalTemporal t =
+        new LocalTemporal(
+            Mode.IN_PROCESS, "127.0.0.1:" + port, "default", null, null, null, server);
+    String why = t.awaitServing(System.nanoTime() + START_WAIT.toNanos(), () -> true);
+    if (why != null) {
+      t.close();
+      throw new IllegalStateException("the in-process Temporal test server did not start: " + why);
+    }
+    return t;
+  }
+
+  /** How long a dev server may take to start, and its frontend to become healthy. */
+  static final Duration START_WAIT = Duration.ofSeconds(30);
+
+  /** How long a command waits for a Temporal service given by address to answer. */
+  static final Duration EXTERNAL_WAIT = Duration.ofSeconds(30);
+
+  /**
+   * Waits until the frontend answers the gRPC health check ({@code grpc.health.v1.Health/Check} for
+   * the workflow service) with SERVING and a {@code GetSystemInfo} call succeeds: a dev server
+   * accepts connections a moment before its frontend serves, and answers "Frontend is not healthy
+   * yet" meanwhile — which a worker starting then (it calls {@code GetSystemInfo} first) does not
+   * retry. Returns null when ready, else why not.
+   */
+  String awaitServing(long deadline, java.util.function.BooleanSupplier stillWorthWaiting) {
+    String why = "no answer";
+    long pause = 10;
+    while (true) {
+      try {
+        var health = stubs.healthCheck();
+        if (health.getStatus() == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING) {
+          stubs
+              .blockingStub()
+              .withDeadlineAfter(2, java.util.concurrent.TimeUnit.SECONDS)
+              .getSystemInfo(
+                  io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance());
+          return null;
+        }
+        why = "health check: " + health.getStatus();
+      } catch (RuntimeException e) {
+        why = e.getMessage();
+      }
+      if (System.nanoTime() >= deadline || !stillWorthWaiting.getAsBoolean()) {
+        return why;
+      }
+      sleep(pause);
+      pause = Math.min(100, pause * 2);
+    }
   }
 
   /** The {@code temporal} CLI: {@code FERRY_TEMPORAL_BIN}, the PATH, or the project's tools. */
@@ -108,40 +172,24 @@ public final class LocalTemporal implements AutoCloseable {
 
   private static LocalTemporal startDevServer(FerryHome home, String name, Path binary) {
     Path dir = home.sub("temporal");
-    Path stateFile = dir.resolve(name + ".state");
-    // A server whose Ferry process was killed is being stopped by its watchdog: let it finish
-    // closing its SQLite file, then start a new server on the same file — the workflows go on.
     try {
-      if (Files.exists(stateFile)) {
-        long pid = Long.parseLong(Files.readString(stateFile).trim().split(" ")[0]);
-        ProcessHandle.of(pid)
-            .filter(ProcessHandle::isAlive)
-            // never a process that merely reuses the number
-            .filter(h -> h.info().commandLine().map(c -> c.contains("start-dev")).orElse(false))
-            .ifPresent(
-                old -> {
-                  old.destroy();
-                  try {
-                    old.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-                  } catch (Exception e) {
-                    old.destroyForcibly();
-                  }
-                });
-      }
-    } catch (IOException | RuntimeException e) {
-      log.debug("ignoring unreadable dev-server state {}", stateFile, e);
+      dir = dir.toRealPath(); // one spelling of the database's path, to find its server by
+    } catch (IOException e) {
+      // keep the path as given
     }
+    Path stateFile = dir.resolve(name + ".state");
+    Path db = dir.resolve(name + ".db");
+    Path lockFile = dir.resolve(name + ".db.lock");
+    Path logFile = dir.resolve(name + ".log");
+    // One server per SQLite file: a server left on it by a Ferry that was killed is stopped first
+    // (its workflows are in the file; the new server carries them on).
+    stopLeftovers(db);
     // Ports are picked free, but another process can take one before the server binds it; a
     // server that exits at once is started again on new ports (its log says why it stopped).
-    int port = 0;
-    int ui = 0;
-    Path db = dir.resolve(name + ".db");
-    Path logFile = dir.resolve(name + ".log");
     List<String> cmd = List.of();
-    Process p = null;
     for (int attempt = 1; ; attempt++) {
-      port = serverPort();
-      ui = serverPort();
+      int port = serverPort();
+      int ui = serverPort();
       while (ui == port) {
         ui = serverPort();
       }
@@ -164,28 +212,66 @@ public final class LocalTemporal implements AutoCloseable {
               "warn",
               "--search-attribute",
               "FerryJobId=Keyword");
+      Process p;
       try {
         p =
-            new ProcessBuilder(withWatchdog(cmd))
+            new ProcessBuilder(withWatchdog(lockFile, cmd))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot start " + binary + ": " + e.getMessage(), e);
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      long deadline = System.nanoTime() + START_WAIT.toNanos();
       while (!answers(port) && p.isAlive() && System.nanoTime() < deadline) {
         sleep(20);
       }
+      String why = "it did not accept connections";
       if (answers(port)) {
-        break;
+        LocalTemporal t =
+            new LocalTemporal(
+                Mode.DEV_SERVER,
+                "127.0.0.1:" + port,
+                "default",
+                "http://127.0.0.1:" + ui,
+                p,
+                stateFile,
+                null);
+        why = t.awaitServing(deadline, p::isAlive);
+        if (why == null) {
+          long pid =
+              p.toHandle()
+                  .children()
+                  .filter(c -> arguments(c).contains("start-dev"))
+                  .mapToLong(ProcessHandle::pid)
+                  .findFirst()
+                  .orElse(p.pid());
+          try {
+            Files.writeString(stateFile, pid + " " + port + " " + ui + "\n");
+          } catch (IOException e) {
+            log.warn("cannot write {}: {}", stateFile, e.getMessage());
+          }
+          return t;
+        }
+        t.stubs.shutdownNow();
       }
       boolean exited = !p.isAlive();
-      p.destroy();
+      int code = exited ? p.exitValue() : 0;
+      stopTree(p.toHandle());
+      if (exited && code == HELD) {
+        throw new IllegalStateException(
+            "another Temporal dev server holds "
+                + db
+                + " and did not let go within 15 s; stop it (see "
+                + lockFile
+                + ") and try again");
+      }
       if (!exited || attempt >= 3) {
         throw new IllegalStateException(
             "the Temporal dev server did not start"
-                + (exited ? " (it stopped " + attempt + " times)" : " within 30 s")
+                + (exited
+                    ? " (it stopped " + attempt + " times)"
+                    : " within " + START_WAIT.toSeconds() + " s: " + why)
                 + "; see "
                 + logFile
                 + tail(logFile)
@@ -195,34 +281,166 @@ public final class LocalTemporal implements AutoCloseable {
       }
       log.debug("the Temporal dev server stopped at once (attempt {}); trying new ports", attempt);
     }
-    try {
-      Files.writeString(stateFile, p.pid() + " " + port + " " + ui + "\n");
-    } catch (IOException e) {
-      log.warn("cannot write {}: {}", stateFile, e.getMessage());
+  }
+
+  /** The watchdog's exit status when another process holds the database's lock. */
+  static final int HELD = 75;
+
+  /**
+   * Stops every process still serving {@code db} — a dev server, or its watchdog — whose Ferry is
+   * gone, and waits until they have exited. A server whose Ferry still runs is not touched: the
+   * command refuses to start a second one on the same file.
+   */
+  static void stopLeftovers(Path db) {
+    List<ProcessHandle> found = serversOn(db);
+    if (found.isEmpty()) {
+      return;
     }
-    return new LocalTemporal(
-        Mode.DEV_SERVER,
-        "127.0.0.1:" + port,
-        "default",
-        "http://127.0.0.1:" + ui,
-        p,
-        stateFile,
-        null);
+    for (ProcessHandle h : found) {
+      OptionalLong owner = watchdogOwner(h);
+      if (owner.isPresent()
+          && ProcessHandle.of(owner.getAsLong()).map(o -> !gone(o)).orElse(false)) {
+        throw new IllegalStateException(
+            "the Temporal dev server on "
+                + db
+                + " belongs to Ferry process "
+                + owner.getAsLong()
+                + ", which is still running; stop it first");
+      }
+    }
+    log.debug("stopping {} process(es) left on {}", found.size(), db);
+    found.forEach(ProcessHandle::destroyForcibly);
+    awaitGone(found, Duration.ofSeconds(15));
+  }
+
+  /** Kills a watchdog and the server under it, and waits until they are gone. */
+  private static void stopTree(ProcessHandle watchdog) {
+    List<ProcessHandle> all = new ArrayList<>(watchdog.descendants().toList());
+    all.add(watchdog);
+    all.forEach(ProcessHandle::destroyForcibly);
+    awaitGone(all, Duration.ofSeconds(15));
+  }
+
+  private static void awaitGone(List<ProcessHandle> all, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!all.stream().allMatch(LocalTemporal::gone) && System.nanoTime() < deadline) {
+      sleep(10);
+    }
+    all.stream()
+        .filter(p -> !gone(p))
+        .forEach(p -> log.warn("the Temporal dev server (pid {}) did not exit", p.pid()));
   }
 
   /**
-   * Runs the dev server under a small shell watchdog that stops it (SIGTERM, so SQLite is closed
-   * cleanly) when this process is gone — even after a SIGKILL — so no server outlives Ferry. Its
-   * workflows are in the SQLite file: the next run starts a server on the same file and they go on.
+   * The live processes whose command line serves {@code db}: {@code --db-filename} followed by its
+   * path — dev servers, and the watchdog shells that run them.
    */
-  static List<String> withWatchdog(List<String> cmd) {
+  static List<ProcessHandle> serversOn(Path db) {
+    String path = db.toString();
+    long self = ProcessHandle.current().pid();
+    return ProcessHandle.allProcesses()
+        .filter(h -> h.pid() != self)
+        .filter(
+            h -> {
+              List<String> args = arguments(h);
+              int i = args.indexOf("--db-filename");
+              return i >= 0 && i + 1 < args.size() && args.get(i + 1).equals(path);
+            })
+        .filter(h -> !gone(h))
+        .toList();
+  }
+
+  /** A process's command line, argument by argument (empty when it cannot be read). */
+  static List<String> arguments(ProcessHandle h) {
+    Path cmdline = Path.of("/proc/" + h.pid() + "/cmdline");
+    try {
+      byte[] b = Files.readAllBytes(cmdline);
+      List<String> out = new ArrayList<>();
+      int start = 0;
+      for (int i = 0; i < b.length; i++) {
+        if (b[i] == 0) {
+          out.add(new String(b, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+          start = i + 1;
+        }
+      }
+      return out;
+    } catch (IOException | RuntimeException e) {
+      // no /proc (not Linux), or the process is gone
+    }
+    return h.info()
+        .command()
+        .map(
+            c -> {
+              List<String> out = new ArrayList<>(List.of(c));
+              out.addAll(List.of(h.info().arguments().orElse(new String[0])));
+              return out;
+            })
+        .orElse(List.of());
+  }
+
+  /** The Ferry process a watchdog shell serves, when {@code h} is one. */
+  private static OptionalLong watchdogOwner(ProcessHandle h) {
+    List<String> args = arguments(h);
+    int i = args.indexOf(WATCHDOG);
+    try {
+      return i >= 0 && i + 2 < args.size()
+          ? OptionalLong.of(Long.parseLong(args.get(i + 2)))
+          : OptionalLong.empty();
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** The watchdog shell's name ({@code $0}), by which it is told from the server. */
+  static final String WATCHDOG = "ferry-temporal-watchdog";
+
+  /**
+   * Runs the dev server under a small shell watchdog, so that no server outlives Ferry and only one
+   * serves a SQLite file:
+   *
+   * <ul>
+   *   <li>the server holds an exclusive {@code flock} on {@code lockFile} for as long as it runs
+   *       (the watchdog takes it, the server inherits the descriptor, the watchdog closes its own),
+   *       so a second server on the same file cannot start; the watchdog waits up to 15 s for the
+   *       lock, then exits with {@link #HELD};
+   *   <li>the server gets SIGKILL the moment the watchdog dies, whatever killed it ({@code setpriv
+   *       --pdeathsig KILL}: the kernel's parent-death signal; the watchdog is single-threaded, so
+   *       the "parent thread" it refers to is the watchdog itself — which is why it is not set on a
+   *       child of the JVM, whose spawning thread may end long before the JVM does);
+   *   <li>the watchdog checks every second that this JVM is alive and kills the server when it is
+   *       not.
+   * </ul>
+   *
+   * Without {@code flock} or {@code setpriv} (util-linux; not on macOS), their part is left out;
+   * {@link #stopLeftovers} still finds and stops a server left on the file by its command line.
+   * Every state change of the server is in the SQLite file before it is acknowledged: the next run
+   * starts a server on the same file and the workflows go on.
+   */
+  static List<String> withWatchdog(Path lockFile, List<String> cmd) {
     String script =
-        "\"$0\" \"$@\" & child=$!; trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT;"
-            + " while kill -0 "
-            + ProcessHandle.current().pid()
-            + " 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done;"
-            + " kill $child 2>/dev/null; wait $child";
-    List<String> out = new ArrayList<>(List.of("sh", "-c", script));
+        "lock=$1 ferry=$2; shift 2;"
+            + " if command -v flock >/dev/null 2>&1; then"
+            + "   exec 9>>\"$lock\" || exit 70;"
+            + "   flock -w 15 9 || { echo \"ferry: another process holds $lock\" >&2; exit "
+            + HELD
+            + "; };"
+            + " fi;"
+            + " if setpriv --pdeathsig KILL true 2>/dev/null; then"
+            + "   setpriv --pdeathsig KILL -- \"$@\" </dev/null & child=$!;"
+            + " else \"$@\" </dev/null & child=$!; fi;"
+            + " exec 9>&-;"
+            + " trap 'kill -KILL $child 2>/dev/null; exit 0' TERM INT;"
+            + " while kill -0 \"$ferry\" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done;"
+            + " kill -KILL $child 2>/dev/null; wait $child";
+    List<String> out =
+        new ArrayList<>(
+            List.of(
+                "sh",
+                "-c",
+                script,
+                WATCHDOG,
+                lockFile.toString(),
+                String.valueOf(ProcessHandle.current().pid())));
     out.addAll(cmd);
     return out;
   }
@@ -337,19 +555,7 @@ public final class LocalTemporal implements AutoCloseable {
       // acknowledged (SQLite's commits survive the death of the process that made them), so a
       // killed server is a crashed one, which the next start recovers from like Temporal always
       // does. The watchdog shell is killed with it, so that it does not sit out its sleep.
-      h.ifPresent(
-          ph -> {
-            List<ProcessHandle> all = new ArrayList<>(ph.descendants().toList());
-            all.add(ph);
-            all.forEach(ProcessHandle::destroyForcibly);
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (!all.stream().allMatch(LocalTemporal::gone) && System.nanoTime() < deadline) {
-              sleep(10);
-            }
-            all.stream()
-                .filter(p -> !gone(p))
-                .forEach(p -> log.warn("the Temporal dev server (pid {}) did not exit", p.pid()));
-          });
+      h.ifPresent(LocalTemporal::stopTree);
       log.debug("dev server stopped after {} ms", (System.nanoTime() - t0) / 1_000_000);
       try {
         Files.deleteIfExists(stateFile);

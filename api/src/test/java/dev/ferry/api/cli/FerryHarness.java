@@ -76,15 +76,25 @@ final class FerryHarness implements AutoCloseable {
 
   /** Starts the command in a process of its own, with {@code extraEnv} over the harness's env. */
   Process start(Path log, Map<String, String> extraEnv, String... args) throws IOException {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Ferry.class.getName()));
+    return start(log, false, extraEnv, args);
+  }
+
+  /**
+   * Starts the command in a process of its own; with {@code ownGroup}, as the leader of a process
+   * group (and session) of its own, through {@code setsid}, which execs in place: the process's pid
+   * is the group's id, and a test can kill the whole group.
+   */
+  Process start(Path log, boolean ownGroup, Map<String, String> extraEnv, String... args)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(ownGroup ? List.of("setsid") : List.of());
+    cmd.addAll(
+        List.of(
+            ProcessHandle.current().info().command().orElse("java"),
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Ferry.class.getName()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().clear();
