@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
+  /** The largest request body read (16 MiB); a larger one is a 413. */
+  static final long MAX_BODY_BYTES = 16L << 20;
+
   private final Javalin app;
   private final Services services;
   private final ScheduledExecutorService background;
@@ -69,7 +72,7 @@ public final class ApiServer implements AutoCloseable {
             cfg -> {
               cfg.startup.showJavalinBanner = false;
               cfg.startup.showOldJavalinVersionWarning = false;
-              cfg.http.maxRequestSize = 16L << 20;
+              cfg.http.maxRequestSize = MAX_BODY_BYTES;
               cfg.http.prefer405over404 = true;
               cfg.concurrency.useVirtualThreads = true;
               cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));

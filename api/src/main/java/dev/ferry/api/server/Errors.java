@@ -41,6 +41,17 @@ final class Errors {
             methodNotAllowed(e, ctx);
             return;
           }
+          if (e.getStatus() == 413) {
+            write(
+                ctx,
+                HttpStatus.CONTENT_TOO_LARGE,
+                Map.of(
+                    "error",
+                    "the body is larger than the server reads ("
+                        + (ApiServer.MAX_BODY_BYTES >> 20)
+                        + " MiB)"));
+            return;
+          }
           write(ctx, HttpStatus.forStatus(e.getStatus()), Map.of("error", e.getMessage()));
         });
     routes.exception(

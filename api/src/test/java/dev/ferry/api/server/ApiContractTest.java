@@ -154,6 +154,17 @@ class ApiContractTest {
   }
 
   @Test
+  void aBodyOver16MiBIs413() {
+    byte[] big = new byte[(16 << 20) + 1];
+    java.util.Arrays.fill(big, (byte) ' ');
+    big[0] = '{';
+    big[big.length - 1] = '}';
+    Res r = raw("POST", "/clients", big, "application/json");
+    assertThat(r.status()).as(r.toString()).isEqualTo(413);
+    assertThat(r.json().get("error").asText()).contains("16 MiB");
+  }
+
+  @Test
   void aKnownPathWithAnotherMethodIs405WithAllowAndAnUnknownPathIs404() {
     Res put = raw("PUT", "/clients", "{}".getBytes(), "application/json");
     assertThat(put.status()).as(put.toString()).isEqualTo(405);
