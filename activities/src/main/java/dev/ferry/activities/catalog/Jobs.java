@@ -254,6 +254,12 @@ public final class Jobs {
   public void delete(UUID jobId) {
     jdbi.useTransaction(
         h -> {
+          // The job's row first, then its owners', as update does: the other order deadlocked
+          // with a concurrent PATCH of the same job.
+          h.createQuery("select id from jobs where id = ? for update")
+              .bind(0, jobId)
+              .mapTo(UUID.class)
+              .findOne();
           h.execute(
               "delete from runs where job_id in (select id from jobs where parent_job_id = ?)",
               jobId);

@@ -93,7 +93,7 @@ final class ClientsResource {
             status,
             cur.createdAt(),
             Instant.now()));
-    ctx.json(clients.find(cur.id()).orElseThrow());
+    ctx.json(clients.find(cur.id()).orElseThrow(() -> Http.goneMeanwhile("client")));
   }
 
   private ClientRow load(Context ctx) {

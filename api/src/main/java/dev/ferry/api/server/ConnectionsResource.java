@@ -111,7 +111,7 @@ final class ConnectionsResource {
     s.jdbi.useTransaction(
         h -> s.connections.update(h, cur.id(), name, cur.kind(), fSettings, fSecret));
     s.syncAgentSecrets();
-    ctx.json(s.connections.find(cur.id()).orElseThrow());
+    ctx.json(s.connections.find(cur.id()).orElseThrow(() -> Http.goneMeanwhile("connection")));
   }
 
   /** Stand-ins for the stored secret's fields, so the kind's presence checks pass. */

@@ -172,6 +172,15 @@ final class Http {
     return out.flip().toString();
   }
 
+  /**
+   * The 404 for a resource deleted by another request while this one changed it: the update found
+   * no row, and reading it back must not be a 500 (the fuzzer found that race).
+   */
+  static io.javalin.http.NotFoundResponse goneMeanwhile(String what) {
+    return new io.javalin.http.NotFoundResponse(
+        what + " not found (it was deleted while this request ran)");
+  }
+
   /** Refuses query parameters a route does not know (a typo must not silently widen a filter). */
   static void onlyQuery(Context ctx, String... known) {
     java.util.Set<String> ok = java.util.Set.of(known);

@@ -184,7 +184,7 @@ final class JobsResource {
           }
         });
     s.syncAgentSecrets();
-    JobSpecRow saved = s.jobs.find(cur.id()).orElseThrow();
+    JobSpecRow saved = s.jobs.find(cur.id()).orElseThrow(() -> Http.goneMeanwhile("job"));
     ctx.json(Views.job(saved, s.jobs.owners(saved.id()), true, lastRun(saved, false)));
   }
 

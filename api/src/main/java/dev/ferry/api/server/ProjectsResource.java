@@ -128,7 +128,8 @@ final class ProjectsResource {
             psaProject,
             cur.createdAt(),
             null));
-    ctx.json(ProjectView.of(s.projects.find(cur.id()).orElseThrow()));
+    ctx.json(
+        ProjectView.of(s.projects.find(cur.id()).orElseThrow(() -> Http.goneMeanwhile("project"))));
   }
 
   private void checkConnection(Input in, UUID clientId, UUID connectionId) {

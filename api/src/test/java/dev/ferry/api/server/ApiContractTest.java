@@ -252,6 +252,40 @@ class ApiContractTest {
     assertThat(trimmed.json().get("name").asText()).startsWith("spaced ").doesNotEndWith(" ");
   }
 
+  /** The fuzzer found it: a PATCH that read its job back after a DELETE removed it was a 500. */
+  @Test
+  void aPatchRacingADeleteIsA404NeverA500() throws Exception {
+    String client = api.client("race " + UUID.randomUUID());
+    String src = api.localConnection(client, "src", dir.resolve("rsrc"));
+    String dst = api.localConnection(client, "dst", dir.resolve("rdst"));
+    String project = api.project(client, "p");
+    java.util.Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 20; i++) {
+        String job = api.job(project, src, dst, Map.of());
+        String conn = api.localConnection(client, "c" + i, dir.resolve("rc" + i));
+        var patches =
+            java.util.stream.IntStream.range(0, 4)
+                .mapToObj(
+                    k ->
+                        pool.submit(
+                            () -> {
+                              seen.add(api.patch("/jobs/" + job, Map.of("name", "n" + k)).status());
+                              seen.add(
+                                  api.patch("/connections/" + conn, Map.of("name", "m" + k))
+                                      .status());
+                            }))
+                .toList();
+        seen.add(api.delete("/jobs/" + job).status());
+        seen.add(api.delete("/connections/" + conn).status());
+        for (var f : patches) {
+          f.get();
+        }
+      }
+    }
+    assertThat(seen).isSubsetOf(200, 204, 404, 409).contains(204);
+  }
+
   @Test
   void aSourcePathThatEscapesItsRootNamesTheSource() {
     String client = api.client("escape " + UUID.randomUUID());
