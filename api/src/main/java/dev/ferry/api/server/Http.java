@@ -9,6 +9,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -110,6 +111,16 @@ final class Http {
    * accepted: the body is then read as the first accepted type.
    */
   static void requireContentType(Context ctx, String... accepted) {
+    List<String> given = java.util.Collections.list(ctx.req().getHeaders("Content-Type"));
+    if (given.size() > 1) {
+      throw new HttpResponseException(
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE.getCode(),
+          "send one Content-Type header (got "
+              + given.size()
+              + ": "
+              + String.join(", ", given)
+              + ")");
+    }
     String header = ctx.header("Content-Type");
     if (header == null || header.isBlank()) {
       return;

@@ -60,6 +60,36 @@ class ApiContractTest {
     }
   }
 
+  /**
+   * A PUT with two Content-Type headers, which java.net.http cannot send: a raw HTTP/1.1 request.
+   */
+  static Res twoContentTypes(String path, String body) {
+    URI u = URI.create(h.base() + path);
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    String head =
+        "PUT "
+            + u.getRawPath()
+            + " HTTP/1.1\r\nHost: "
+            + u.getHost()
+            + ":"
+            + u.getPort()
+            + "\r\nAuthorization: Bearer "
+            + h.adminToken
+            + "\r\nContent-Type: application/json\r\nContent-Type: text/csv\r\nContent-Length: "
+            + b.length
+            + "\r\nConnection: close\r\n\r\n";
+    try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+      s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().write(b);
+      String resp = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int status = Integer.parseInt(resp.substring(9, 12));
+      String respBody = resp.substring(resp.indexOf("\r\n\r\n") + 4);
+      return new Res(status, respBody, null);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   static Res json(String method, String path, String body) {
     return raw(method, path, body.getBytes(StandardCharsets.UTF_8), "application/json");
   }
@@ -140,6 +170,11 @@ class ApiContractTest {
         raw("PUT", "/jobs/" + job + "/owners", "source_path\nalice\n".getBytes(), "text/plain");
     assertThat(owners.status()).as(owners.toString()).isEqualTo(415);
     assertThat(owners.json().get("error").asText()).contains("application/json or text/csv");
+    // as `curl -H 'Content-Type: application/json' -H 'Content-Type: text/csv'` sends it
+    Res twice = twoContentTypes("/jobs/" + job + "/owners", "source_path\nalice\n");
+    assertThat(twice.status()).as(twice.toString()).isEqualTo(415);
+    assertThat(twice.json().get("error").asText())
+        .contains("send one Content-Type header (got 2: application/json, text/csv)");
     byte[] csv = "source_path,name\nalice,Al\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
     assertFields(
         raw("PUT", "/jobs/" + job + "/owners", csv, "text/csv"), Map.of("body", "not valid UTF-8"));
