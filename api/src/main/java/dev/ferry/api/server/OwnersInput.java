@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.DuplicateHeaderMode;
 
 /**
  * Reads a job's owners — each a source sub-path copied to a destination sub-path — from JSON or
@@ -56,6 +57,8 @@ final class OwnersInput {
             .builder()
             .setHeader()
             .setSkipHeaderRecord(true)
+            // a column given twice is refused, as a JSON key given twice is (not "last wins")
+            .setDuplicateHeaderMode(DuplicateHeaderMode.DISALLOW)
             .setIgnoreSurroundingSpaces(true)
             .setIgnoreEmptyLines(true)
             .setTrim(true)
@@ -91,6 +94,9 @@ final class OwnersInput {
       }
     } catch (IOException | IllegalStateException | java.io.UncheckedIOException e) {
       throw InvalidInput.of("body", "malformed CSV: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      // Commons CSV's word for a header row with an empty or repeated column name (was a 500)
+      throw InvalidInput.of("body", "malformed CSV header row: " + e.getMessage());
     }
     problems.putAll(
         check(out, i -> "line " + lines.get(i) + ".").entrySet().stream()

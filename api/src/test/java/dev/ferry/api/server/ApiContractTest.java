@@ -178,6 +178,21 @@ class ApiContractTest {
     byte[] csv = "source_path,name\nalice,Al\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
     assertFields(
         raw("PUT", "/jobs/" + job + "/owners", csv, "text/csv"), Map.of("body", "not valid UTF-8"));
+    // a header row with an empty or a repeated column name (the fuzzer's '𭸺,' was a 500)
+    assertFields(
+        raw(
+            "PUT",
+            "/jobs/" + job + "/owners",
+            "\uD877\uDE3A,\n".getBytes(StandardCharsets.UTF_8),
+            "text/csv"),
+        Map.of("body", "malformed CSV header row: A header name is missing"));
+    assertFields(
+        raw(
+            "PUT",
+            "/jobs/" + job + "/owners",
+            "source_path,source_path\na,b\n".getBytes(),
+            "text/csv"),
+        Map.of("body", "malformed CSV header row"));
     Res good =
         raw(
             "PUT",
