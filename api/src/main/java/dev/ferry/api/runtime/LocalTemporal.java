@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -241,8 +242,9 @@ public final class LocalTemporal implements AutoCloseable {
         if (why == null) {
           long pid =
               p.toHandle()
-                  .children()
+                  .descendants()
                   .filter(c -> arguments(c).contains("start-dev"))
+                  .filter(c -> !arguments(c).contains(WATCHDOG))
                   .mapToLong(ProcessHandle::pid)
                   .findFirst()
                   .orElse(p.pid());
@@ -408,13 +410,16 @@ public final class LocalTemporal implements AutoCloseable {
    *       the "parent thread" it refers to is the watchdog itself — which is why it is not set on a
    *       child of the JVM, whose spawning thread may end long before the JVM does);
    *   <li>the watchdog checks every second that this JVM is alive and kills the server when it is
-   *       not.
+   *       not;
+   *   <li>the watchdog runs in a session of its own ({@code setsid}), so that a Ctrl-C at the
+   *       terminal, which signals the whole foreground process group, reaches Ferry only: Ferry
+   *       cancels its workflow on the server, then stops the server itself.
    * </ul>
    *
-   * Without {@code flock} or {@code setpriv} (util-linux; not on macOS), their part is left out;
-   * {@link #stopLeftovers} still finds and stops a server left on the file by its command line.
-   * Every state change of the server is in the SQLite file before it is acknowledged: the next run
-   * starts a server on the same file and the workflows go on.
+   * Without {@code flock}, {@code setpriv} or {@code setsid} (util-linux; not on macOS), their part
+   * is left out; {@link #stopLeftovers} still finds and stops a server left on the file by its
+   * command line. Every state change of the server is in the SQLite file before it is acknowledged:
+   * the next run starts a server on the same file and the workflows go on.
    */
   static List<String> withWatchdog(Path lockFile, List<String> cmd) {
     String script =
@@ -432,17 +437,26 @@ public final class LocalTemporal implements AutoCloseable {
             + " trap 'kill -KILL $child 2>/dev/null; exit 0' TERM INT;"
             + " while kill -0 \"$ferry\" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done;"
             + " kill -KILL $child 2>/dev/null; wait $child";
-    List<String> out =
-        new ArrayList<>(
-            List.of(
-                "sh",
-                "-c",
-                script,
-                WATCHDOG,
-                lockFile.toString(),
-                String.valueOf(ProcessHandle.current().pid())));
+    List<String> out = new ArrayList<>();
+    setsid().ifPresent(b -> out.addAll(List.of(b.toString(), "-w")));
+    out.addAll(
+        List.of(
+            "sh",
+            "-c",
+            script,
+            WATCHDOG,
+            lockFile.toString(),
+            String.valueOf(ProcessHandle.current().pid())));
     out.addAll(cmd);
     return out;
+  }
+
+  /** util-linux's {@code setsid}, when this system has it. */
+  private static Optional<Path> setsid() {
+    return Stream.of("/usr/bin/setsid", "/bin/setsid")
+        .map(Path::of)
+        .filter(Files::isExecutable)
+        .findFirst();
   }
 
   private static boolean answers(int port) {

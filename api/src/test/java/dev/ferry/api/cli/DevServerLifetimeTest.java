@@ -144,6 +144,48 @@ class DevServerLifetimeTest {
   }
 
   @Test
+  void ctrlCAtTheTerminalCancelsTheRunOnItsServerBeforeTheServerStops() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    for (int i = 0; i < 8; i++) {
+      write(src.resolve("f" + i + ".bin"), random(1 << 20, 60 + i), MTIME);
+    }
+    Path db = database(src, dst);
+    Process p =
+        ferry.start(
+            dir.resolve("out.log"),
+            true,
+            Map.of(),
+            "migrate",
+            src.toString(),
+            dst.toString(),
+            "--bwlimit",
+            "8");
+    try {
+      MigrateControlTest.waitFor(
+          "files to be copied",
+          () -> {
+            assertThat(p.isAlive()).as(log("out.log")).isTrue();
+            RunRow r = latestRun(src);
+            return r != null && r.filesDone() >= 1;
+          });
+      // A terminal's Ctrl-C signals the whole foreground process group, not Ferry alone.
+      Process k = new ProcessBuilder("kill", "-INT", "--", "-" + p.pid()).start();
+      assertThat(k.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(log("out.log")).isTrue();
+      assertThat(p.exitValue()).as(log("out.log")).isEqualTo(Ferry.EXIT_CANCELLED);
+      assertThat(log("out.log"))
+          .contains("Cancelling")
+          .contains("Cancelled in")
+          .doesNotContain("could not cancel");
+      assertThat(latestRun(src).state()).isEqualTo(JobState.CANCELLED);
+      assertThat(servers(db)).isEmpty();
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
   void aServerLeftOnTheDatabaseIsStoppedBeforeAnotherStarts() throws Exception {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
