@@ -196,10 +196,7 @@ class DevServerLifetimeTest {
     Files.createDirectories(db.getParent());
     // A server on the migration's SQLite file with no Ferry and no watchdog: what an older Ferry
     // killed with its watchdog left behind, reparented to init.
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = lowPort();
     Process orphan =
         new ProcessBuilder(
                 "setsid",
@@ -285,10 +282,7 @@ class DevServerLifetimeTest {
 
   @Test
   void aCommandGivenAServiceThatIsStillStartingWaitsUntilItsFrontendServes() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = lowPort();
     Map<String, String> env = new HashMap<>(ferry.env);
     env.put("TEMPORAL_ADDRESS", "127.0.0.1:" + port);
     // the service is started just after the command, as `ferry worker` next to a starting cluster
@@ -384,6 +378,31 @@ class DevServerLifetimeTest {
       throw new java.io.UncheckedIOException(e);
     }
     return out;
+  }
+
+  /**
+   * A free port below the kernel's ephemeral range, where the dev server's own search for its
+   * internal ports cannot land (as Ferry picks them).
+   */
+  static int lowPort() throws IOException {
+    int low =
+        Integer.parseInt(
+            Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                .trim()
+                .split("\\s+")[0]);
+    var random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 50; i++) {
+      try (ServerSocket s =
+          new ServerSocket(
+              random.nextInt(10_000, Math.max(10_001, low)),
+              1,
+              java.net.InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IOException("no free port below " + low);
   }
 
   static long processGroup(long pid) throws IOException {
