@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A bounded schemathesis pass (every check, as {@code --checks all}; examples, coverage, fuzzing
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class SchemathesisTest {
   @Test
+  @Timeout(value = 8, unit = TimeUnit.MINUTES) // the suite's default is 5; this pass takes 1-2
   void theApiKeepsTheContractOfItsOpenApiDocumentUnderFuzzing()
       throws IOException, InterruptedException {
     Path bin = schemathesis();
@@ -47,20 +49,22 @@ class SchemathesisTest {
     cmd.addAll(List.of("--header", "Authorization: Bearer " + h.adminToken));
     cmd.addAll(List.of("--max-examples", System.getProperty("ferry.schemathesis.examples", "25")));
     cmd.addAll(List.of("--seed", System.getProperty("ferry.schemathesis.seed", "13")));
-    cmd.addAll(List.of("--workers", "2", "--request-timeout", "30"));
+    // One worker: the order of requests follows the seed, and Hypothesis's lambda-source cache
+    // once failed with "AST constructor recursion depth mismatch" under four (a runtime error)
+    cmd.addAll(List.of("--workers", "1", "--request-timeout", "30"));
     cmd.addAll(List.of("--generation-database", "none"));
     cmd.addAll(List.of("--report", "junit", "--report-dir", work.resolve("report").toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
     pb.redirectOutput(output.toFile());
     pb.environment().put("SCHEMATHESIS_TELEMETRY", "false");
     Process p = pb.start();
-    boolean ended = p.waitFor(10, TimeUnit.MINUTES);
+    boolean ended = p.waitFor(7, TimeUnit.MINUTES);
     if (!ended) {
       p.destroyForcibly();
     }
     String report = Files.readString(output, StandardCharsets.UTF_8);
     System.out.println(report);
-    assertThat(ended).as("schemathesis ended within 10 minutes:\n" + report).isTrue();
+    assertThat(ended).as("schemathesis ended within 7 minutes:\n" + report).isTrue();
     Matcher selected = Pattern.compile("Selected: (\\d+)/(\\d+)").matcher(report);
     Matcher tested = Pattern.compile("Tested: (\\d+)").matcher(report);
     assertThat(selected.find() && tested.find()).as("a summary in:\n" + report).isTrue();
