@@ -2,8 +2,9 @@ package dev.ferry.workflows;
 
 /**
  * Where a job's run stands: {@code CREATED → SCANNING → READY → RUNNING → COMPLETED}, with {@code
- * PAUSED}, {@code FAILED} and {@code CANCELLED} reachable from scanning and running. A dry run ends
- * in {@code READY}: scanned, nothing moved.
+ * PAUSED}, {@code FAILED} and {@code CANCELLED} reachable from scanning and running. A run that
+ * went through to its end but left some files failed ends {@code COMPLETED_WITH_ERRORS}. A dry run
+ * ends in {@code READY}: scanned, nothing moved.
  */
 public enum JobState {
   CREATED,
@@ -12,10 +13,14 @@ public enum JobState {
   RUNNING,
   PAUSED,
   COMPLETED,
+  COMPLETED_WITH_ERRORS,
   FAILED,
   CANCELLED;
 
   public boolean terminal() {
-    return this == COMPLETED || this == FAILED || this == CANCELLED;
+    return this == COMPLETED
+        || this == COMPLETED_WITH_ERRORS
+        || this == FAILED
+        || this == CANCELLED;
   }
 }

@@ -12,13 +12,43 @@ package dev.ferry.workflows;
  * @param dataTaskQueue the task queue of the activities that touch the storage (scan, transfer and
  *     the finish that may remove source folders) — an agent's {@code agent-<id>} — or null for the
  *     workflow's own queue
+ * @param retries how many times a scan or a batch that fails as a whole (a store that does not
+ *     answer, a worker that died) is tried again before the run gives up, or null for {@link
+ *     #DEFAULT_RETRIES}
  */
 public record MigrationInput(
-    String jobId, long runId, RunMode mode, Limits limits, Carried carried, String dataTaskQueue) {
+    String jobId,
+    long runId,
+    RunMode mode,
+    Limits limits,
+    Carried carried,
+    String dataTaskQueue,
+    Integer retries) {
+
+  /** Retries of a failing scan or batch: with backoff from 1 s to 30 s, about 2.5 minutes. */
+  public static final int DEFAULT_RETRIES = 9;
+
+  /** The most retries an input may ask for. */
+  public static final int MAX_RETRIES = 100;
 
   /** An input whose activities all run on the workflow's own task queue. */
   public MigrationInput(String jobId, long runId, RunMode mode, Limits limits, Carried carried) {
-    this(jobId, runId, mode, limits, carried, null);
+    this(jobId, runId, mode, limits, carried, null, null);
+  }
+
+  public MigrationInput(
+      String jobId,
+      long runId,
+      RunMode mode,
+      Limits limits,
+      Carried carried,
+      String dataTaskQueue) {
+    this(jobId, runId, mode, limits, carried, dataTaskQueue, null);
+  }
+
+  /** The retries in force. */
+  public int retriesOrDefault() {
+    return retries == null ? DEFAULT_RETRIES : Math.max(0, Math.min(MAX_RETRIES, retries));
   }
 
   /**

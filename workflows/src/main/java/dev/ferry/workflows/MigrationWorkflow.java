@@ -7,13 +7,21 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One run of a migration job: scan, plan, transfer in batches, finish. Pause, resume, cancel and
- * limit changes arrive as Updates, each checked by a validator before it is accepted.
+ * One run of a migration job: scan, plan, transfer in batches, finish. Pause, resume and limit
+ * changes arrive as Updates, each checked by a validator before it is accepted. Cancelling is
+ * Temporal's own cancellation (the client's {@code WorkflowStub.cancel()}, the Temporal UI's Cancel
+ * button): the run records what it copied and ends with Temporal status CANCELED. A run that fails
+ * ends FAILED, its failure's type saying why ({@link MigrationActivities#CONFIG_ERROR} and the
+ * others, else {@link #RUN_FAILED}); one that completed with failed files ends COMPLETED with the
+ * state {@link JobState#COMPLETED_WITH_ERRORS}.
  */
 @WorkflowInterface
 public interface MigrationWorkflow {
   /** Task queue of workflows and catalog activities. */
   String TASK_QUEUE = "ferry";
+
+  /** Failure type of a run that failed for a reason other than its configuration. */
+  String RUN_FAILED = "FerryRunFailed";
 
   /** The workflow id of a run: one workflow per run, so two runs of a job cannot overlap. */
   static String workflowId(String jobId, long runId) {
@@ -44,13 +52,6 @@ public interface MigrationWorkflow {
 
   @UpdateValidatorMethod(updateName = "resume")
   void validateResume();
-
-  /** Ends the run within seconds; files already copied stay and are recorded. */
-  @UpdateMethod
-  Progress cancel();
-
-  @UpdateValidatorMethod(updateName = "cancel")
-  void validateCancel();
 
   /** Changes concurrency and bandwidth of the running job; takes effect within seconds. */
   @UpdateMethod

@@ -90,6 +90,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private boolean paused;
   private boolean cancelRequested;
   private String fatal;
+  private String fatalType;
   private int inFlight;
   private final List<CancellationScope> inFlightScopes = new ArrayList<>();
   private final Deque<BatchRef> again = new ArrayDeque<>();
@@ -98,17 +99,48 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   public Progress run(MigrationInput in) {
     input = in;
     limits = in.limits();
-    scan = Workflow.newActivityStub(MigrationActivities.Scan.class, onDataQueue(SCAN));
-    transfer = Workflow.newActivityStub(MigrationActivities.Transfer.class, onDataQueue(TRANSFER));
+    scan = Workflow.newActivityStub(MigrationActivities.Scan.class, onDataQueue(retried(SCAN)));
+    transfer =
+        Workflow.newActivityStub(
+            MigrationActivities.Transfer.class, onDataQueue(retried(TRANSFER)));
     finisher = Workflow.newActivityStub(MigrationActivities.Catalog.class, onDataQueue(CATALOG));
+    Progress end;
     try {
-      return execute();
-    } catch (CanceledFailure e) {
-      // Cancelled from outside (Temporal UI or API): record it, then end as cancelled.
+      end = execute();
+    } catch (RuntimeException e) {
+      if (!isCancellation(e) || !CancellationScope.current().isCancelRequested()) {
+        throw e;
+      }
+      // Cancelled (ferry's Ctrl-C, the API, the Temporal UI): let the batches in flight stop and
+      // record their files, record the end, then end as CANCELED in Temporal.
       cancelRequested = true;
-      Workflow.newDetachedCancellationScope(() -> finish(JobState.CANCELLED)).run();
+      Workflow.newDetachedCancellationScope(
+              () -> {
+                Workflow.await(() -> inFlight == 0);
+                finish(JobState.CANCELLED);
+              })
+          .run();
       throw e;
     }
+    if (end.state() == JobState.FAILED
+        && Workflow.getVersion("failed-run-fails-workflow", Workflow.DEFAULT_VERSION, 1) == 1) {
+      // the status tells the truth: a failed run is a failed workflow, its type saying why
+      throw ApplicationFailure.newNonRetryableFailure(
+          fatal == null ? "the run failed" : fatal,
+          fatalType == null ? MigrationWorkflow.RUN_FAILED : fatalType);
+    }
+    return end;
+  }
+
+  /** {@code options} with the input's number of retries (a scan or batch failing as a whole). */
+  private ActivityOptions retried(ActivityOptions options) {
+    int attempts = input.retriesOrDefault() + 1;
+    if (attempts == RETRY.getMaximumAttempts()) {
+      return options;
+    }
+    return ActivityOptions.newBuilder(options)
+        .setRetryOptions(RetryOptions.newBuilder(RETRY).setMaximumAttempts(attempts).build())
+        .build();
   }
 
   private ActivityOptions onDataQueue(ActivityOptions options) {
@@ -126,14 +158,12 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       try {
         progress = progress.scanned(scan.scan(input.runId()));
       } catch (ActivityFailure f) {
-        if (cancelRequested) {
-          return finish(JobState.CANCELLED);
+        if (isCancellation(f) && CancellationScope.current().isCancelRequested()) {
+          throw f;
         }
         fatal = "scan failed: " + reason(f);
+        fatalType = type(f);
         return finish(JobState.FAILED);
-      }
-      if (cancelRequested) {
-        return finish(JobState.CANCELLED);
       }
       if (input.mode() == RunMode.DRY_RUN) {
         return finish(JobState.READY);
@@ -197,11 +227,12 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
                 input.mode(),
                 limits,
                 new MigrationInput.Carried(carryCursor, progress, paused, executions),
-                input.dataTaskQueue()));
+                input.dataTaskQueue(),
+                input.retries()));
         return progress;
       }
     }
-    // Wait for what is still running. A cancel has already cancelled it (see cancel()). After a
+    // Wait for what is still running. After a
     // failure the other batch in the window is left to finish on its own: its files are recorded
     // either way, and cancelling a batch that Temporal has scheduled but not yet started made the
     // Java test server hold the workflow task forever (seen in MigrationWorkflowTest).
@@ -239,6 +270,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
                 again.add(b);
               } else if (fatal == null) {
                 fatal = "transfer failed: " + reason(failure);
+                fatalType = type(failure);
               }
               return null;
             });
@@ -259,6 +291,16 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       }
     }
     return false;
+  }
+
+  /** The type of the application failure behind {@code t}, if it has one. */
+  private static String type(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ApplicationFailure af) {
+        return af.getType();
+      }
+    }
+    return null;
   }
 
   private static String reason(Throwable t) {
@@ -327,18 +369,6 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   @Override
   public void validateResume() {
     requireActive("resume");
-  }
-
-  @Override
-  public Progress cancel() {
-    cancelRequested = true;
-    cancelInFlight();
-    return progress;
-  }
-
-  @Override
-  public void validateCancel() {
-    requireActive("cancel");
   }
 
   @Override

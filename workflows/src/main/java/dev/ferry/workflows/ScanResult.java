@@ -3,7 +3,8 @@ package dev.ferry.workflows;
 /**
  * What a scan found, as counts only: the file list itself stays in the manifest.
  *
- * @param files files found after filters
+ * @param files files found after filters, refused ones included (found = transferred + unchanged +
+ *     skipped + failed once the run has ended)
  * @param bytes their total size
  * @param filesToTransfer new or changed files
  * @param bytesToTransfer their total size

@@ -22,6 +22,8 @@ final class FakeActivities
   final int batches;
   volatile long batchMillis;
   volatile boolean failTransfers;
+  volatile long scanMillis;
+  final AtomicInteger scansStarted = new AtomicInteger();
   final List<JobState> states = new CopyOnWriteArrayList<>();
   final List<Limits> limitsSeen = new CopyOnWriteArrayList<>();
   final AtomicInteger transfersStarted = new AtomicInteger();
@@ -36,6 +38,16 @@ final class FakeActivities
 
   @Override
   public ScanResult scan(long runId) {
+    scansStarted.incrementAndGet();
+    long until = System.currentTimeMillis() + scanMillis;
+    try {
+      while (System.currentTimeMillis() < until) {
+        Activity.getExecutionContext().heartbeat(null);
+        Thread.sleep(20);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return new ScanResult(
         batches * 1000L,
         batches * 1000L * 10,

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.time.Duration;
@@ -116,14 +121,18 @@ class MigrationWorkflowTest {
   }
 
   @Test
-  void cancelEndsTheRunWithinSeconds() {
+  void cancelEndsTheRunWithinSecondsAsCanceledInTemporal() {
     MigrationWorkflow wf = start(4, 60_000, RunMode.INCREMENTAL);
     waitFor(() -> acts.transfersStarted.get() >= 1);
     long t0 = System.nanoTime();
-    wf.cancel();
-    Progress p = result();
-    assertThat(p.state()).isEqualTo(JobState.CANCELLED);
+    WorkflowStub.fromTyped(wf).cancel();
+    assertThatThrownBy(this::result)
+        .isInstanceOf(WorkflowFailedException.class)
+        .hasCauseInstanceOf(CanceledFailure.class);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+    assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    // the batch in flight was let stop before the end was recorded
+    assertThat(acts.transfersCancelled.get()).isGreaterThanOrEqualTo(1);
     assertThat(acts.finished.state()).isEqualTo(JobState.CANCELLED);
     // a finished run takes no more orders
     assertThatThrownBy(wf::pause)
@@ -131,15 +140,53 @@ class MigrationWorkflowTest {
   }
 
   @Test
+  void aCancelDuringTheScanEndsCanceled() {
+    FakeActivities slowScan = new FakeActivities(2, 10);
+    slowScan.scanMillis = 60_000;
+    start(slowScan, RunMode.INCREMENTAL);
+    waitFor(() -> slowScan.scansStarted.get() >= 1);
+    client.newUntypedWorkflowStub("wf-test").cancel();
+    assertThatThrownBy(this::result).hasCauseInstanceOf(CanceledFailure.class);
+    assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    assertThat(acts.finished.state()).isEqualTo(JobState.CANCELLED);
+    assertThat(acts.transfersStarted.get()).isZero();
+  }
+
+  @Test
   void aBatchThatCannotSucceedFailsTheRunWithItsReason() {
     FakeActivities failing = new FakeActivities(2, 10);
     failing.failTransfers = true;
     start(failing, RunMode.FULL);
-    Progress p = result();
-    assertThat(p.state()).isEqualTo(JobState.FAILED);
-    assertThat(p.message()).contains("access denied by s3://bucket");
+    assertThatThrownBy(this::result)
+        .isInstanceOf(WorkflowFailedException.class)
+        .cause()
+        .isInstanceOf(ApplicationFailure.class)
+        .satisfies(
+            f -> {
+              ApplicationFailure af = (ApplicationFailure) f;
+              assertThat(af.getType()).isEqualTo(MigrationActivities.ACCESS_DENIED);
+              assertThat(af.getOriginalMessage()).contains("access denied by s3://bucket");
+            });
+    assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED);
+    assertThat(acts.finished.state()).isEqualTo(JobState.FAILED);
+    assertThat(acts.finished.message()).contains("access denied by s3://bucket");
     // each of the two batches in the window was tried once: the failure is non-retryable
     assertThat(acts.transfersStarted.get()).isEqualTo(2);
+  }
+
+  private WorkflowExecutionStatus status() {
+    return client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(client.getOptions().getNamespace())
+                .setExecution(
+                    io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                        .setWorkflowId("wf-test"))
+                .build())
+        .getWorkflowExecutionInfo()
+        .getStatus();
   }
 
   @Test

@@ -162,23 +162,60 @@ public final class Catalog {
         });
   }
 
-  /** Adds live figures of a batch in progress to the run's counters. */
-  public void addProgress(long runId, long files, long bytes, long unchanged, long failed) {
-    if (files == 0 && bytes == 0 && unchanged == 0 && failed == 0) {
-      return;
-    }
+  /**
+   * Records one batch's work in flight: {@code bytes} read so far of files not finished yet and one
+   * of their names. A batch with nothing in flight has no row. A new attempt of a batch replaces
+   * the row of the one before, so bytes of an attempt that did not finish are not counted twice.
+   */
+  public void setInFlight(long runId, long batchFrom, long bytes, String file) {
     jdbi.useHandle(
-        h ->
+        h -> {
+          if (bytes == 0 && file == null) {
+            h.execute(
+                "delete from run_inflight where run_id = ? and batch_from = ?", runId, batchFrom);
+          } else {
             h.execute(
                 """
-                update runs set files_done = files_done + ?, bytes_done = bytes_done + ?,
-                  files_unchanged = files_unchanged + ?, files_failed = files_failed + ?
-                where id = ?""",
-                files,
+                insert into run_inflight(run_id, batch_from, bytes, file) values (?, ?, ?, ?)
+                on conflict (run_id, batch_from) do update set bytes = excluded.bytes,
+                  file = excluded.file, updated_at = now()""",
+                runId,
+                batchFrom,
                 bytes,
-                unchanged,
-                failed,
-                runId));
+                file);
+          }
+        });
+  }
+
+  /** Folders of a run that could not be created, or whose names the destination refused. */
+  public long failedFolders(long runId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select count(*) from run_files where run_id = ? and folder"
+                        + " and outcome = 'failed'")
+                .bind(0, runId)
+                .mapTo(Long.class)
+                .one());
+  }
+
+  /** What the batches of a run have in flight: bytes read of unfinished files, and one of them. */
+  public record InFlight(long bytes, String file) {
+    public static final InFlight NONE = new InFlight(0, null);
+  }
+
+  public InFlight inFlight(long runId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select coalesce(sum(bytes), 0) as bytes,
+                      (array_agg(file order by bytes desc) filter (where file is not null))[1]
+                        as file
+                    from run_inflight where run_id = ?""")
+                .bind(0, runId)
+                .map((rs, ctx) -> new InFlight(rs.getLong("bytes"), rs.getString("file")))
+                .one());
   }
 
   /** Records the scan's totals on the run. */
@@ -188,7 +225,8 @@ public final class Catalog {
             h.execute(
                 """
                 update runs set files_total = ?, bytes_total = ?, files_to_copy = ?, bytes_to_copy = ?,
-                  files_unchanged = ?, files_skipped = ?, files_failed = ?, files_done = 0, bytes_done = 0
+                  files_unchanged = ?, files_skipped = ?, files_failed = ?, files_done = 0, bytes_done = 0,
+                  files_finished = 0, bytes_finished = 0
                 where id = ?""",
                 r.files(),
                 r.bytes(),
@@ -206,25 +244,30 @@ public final class Catalog {
         h -> {
           h.createUpdate(
                   """
-                  update runs r set state = :state, message = :message, finished_at = now(),
+                  update runs r set
+                    state = case when :state = 'COMPLETED' and c.failed_any > 0
+                      then 'COMPLETED_WITH_ERRORS' else :state end,
+                    message = :message, finished_at = now(),
                     files_done = c.done, bytes_done = c.done_bytes, files_unchanged = c.unchanged,
                     files_skipped = c.skipped, files_failed = c.failed
                   from (select
                       count(*) filter (where outcome = 'transferred' and not folder) as done,
                       coalesce(sum(size) filter (where outcome = 'transferred' and not folder), 0)
                         as done_bytes,
-                      count(*) filter (where outcome = 'unchanged') as unchanged,
+                      count(*) filter (where outcome = 'unchanged' and not folder) as unchanged,
                       count(*) filter (where outcome = 'skipped' and not folder) as skipped,
-                      count(*) filter (where outcome = 'failed') as failed
+                      count(*) filter (where outcome = 'failed' and not folder) as failed,
+                      count(*) filter (where outcome = 'failed') as failed_any
                     from run_files where run_id = :run) c
                   where r.id = :run""")
               .bind("state", state.name())
               .bind("message", message)
               .bind("run", runId)
               .execute();
+          h.execute("delete from run_inflight where run_id = ?", runId);
           h.execute(
-              "update jobs set state = ?, updated_at = now() where id = (select job_id from runs where id = ?)",
-              state.name(),
+              "update jobs j set state = r.state, updated_at = now() from runs r"
+                  + " where r.id = ? and j.id = r.job_id",
               runId);
           return h.createQuery("select * from runs where id = ?")
               .bind(0, runId)
@@ -269,7 +312,9 @@ public final class Catalog {
         rs.getLong("bytes_done"),
         rs.getLong("files_unchanged"),
         rs.getLong("files_skipped"),
-        rs.getLong("files_failed"));
+        rs.getLong("files_failed"),
+        rs.getLong("files_finished"),
+        rs.getLong("bytes_finished"));
   }
 
   // ---- plan and transfer ------------------------------------------------------------------
@@ -432,7 +477,7 @@ public final class Catalog {
                   update run_files set outcome = :outcome, reason = :reason, sha256 = :sha,
                     dest_hash = :destHash, verified_by = :verifiedBy, attempts = :attempts,
                     bytes_sent = :bytesSent, finished_at = now(), size = :size, mtime = :mtime
-                  where run_id = :run and seq = :seq""");
+                  where run_id = :run and seq = :seq and outcome is null""");
           var manifest =
               h.prepareBatch(
                   """
@@ -473,7 +518,48 @@ public final class Catalog {
               inManifest++;
             }
           }
-          update.execute();
+          int[] updated = update.execute();
+          // the run's live counters move with the outcomes, in this transaction, and only for
+          // files that had none yet: a file finished twice (a batch retried while its first
+          // attempt still ran) counts once
+          long files = 0;
+          long bytes = 0;
+          long unchanged = 0;
+          long failed = 0;
+          long finished = 0;
+          long finishedBytes = 0;
+          for (int i = 0; i < updated.length; i++) {
+            OutcomeBuffer.Outcome o = outcomes.get(i);
+            if (updated[i] == 0 || o.file().folder()) {
+              continue;
+            }
+            finished++;
+            finishedBytes += o.file().size();
+            switch (o.outcome()) {
+              case "transferred" -> {
+                files++;
+                bytes += o.file().size();
+              }
+              case "unchanged" -> unchanged++;
+              case "failed" -> failed++;
+              default -> {}
+            }
+          }
+          if (finished > 0) {
+            h.execute(
+                """
+                update runs set files_done = files_done + ?, bytes_done = bytes_done + ?,
+                  files_unchanged = files_unchanged + ?, files_failed = files_failed + ?,
+                  files_finished = files_finished + ?, bytes_finished = bytes_finished + ?
+                where id = ?""",
+                files,
+                bytes,
+                unchanged,
+                failed,
+                finished,
+                finishedBytes,
+                runId);
+          }
           if (inManifest > 0) {
             manifest.execute();
           }
@@ -510,6 +596,32 @@ public final class Catalog {
   public void clearUploadState(UUID jobId, String path) {
     jdbi.useHandle(
         h -> h.execute("delete from uploads where job_id = ? and path = ?", jobId, path));
+  }
+
+  /**
+   * Notes on a run that a step of it failed and is being retried: the run's message says so (the
+   * API and the CLI show it) and the run log keeps a {@code retry} line.
+   */
+  public void noteRetry(long runId, String note) {
+    jdbi.useTransaction(
+        h -> {
+          h.execute(
+              "update runs set message = ? where id = ? and finished_at is null", note, runId);
+          h.execute(
+              "insert into run_events(run_id, path, event, detail) values (?, null, 'retry', ?)",
+              runId,
+              note);
+        });
+  }
+
+  /** Clears a retry note once the step it was about succeeded. */
+  public void clearRetryNote(long runId) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                "update runs set message = null where id = ? and finished_at is null"
+                    + " and message like '%; Temporal tries it again with backoff'",
+                runId));
   }
 
   public void event(long runId, String path, String event, String detail) {

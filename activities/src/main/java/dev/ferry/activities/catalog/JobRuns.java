@@ -38,7 +38,9 @@ public final class JobRuns {
         coalesce(sum(r.files_total), 0) as files_total, coalesce(sum(r.bytes_total), 0) as bytes_total,
         coalesce(sum(r.files_to_copy), 0) as files_to_copy,
         coalesce(sum(r.bytes_to_copy), 0) as bytes_to_copy,
-        coalesce(sum(r.files_done), 0) as files_done, coalesce(sum(r.bytes_done), 0) as bytes_done,
+        coalesce(sum(r.files_done), 0) as files_done,
+        coalesce(sum(r.bytes_done), 0) + coalesce((select sum(i.bytes) from run_inflight i
+          where i.run_id in (select x.id from runs x where x.job_run_id = jr.id)), 0) as bytes_done,
         coalesce(sum(r.files_unchanged), 0) as files_unchanged,
         coalesce(sum(r.files_skipped), 0) as files_skipped,
         coalesce(sum(r.files_failed), 0) as files_failed

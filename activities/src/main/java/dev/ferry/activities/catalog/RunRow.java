@@ -5,7 +5,12 @@ import dev.ferry.workflows.RunMode;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A run as the catalog holds it, with its live counters. */
+/**
+ * A run as the catalog holds it, with its live counters. {@code filesDone} / {@code bytesDone}:
+ * files transferred and their bytes; {@code filesFinished} / {@code bytesFinished}: files of the
+ * {@code filesToCopy} that have an outcome (transferred, unchanged by content, or failed) and their
+ * bytes. Found = done + unchanged + skipped + failed once the run has ended.
+ */
 public record RunRow(
     long id,
     UUID jobId,
@@ -23,4 +28,6 @@ public record RunRow(
     long bytesDone,
     long filesUnchanged,
     long filesSkipped,
-    long filesFailed) {}
+    long filesFailed,
+    long filesFinished,
+    long bytesFinished) {}

@@ -352,13 +352,13 @@ public final class ScanService {
     return h.createQuery(
             """
             select
-              count(*) filter (where not folder and action <> 'REFUSE'),
-              coalesce(sum(size) filter (where not folder and action <> 'REFUSE'), 0),
+              count(*) filter (where not folder),
+              coalesce(sum(size) filter (where not folder), 0),
               count(*) filter (where not folder and action in ('COPY', 'CHECK', 'LINK')),
               coalesce(sum(size) filter (where not folder and action in ('COPY', 'CHECK')), 0),
-              count(*) filter (where outcome = 'unchanged'),
+              count(*) filter (where outcome = 'unchanged' and not folder),
               count(*) filter (where outcome = 'skipped' and not folder),
-              count(*) filter (where outcome = 'failed')
+              count(*) filter (where outcome = 'failed' and not folder)
             from run_files where run_id = ?""")
         .bind(0, runId)
         .map(

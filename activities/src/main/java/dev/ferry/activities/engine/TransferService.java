@@ -52,39 +52,78 @@ public final class TransferService {
     this.firstBackoff = firstBackoff;
   }
 
-  /** Live figures of a batch in progress, read by the heartbeat. */
+  /**
+   * Live figures of a batch in progress, read by the heartbeat. Finished files are counted into the
+   * run by the transaction that records their outcomes ({@link Catalog#recordOutcomes}); what this
+   * meter adds to the catalog is only the batch's work in flight: bytes read so far of the files
+   * being copied and one of their names ({@link Catalog#setInFlight}). An attempt that fails drops
+   * its bytes from the figure (the report's {@code bytes_sent} keeps what was sent), so progress
+   * never counts a byte twice nor runs past the total.
+   */
   public static final class Meter {
-    final AtomicLong bytes = new AtomicLong();
     final AtomicLong files = new AtomicLong();
     final AtomicLong unchanged = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     final AtomicLong skipped = new AtomicLong();
     final AtomicLong bytesOfFiles = new AtomicLong();
-    private long flushedBytes;
-    private long flushedFiles;
-    private long flushedUnchanged;
-    private long flushedFailed;
+    private final java.util.Map<AtomicLong, String> active =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    private long flushedBytes = -1;
+    private String flushedFile;
 
-    /** Adds what changed since the last call to the run's live counters. */
-    public synchronized void flush(Catalog catalog, long runId) {
-      long b = bytes.get();
-      long f = files.get();
-      long u = unchanged.get();
-      long x = failed.get();
-      catalog.addProgress(
-          runId, f - flushedFiles, b - flushedBytes, u - flushedUnchanged, x - flushedFailed);
+    /** A counter for the bytes of one attempt at copying {@code path}; {@link #end} drops it. */
+    AtomicLong begin(String path) {
+      AtomicLong c = new AtomicLong();
+      active.put(c, path);
+      return c;
+    }
+
+    void end(AtomicLong attempt) {
+      active.remove(attempt);
+    }
+
+    /** Bytes read so far of the files being copied now. */
+    public long inFlightBytes() {
+      long n = 0;
+      for (AtomicLong c : active.keySet()) {
+        n += c.get();
+      }
+      return n;
+    }
+
+    /** The file in flight that has the most bytes read, or null when none is. */
+    public String inFlightFile() {
+      String best = null;
+      long most = -1;
+      for (var e : active.entrySet()) {
+        long n = e.getKey().get();
+        if (n > most) {
+          most = n;
+          best = e.getValue();
+        }
+      }
+      return best;
+    }
+
+    /** Writes the batch's work in flight to the catalog when it changed. */
+    public synchronized void flush(Catalog catalog, long runId, long batchFrom) {
+      long b = inFlightBytes();
+      String f = inFlightFile();
+      if (b == flushedBytes && java.util.Objects.equals(f, flushedFile)) {
+        return;
+      }
+      catalog.setInFlight(runId, batchFrom, b, f);
       flushedBytes = b;
-      flushedFiles = f;
-      flushedUnchanged = u;
-      flushedFailed = x;
+      flushedFile = f;
     }
 
     public long files() {
       return files.get();
     }
 
+    /** Bytes of the files finished plus those read of the files in flight. */
     public long bytes() {
-      return bytes.get();
+      return bytesOfFiles.get() + inFlightBytes();
     }
   }
 
@@ -370,8 +409,9 @@ public final class TransferService {
       // the time the file was written with, where the store keeps it apart from its listing
       long mtime = opened.mtimeMillis() >= 0 ? opened.mtimeMillis() : f.mtime();
       Entry entry = Entry.file(f.destPath(), f.size(), mtime);
+      AtomicLong attemptBytes = meter.begin(f.path());
       try (InputStream raw = opened.stream();
-          MeteredStream in = new MeteredStream(raw, meter.bytes, shared.throttle, stop)) {
+          MeteredStream in = new MeteredStream(raw, attemptBytes, shared.throttle, stop)) {
         written =
             dest.write(
                 f.destPath(),
@@ -394,6 +434,8 @@ public final class TransferService {
         sha = in.sha256Hex();
       } catch (java.io.IOException e) {
         throw new StorageException.Transient("reading " + f.path() + ": " + e.getMessage(), e);
+      } finally {
+        meter.end(attemptBytes);
       }
       if (fileSystem) {
         FileRow expected = f;

@@ -9,6 +9,34 @@ import io.temporal.failure.ApplicationFailure;
 final class Failures {
   private Failures() {}
 
+  /**
+   * {@link #toFailure}, and when Temporal will try the activity again, a note on the run (its
+   * message, shown by the API and the CLI, and a run-log line) saying what failed and that it is
+   * retried, so a run against a store that does not answer is not silent while it waits. Best
+   * effort: the catalog may be what failed.
+   */
+  static RuntimeException toFailure(
+      RuntimeException e, dev.ferry.activities.catalog.Catalog catalog, long runId, String what) {
+    RuntimeException f = toFailure(e);
+    boolean retried = !(f instanceof ApplicationFailure af) || !af.isNonRetryable();
+    if (retried) {
+      try {
+        var info = io.temporal.activity.Activity.getExecutionContext().getInfo();
+        String note =
+            what
+                + " failed (attempt "
+                + info.getAttempt()
+                + "): "
+                + e.getMessage()
+                + "; Temporal tries it again with backoff";
+        catalog.noteRetry(runId, note);
+      } catch (RuntimeException ignored) {
+        // the catalog itself may be unreachable; Temporal still retries
+      }
+    }
+    return f;
+  }
+
   static RuntimeException toFailure(RuntimeException e) {
     if (e instanceof ApplicationFailure af) {
       return af;

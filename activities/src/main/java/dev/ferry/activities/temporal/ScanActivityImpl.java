@@ -1,5 +1,6 @@
 package dev.ferry.activities.temporal;
 
+import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.engine.ScanService;
 import dev.ferry.workflows.MigrationActivities;
 import dev.ferry.workflows.ScanResult;
@@ -8,18 +9,24 @@ import io.temporal.activity.Activity;
 /** Temporal adapter over {@link ScanService}: heartbeats the number of paths listed. */
 public final class ScanActivityImpl implements MigrationActivities.Scan {
   private final ScanService scans;
+  private final Catalog catalog;
 
-  public ScanActivityImpl(ScanService scans) {
+  public ScanActivityImpl(ScanService scans, Catalog catalog) {
     this.scans = scans;
+    this.catalog = catalog;
   }
 
   @Override
   public ScanResult scan(long runId) {
     var ctx = Activity.getExecutionContext();
     try {
-      return scans.scan(runId, listed -> ctx.heartbeat(listed));
+      ScanResult r = scans.scan(runId, listed -> ctx.heartbeat(listed));
+      if (ctx.getInfo().getAttempt() > 1) {
+        catalog.clearRetryNote(runId);
+      }
+      return r;
     } catch (RuntimeException e) {
-      throw Failures.toFailure(e);
+      throw Failures.toFailure(e, catalog, runId, "the scan");
     }
   }
 }

@@ -46,7 +46,7 @@ public final class TransferActivityImpl implements MigrationActivities.Transfer 
             // a heartbeat that could not be sent is retried on the next tick
           }
           try {
-            meter.flush(catalog, batch.runId());
+            meter.flush(catalog, batch.runId(), batch.fromSeq());
           } catch (RuntimeException e) {
             // live figures are best effort; final counts come from the manifest
           }
@@ -56,13 +56,20 @@ public final class TransferActivityImpl implements MigrationActivities.Transfer 
         TimeUnit.SECONDS);
     try {
       BatchResult r = transfers.transfer(batch, limits, meter, stop::get);
+      if (ctx.getInfo().getAttempt() > 1) {
+        catalog.clearRetryNote(batch.runId());
+      }
       return r;
     } catch (RuntimeException e) {
-      throw Failures.toFailure(e);
+      throw Failures.toFailure(
+          e,
+          catalog,
+          batch.runId(),
+          "the batch of files " + (batch.fromSeq() + 1) + "-" + batch.toSeq());
     } finally {
       ticker.shutdownNow();
       try {
-        meter.flush(catalog, batch.runId());
+        meter.flush(catalog, batch.runId(), batch.fromSeq());
       } catch (RuntimeException ignored) {
         // best effort
       }

@@ -167,6 +167,98 @@ class TransferServiceTest {
   }
 
   @Test
+  void progressCountsEveryByteOnceWhenABatchIsTriedAgainAfterACrash() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    for (int i = 0; i < 3; i++) {
+      file(src.resolve("small" + i + ".bin"), 256 << 10, 10 + i);
+    }
+    file(src.resolve("big.bin"), 8 << 20, 20);
+    long total = 3 * (256 << 10) + (8 << 20);
+    AtomicBoolean stop = new AtomicBoolean();
+    TransferService.Meter first = new TransferService.Meter();
+    long[] runHolder = {0};
+    List<BatchRef> batchHolder = new java.util.ArrayList<>();
+    AtomicBoolean crashed = new AtomicBoolean();
+    // the first attempt "dies" once it has read 2 MiB of big.bin: its last heartbeat's figures
+    // stay in the catalog, as after a killed worker, and nothing of the attempt is cleaned up
+    ChangingSource source =
+        new ChangingSource(src, 0) {
+          @Override
+          public Opened openWithTime(String path) {
+            InputStream in = local.open(path);
+            if (!path.equals("big.bin") || crashed.get()) {
+              return new Opened(in, -1);
+            }
+            return new Opened(
+                new FilterInputStream(in) {
+                  long read;
+
+                  @Override
+                  public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    read += Math.max(0, n);
+                    if (read >= 2 << 20 && !crashed.getAndSet(true)) {
+                      first.flush(catalog, runHolder[0], batchHolder.getFirst().fromSeq());
+                      stop.set(true);
+                    }
+                    return n;
+                  }
+                },
+                -1);
+          }
+        };
+    StorageResolver r = resolver(src, source);
+    long run = scannedRun(src, dst, RunOptions.defaults(), r);
+    runHolder[0] = run;
+    List<BatchRef> batches = catalog.nextBatches(run, 0, 100, 1000, 1L << 30);
+    assertThat(batches).hasSize(1);
+    batchHolder.add(batches.getFirst());
+    TransferService engine = new TransferService(catalog, r, Duration.ofMillis(10));
+    engine.transfer(batches.getFirst(), new Limits(1, 0), first, stop::get);
+
+    var afterCrash = catalog.run(run);
+    Catalog.InFlight inFlight = catalog.inFlight(run);
+    assertThat(inFlight.file()).isEqualTo("big.bin");
+    assertThat(inFlight.bytes()).isGreaterThan(1 << 20).isLessThan(8 << 20);
+    assertThat(afterCrash.bytesFinished() + inFlight.bytes()).isLessThanOrEqualTo(total);
+    assertThat(afterCrash.filesFinished()).isLessThan(4);
+
+    // Temporal tries the batch again: the new attempt's figures replace those of the dead one
+    stop.set(false);
+    TransferService.Meter second = new TransferService.Meter();
+    engine.transfer(batches.getFirst(), new Limits(1, 0), second, stop::get);
+    second.flush(catalog, run, batches.getFirst().fromSeq());
+
+    var end = catalog.run(run);
+    assertThat(catalog.inFlight(run)).isEqualTo(Catalog.InFlight.NONE);
+    assertThat(end.filesDone()).isEqualTo(4);
+    assertThat(end.bytesDone()).isEqualTo(total);
+    assertThat(end.filesFinished()).isEqualTo(end.filesToCopy()).isEqualTo(4);
+    assertThat(end.bytesFinished()).isEqualTo(end.bytesToCopy()).isEqualTo(total);
+    assertThat(Files.readAllBytes(dst.resolve("big.bin")))
+        .isEqualTo(Files.readAllBytes(src.resolve("big.bin")));
+  }
+
+  @Test
+  void aFileFinishedTwiceIsCountedOnce() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    file(src.resolve("once.bin"), 1000, 30);
+    StorageResolver r = resolver(src, new LocalStorage(src));
+    long run = scannedRun(src, dst, RunOptions.defaults(), r);
+    var f = catalog.pendingFiles(run, 0, Long.MAX_VALUE).getFirst();
+    var o =
+        new dev.ferry.activities.catalog.OutcomeBuffer.Outcome(
+            f, "transferred", null, null, null, "none", 1, null);
+    // a batch retried while its first attempt was still running records the file again
+    catalog.recordOutcomes(run, List.of(o));
+    catalog.recordOutcomes(run, List.of(o));
+    assertThat(catalog.run(run).filesDone()).isEqualTo(1);
+    assertThat(catalog.run(run).bytesDone()).isEqualTo(1000);
+  }
+
+  @Test
   void aFileThatChangesWhileCopiedIsCopiedAgainAsItIsThen() throws Exception {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");

@@ -177,7 +177,7 @@ public final class AgentWorker implements AutoCloseable {
     String who = RecordingActivities.who(id);
     worker.registerActivitiesImplementations(
         new RecordingActivities.Scan(
-            new ScanActivityImpl(new ScanService(catalog, storage)), catalog, who),
+            new ScanActivityImpl(new ScanService(catalog, storage), catalog), catalog, who),
         new RecordingActivities.Transfer(
             new TransferActivityImpl(new TransferService(catalog, storage), catalog), catalog, who),
         new CatalogActivityImpl(catalog, new FinishService(catalog, storage)));

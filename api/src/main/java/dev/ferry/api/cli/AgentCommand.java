@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "agent",
     mixinStandardHelpOptions = true,
+    header = "Run an agent: a worker at a client's site for the jobs assigned to it.",
     description = {
       "Runs a Ferry agent: an activity worker on this machine for the jobs assigned to it.",
       "First time: ferry agent --register CODE --server http://ferry-server:8080",

@@ -65,6 +65,13 @@ public final class Ferry implements Runnable {
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           stderr.println("ferry: " + ex.getMessage());
+          if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+            java.util.List<String> near =
+                u.getSuggestions().stream().filter(x -> x.startsWith("-")).limit(3).toList();
+            if (!near.isEmpty()) {
+              stderr.println("Did you mean " + String.join(" or ", near) + "?");
+            }
+          }
           stderr.println(
               "Run 'ferry " + ex.getCommandLine().getCommandName() + " --help' for the options.");
           return EXIT_USAGE;

@@ -4,6 +4,7 @@ import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.Filters;
 import dev.ferry.activities.storage.Locations;
 import dev.ferry.workflows.Limits;
+import dev.ferry.workflows.MigrationInput;
 import dev.ferry.workflows.RunMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,16 +22,29 @@ import picocli.CommandLine.Parameters;
     name = "migrate",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    header = "Copy SOURCE to DEST as a durable, verified, resumable migration.",
     description = {
-      "Copies SOURCE to DEST as a durable migration: scan, transfer in batches, verify, report.",
-      "Locations: a path or file:///..., s3://bucket/prefix, azure://container/prefix,",
-      "or sftp://user@host[:port]/path.",
-      "Running the same command again transfers only new or changed files."
+      "Scans, transfers in batches, verifies every copy and reports file by file.",
+      "Running the same command again transfers only new or changed files.",
+      "",
+      "Locations and their credentials (environment variables):",
+      "  /path, file:///path            the local file system",
+      "  s3://bucket/prefix             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or a profile),",
+      "                                 AWS_REGION, AWS_ENDPOINT_URL / --s3-endpoint",
+      "  azure://container/prefix       AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT",
+      "                                 with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN",
+      "  sftp://user@host[:port]/path   FERRY_SFTP_PASSWORD or FERRY_SFTP_KEY_FILE,",
+      "                                 FERRY_SFTP_KNOWN_HOSTS",
+      "  onedrive://user@domain/path    FERRY_GRAPH_CLIENT_ID, FERRY_GRAPH_CLIENT_SECRET,",
+      "  sharepoint://host/site/library/path   FERRY_GRAPH_TENANT_ID",
+      ""
     },
     footer = {
       "",
-      "Exit codes: 0 all files done, 1 some files or the run failed, 2 invalid options,",
-      "3 Ferry could not start (database, Temporal, lock), 130 cancelled."
+      "Exit codes: 0 every file done (a dry run: nothing would fail); 1 some files failed (a dry",
+      "run: some would) or the run failed; 2 invalid options, or a configuration the run found",
+      "wrong (credentials refused, bucket not found); 3 Ferry could not start (database,",
+      "Temporal, lock); 130 cancelled."
     })
 public final class MigrateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SOURCE", description = "Where to copy from.")
@@ -72,6 +86,7 @@ public final class MigrateCommand implements Callable<Integer> {
       names = "--concurrency",
       paramLabel = "N",
       defaultValue = "4",
+      converter = Numbers.Concurrency.class,
       description = "Parallel streams, 1-32 (default ${DEFAULT-VALUE}).")
   int concurrency;
 
@@ -79,6 +94,7 @@ public final class MigrateCommand implements Callable<Integer> {
       names = "--chunk-size",
       paramLabel = "MiB",
       defaultValue = "8",
+      converter = Numbers.ChunkSize.class,
       description = "Multipart part size in MiB, 5-256 (default ${DEFAULT-VALUE}).")
   int chunkSize;
 
@@ -86,8 +102,20 @@ public final class MigrateCommand implements Callable<Integer> {
       names = "--bwlimit",
       paramLabel = "Mbps",
       defaultValue = "0",
-      description = "Bandwidth cap for the whole job in Mbps (default: none).")
+      converter = Numbers.Mbps.class,
+      description = "Bandwidth cap for the whole job in Mbps, e.g. 100 or 2.5 (default: none).")
   double bwlimit;
+
+  @Option(
+      names = "--retries",
+      paramLabel = "N",
+      defaultValue = "" + MigrationInput.DEFAULT_RETRIES,
+      converter = Numbers.Retries.class,
+      description =
+          "Times a scan or batch that fails as a whole (a store that does not answer) is tried"
+              + " again, with backoff up to 30 s, before the run gives up, 0-100"
+              + " (default ${DEFAULT-VALUE}, about 2.5 minutes).")
+  int retries;
 
   @Option(
       names = "--full-speed-window",
@@ -146,7 +174,13 @@ public final class MigrateCommand implements Callable<Integer> {
 
   /** A migration request whose every option was checked. */
   record Request(
-      String source, String dest, RunMode mode, RunOptions options, Limits limits, Path report) {}
+      String source,
+      String dest,
+      RunMode mode,
+      RunOptions options,
+      Limits limits,
+      Path report,
+      int retries) {}
 
   /** Checks every option; returns the request or throws with one line per problem. */
   Request validate(Instant now) {
@@ -278,6 +312,14 @@ public final class MigrateCommand implements Callable<Integer> {
     if (s3Endpoint != null && !s3Endpoint.matches("https?://.+")) {
       problems.add("--s3-endpoint must be an http:// or https:// URL (got '" + s3Endpoint + "')");
     }
+    if (retries < 0 || retries > MigrationInput.MAX_RETRIES) {
+      problems.add(
+          "--retries must be between 0 and "
+              + MigrationInput.MAX_RETRIES
+              + " (got "
+              + retries
+              + ")");
+    }
     if (!problems.isEmpty()) {
       throw new InvalidOptions(problems);
     }
@@ -297,7 +339,7 @@ public final class MigrateCommand implements Callable<Integer> {
             names,
             links);
     return new Request(
-        src, dst, dryRun ? RunMode.DRY_RUN : RunMode.INCREMENTAL, options, limits, report);
+        src, dst, dryRun ? RunMode.DRY_RUN : RunMode.INCREMENTAL, options, limits, report, retries);
   }
 
   private static long time(String name, String value, Instant now, List<String> problems) {

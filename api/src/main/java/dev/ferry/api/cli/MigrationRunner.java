@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -192,7 +191,9 @@ final class MigrationRunner {
                   .setStaticSummary("Ferry: " + req.source() + " → " + req.dest())
                   .build());
       WorkflowClient.start(
-          wf::run, new MigrationInput(jobId.toString(), runId, req.mode(), req.limits(), null));
+          wf::run,
+          new MigrationInput(
+              jobId.toString(), runId, req.mode(), req.limits(), null, null, req.retries()));
     }
     WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
     CompletableFuture<Progress> result = stub.getResultAsync(Progress.class);
@@ -205,9 +206,7 @@ final class MigrationRunner {
               if (!result.isDone()) {
                 err.println("\nCancelling: files being copied stop now; what was copied stays.");
                 try {
-                  client
-                      .newWorkflowStub(MigrationWorkflow.class, stub.getExecution().getWorkflowId())
-                      .cancel();
+                  stub.cancel(); // Temporal's cancellation: the workflow ends CANCELED
                 } catch (RuntimeException e) {
                   err.println("ferry: could not cancel cleanly: " + e.getMessage());
                 }
@@ -221,15 +220,20 @@ final class MigrationRunner {
             },
             "ferry-ctrl-c");
     Runtime.getRuntime().addShutdownHook(hook);
-    Progress end;
+    Progress end = null;
+    String failureType = null;
+    Retries retries = new Retries(client, workflowId);
     try (ProgressView view = new ProgressView(out, Boolean.getBoolean("ferry.tty"))) {
-      while (true) {
+      for (int tick = 0; ; tick++) {
         try {
           end = result.get(500, TimeUnit.MILLISECONDS);
           break;
         } catch (TimeoutException e) {
+          if (tick % 4 == 3) {
+            view.retrying(retries.now());
+          }
           try {
-            view.update(catalog.run(runId));
+            view.update(catalog.run(runId), catalog.inFlight(runId));
           } catch (RuntimeException dbBlip) {
             // the catalog is briefly unreachable (a PostgreSQL restart): the run goes on in
             // Temporal and its activities retry; show progress again once it answers
@@ -239,14 +243,32 @@ final class MigrationRunner {
           Thread.currentThread().interrupt();
           return Ferry.EXIT_CANCELLED;
         } catch (java.util.concurrent.ExecutionException e) {
-          err.println("ferry: the run ended abnormally: " + e.getCause().getMessage());
-          end = null;
+          // a cancelled run ends CANCELED, a failed one FAILED with its type; the catalog has
+          // the run's state and reason either way
+          failureType = failureType(e.getCause());
+          if (failureType == null && !cancelled(e.getCause())) {
+            err.println("ferry: the run ended abnormally: " + e.getCause().getMessage());
+          }
           break;
         }
       }
+      try {
+        view.finish(catalog.run(runId));
+      } catch (RuntimeException dbBlip) {
+        log.debug("final progress unavailable: {}", dbBlip.getMessage());
+      }
     }
     try {
-      int code = summarize(catalog, runId, end, req.report());
+      int code = summarize(catalog, runId, end, failureType, req.report());
+      out.println(
+          "Workflow "
+              + workflowId
+              + ": its history stays in "
+              + (env.containsKey("TEMPORAL_ADDRESS")
+                  ? "your Temporal service"
+                  : "this migration's local Temporal file (the Web UI above ends with this"
+                      + " command; 'ferry server' keeps one up)")
+              + ".");
       return interrupted.get() ? Ferry.EXIT_CANCELLED : code;
     } finally {
       try {
@@ -275,46 +297,41 @@ final class MigrationRunner {
     }
   }
 
-  private int summarize(Catalog catalog, long runId, Progress end, Path report) throws IOException {
+  /** The type of the application failure a workflow failed with, if any. */
+  private static String failureType(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof io.temporal.failure.ApplicationFailure af) {
+        return af.getType();
+      }
+    }
+    return null;
+  }
+
+  private static boolean cancelled(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof io.temporal.failure.CanceledFailure) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Failures of a run's configuration, found only once it ran: exit code 2, like bad options. */
+  static boolean configurationFailure(String type) {
+    return dev.ferry.workflows.MigrationActivities.CONFIG_ERROR.equals(type)
+        || dev.ferry.workflows.MigrationActivities.ACCESS_DENIED.equals(type)
+        || dev.ferry.workflows.MigrationActivities.NOT_FOUND.equals(type);
+  }
+
+  private int summarize(Catalog catalog, long runId, Progress end, String failureType, Path report)
+      throws IOException {
     RunRow run = catalog.run(runId);
     double secs =
         ((run.finishedAt() == null ? java.time.Instant.now() : run.finishedAt()).toEpochMilli()
                 - run.startedAt().toEpochMilli())
             / 1000.0;
     JobState state = end != null ? end.state() : run.state();
-    if (run.mode() == RunMode.DRY_RUN) {
-      out.printf(
-          Locale.ROOT,
-          "Dry run finished in %s: %s files (%s) found; would transfer %s files (%s); %s unchanged;"
-              + " nothing was written.%n",
-          Units.duration(secs),
-          Units.count(run.filesTotal()),
-          Units.bytes(run.bytesTotal()),
-          Units.count(run.filesToCopy()),
-          Units.bytes(run.bytesToCopy()),
-          Units.count(run.filesUnchanged()));
-    } else {
-      out.printf(
-          Locale.ROOT,
-          "%s in %s: %s files (%s) found; %s transferred (%s, %s/s), %s unchanged, %s skipped,"
-              + " %s failed; success rate %.1f%%.%n",
-          switch (state) {
-            case COMPLETED -> "Completed";
-            case CANCELLED -> "Cancelled";
-            case FAILED -> "Failed";
-            default -> "Stopped (" + state.name().toLowerCase(Locale.ROOT) + ")";
-          },
-          Units.duration(secs),
-          Units.count(run.filesTotal()),
-          Units.bytes(run.bytesTotal()),
-          Units.count(run.filesDone()),
-          Units.bytes(run.bytesDone()),
-          Units.bytes(run.bytesDone() / Math.max(0.001, secs)),
-          Units.count(run.filesUnchanged()),
-          Units.count(run.filesSkipped()),
-          Units.count(run.filesFailed()),
-          ReportWriter.successRate(run));
-    }
+    out.print(Summary.text(run, state, secs, catalog.failedFolders(runId)));
     if (run.message() != null) {
       out.println("Reason: " + run.message());
     }
@@ -349,6 +366,18 @@ final class MigrationRunner {
     if (state == JobState.CANCELLED) {
       return Ferry.EXIT_CANCELLED;
     }
-    return state == JobState.FAILED || run.filesFailed() > 0 ? Ferry.EXIT_FAILED : Ferry.EXIT_OK;
+    if (state == JobState.FAILED && configurationFailure(failureType)) {
+      out.println(
+          "The run could not go on as configured (exit code 2): fix what the reason says and run"
+              + " the same command again.");
+      return Ferry.EXIT_USAGE;
+    }
+    return state == JobState.FAILED || run.filesFailed() > 0 || failedFoldersOrZero(catalog, runId)
+        ? Ferry.EXIT_FAILED
+        : Ferry.EXIT_OK;
+  }
+
+  private static boolean failedFoldersOrZero(Catalog catalog, long runId) {
+    return catalog.failedFolders(runId) > 0;
   }
 }

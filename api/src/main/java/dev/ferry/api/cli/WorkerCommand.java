@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "worker",
     mixinStandardHelpOptions = true,
+    header = "Run one more central worker on an existing Temporal service.",
     description = {
       "Runs a worker on an existing Temporal service (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE)",
       "and the catalog database (FERRY_DB_URL ...). Stop it with Ctrl-C."

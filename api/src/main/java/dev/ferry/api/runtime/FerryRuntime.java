@@ -62,7 +62,7 @@ public final class FerryRuntime implements AutoCloseable {
             WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(64).build());
     worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
     worker.registerActivitiesImplementations(
-        new ScanActivityImpl(new ScanService(catalog, storage)),
+        new ScanActivityImpl(new ScanService(catalog, storage), catalog),
         new PlanActivityImpl(catalog),
         new TransferActivityImpl(new TransferService(catalog, storage), catalog),
         new CatalogActivityImpl(catalog, new FinishService(catalog, storage)));

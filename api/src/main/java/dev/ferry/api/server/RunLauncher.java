@@ -17,6 +17,7 @@ import io.javalin.http.ServiceUnavailableResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
@@ -140,7 +141,12 @@ final class RunLauncher {
         continue;
       }
       try {
-        client.newUntypedWorkflowStub(o.run().workflowId()).update(action.update(), Progress.class);
+        WorkflowStub stub = client.newUntypedWorkflowStub(o.run().workflowId());
+        if (action == Action.CANCEL) {
+          stub.cancel(); // Temporal's own cancellation: the workflow ends CANCELED
+        } else {
+          stub.update(action.update(), Progress.class);
+        }
         accepted++;
       } catch (WorkflowUpdateException e) {
         refusals.add(message(e));

@@ -87,7 +87,7 @@ class MigrateLocalTest {
             "--report",
             csv.toString());
     assertThat(r.code()).as(r.all()).isZero();
-    assertThat(r.out()).contains("Completed").contains("success rate 100.0%");
+    assertThat(r.out()).contains("Completed in").contains("success rate 100.0%");
     assertSameTree(src, dst);
     assertThat(dst.resolve("empty folder/inner")).isDirectory();
     assertThat(Files.getLastModifiedTime(dst.resolve("a/b/c/deep.bin")).toMillis())
@@ -154,6 +154,7 @@ class MigrateLocalTest {
         .contains("Dry run finished")
         .contains(n + " files")
         .contains("would transfer " + n + " files")
+        .contains("0 would fail")
         .contains("nothing was written");
     assertThat(dst).doesNotExist();
   }
@@ -276,6 +277,11 @@ class MigrateLocalTest {
         "--s3-endpoint must be an http:// or https:// URL");
     cases.put(List.of("--concurrency", "many"), "Invalid value for option '--concurrency'");
     cases.put(List.of("--frobnicate"), "Unknown option: '--frobnicate'");
+    cases.put(List.of("--concurency", "8"), "Did you mean --concurrency?");
+    cases.put(
+        List.of("--bwlimit", "fast"),
+        "'fast' is not a bandwidth in megabits per second; give a number such as --bwlimit 100");
+    cases.put(List.of("--retries", "101"), "--retries must be between 0 and 100 (got 101)");
     cases.put(
         List.of("--full-speed-window", "18:00-06:00"),
         "--full-speed-window lifts the --bwlimit cap inside the window: give --bwlimit too");
@@ -313,7 +319,8 @@ class MigrateLocalTest {
     var r = ferry.ferry("migrate", src.toString(), dst.toString(), "--report", csv.toString());
     assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_FAILED);
     assertThat(r.out())
-        .contains("2 failed")
+        .contains("Completed with errors in")
+        .contains("1 failed\n  and 1 folder failed")
         .contains("Failed files:")
         .contains("with space: permanent error") // the folder that cannot be created
         .contains("with space/file name.txt: permanent error");
@@ -325,5 +332,52 @@ class MigrateLocalTest {
     assertThat(withOutcome(rows, "transferred")).hasSize(rows.size() - 1);
     assertThat(Files.readAllBytes(dst.resolve("big/large.bin")))
         .isEqualTo(Files.readAllBytes(src.resolve("big/large.bin")));
+    // the state says so everywhere, and the counts add up
+    assertThat(Files.readString(csv)).contains("state COMPLETED_WITH_ERRORS");
+    Map<String, Long> n = summaryCounts(r.out());
+    assertThat(n.get("found"))
+        .isEqualTo((long) FerryHarness.files(src).size())
+        .isEqualTo(n.get("transferred") + n.get("unchanged") + n.get("skipped") + n.get("failed"));
+    assertThat(n.get("failed")).isEqualTo(1);
+  }
+
+  /** The figures of the summary ("12 files (1.0 MiB) found", "3 transferred (...)", ...). */
+  static Map<String, Long> summaryCounts(String out) {
+    Map<String, Long> n = new HashMap<>();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "([0-9][0-9,]*) (?:files? \\([^)]*\\) )?(found|transferred|unchanged|skipped|failed"
+                    + "|would fail)")
+            .matcher(out);
+    while (m.find()) {
+      n.putIfAbsent(m.group(2), Long.parseLong(m.group(1).replace(",", "")));
+    }
+    java.util.regex.Matcher t =
+        java.util.regex.Pattern.compile("would transfer ([0-9,]+) files").matcher(out);
+    if (t.find()) {
+      n.put("would transfer", Long.parseLong(t.group(1).replace(",", "")));
+    }
+    return n;
+  }
+
+  @Test
+  void helpNamesEveryLocationAndItsCredentialsAndNoLineIsCutOff() {
+    var top = ferry.ferry("--help");
+    assertThat(top.code()).isZero();
+    assertThat(top.out())
+        .contains("migrate  Copy SOURCE to DEST as a durable, verified, resumable migration.")
+        .contains("server   Run Ferry as a service: REST API, central worker, local Temporal.");
+    for (String line : top.out().split("\\R")) {
+      assertThat(line.length()).as(line).isLessThanOrEqualTo(100);
+    }
+    var migrate = ferry.ferry("migrate", "--help");
+    assertThat(migrate.out())
+        .contains("onedrive://user@domain/path")
+        .contains("sharepoint://host/site/library/path")
+        .contains("FERRY_GRAPH_CLIENT_ID")
+        .contains("AZURE_STORAGE_CONNECTION_STRING")
+        .contains("FERRY_SFTP_PASSWORD")
+        .contains("--retries")
+        .contains("Exit codes: 0 every file done");
   }
 }

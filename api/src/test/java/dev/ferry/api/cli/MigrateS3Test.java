@@ -151,6 +151,46 @@ class MigrateS3Test {
         .contains("Dry run finished")
         .contains("Problems found:")
         .contains("too-long.txt: refused: the path is longer than the destination's limit");
+    assertThat(MigrateLocalTest.summaryCounts(r.out()))
+        .containsEntry("found", (long) FerryHarness.files(src).size())
+        .containsEntry("would transfer", (long) FerryHarness.files(src).size() - 1)
+        .containsEntry("would fail", 1L);
     assertThat(s3.client().listObjectsV2(q -> q.bucket(b)).contents()).isEmpty();
+
+    // the real run refuses the same file, copies the others and says it completed with errors
+    Path csv = dir.resolve("r.csv");
+    var run =
+        migrate(
+            src.toString(),
+            "s3://" + b + "/p",
+            s3.endpoint().toString(),
+            "--report",
+            csv.toString());
+    assertThat(run.code()).as(run.all()).isEqualTo(Ferry.EXIT_FAILED);
+    assertThat(run.out()).contains("Completed with errors in");
+    Map<String, Long> n = MigrateLocalTest.summaryCounts(run.out());
+    assertThat(n.get("found"))
+        .isEqualTo(n.get("transferred") + n.get("unchanged") + n.get("skipped") + n.get("failed"));
+    assertThat(n).containsEntry("failed", 1L);
+    assertThat(java.nio.file.Files.readString(csv)).contains("state COMPLETED_WITH_ERRORS");
+  }
+
+  @Test
+  void credentialsTheStoreRefusesAreAConfigurationErrorFoundAtRunTime() throws Exception {
+    Path src = dir.resolve("src");
+    FerryHarness.write(src.resolve("a.txt"), new byte[] {1, 2, 3}, MTIME);
+    String b = bucket();
+    String secret = ferry.env.put("AWS_SECRET_ACCESS_KEY", "not-the-secret");
+    try {
+      var r = migrate(src.toString(), "s3://" + b + "/p", s3.endpoint().toString());
+      assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_USAGE);
+      assertThat(r.out())
+          .contains("Failed in")
+          .contains("Reason: scan failed:")
+          .contains("exit code 2")
+          .doesNotContain("success rate");
+    } finally {
+      ferry.env.put("AWS_SECRET_ACCESS_KEY", secret);
+    }
   }
 }
