@@ -7,6 +7,11 @@ import io.temporal.failure.ApplicationFailure;
 
 /** Turns the engine's exceptions into Temporal failures that say whether retrying can help. */
 final class Failures {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Failures.class);
+
+  /** Type of the failure of a scan or batch that Temporal tries again. */
+  static final String TRANSIENT_TYPE = "FerryTransient";
+
   private Failures() {}
 
   /**
@@ -20,6 +25,14 @@ final class Failures {
     RuntimeException f = toFailure(e);
     boolean retried = !(f instanceof ApplicationFailure af) || !af.isNonRetryable();
     if (retried) {
+      // What Temporal keeps of the failure, and shows while it waits to retry (the Web UI, the
+      // CLI's retry line), is the message: a full cause chain with stack traces goes over the
+      // server's size limit for a pending activity's last failure ("Failure exceeds size limit").
+      log.info("{} failed, Temporal retries it: {}", what, e.toString());
+      log.debug("{} failed", what, e);
+      ApplicationFailure concise = ApplicationFailure.newFailure(e.getMessage(), TRANSIENT_TYPE);
+      concise.setStackTrace(new StackTraceElement[0]);
+      f = concise;
       try {
         var info = io.temporal.activity.Activity.getExecutionContext().getInfo();
         String note =

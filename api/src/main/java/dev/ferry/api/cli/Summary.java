@@ -58,6 +58,9 @@ final class Summary {
         .append(": ")
         .append(found)
         .append('\n');
+    if (state == JobState.FAILED && run.filesTotal() == 0) {
+      return b.toString(); // failed before it found anything: the reason says why
+    }
     b.append(
         String.format(
             Locale.ROOT,

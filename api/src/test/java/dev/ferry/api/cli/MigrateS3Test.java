@@ -193,4 +193,24 @@ class MigrateS3Test {
       ferry.env.put("AWS_SECRET_ACCESS_KEY", secret);
     }
   }
+
+  @Test
+  void aStoreThatDoesNotAnswerIsRetriedVisiblyAndTheRunGivesUpAfterItsRetries() throws Exception {
+    Path src = dir.resolve("src");
+    FerryHarness.write(src.resolve("a.txt"), new byte[] {1, 2, 3}, MTIME);
+    int closed;
+    try (var s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort(); // nothing listens there once it is closed
+    }
+    var r =
+        migrate(src.toString(), "s3://bucket/p", "http://127.0.0.1:" + closed, "--retries", "2");
+    assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_FAILED);
+    assertThat(r.out())
+        .containsPattern(
+            "Retrying the scan: attempt [23] of 3 (in [0-9]+ s|running); the last one"
+                + " failed: network error while listing s3://bucket/p")
+        .contains("Failed in")
+        .contains("Reason: scan failed: network error while listing s3://bucket/p")
+        .doesNotContain("success rate");
+  }
 }

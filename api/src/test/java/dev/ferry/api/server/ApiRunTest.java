@@ -312,8 +312,44 @@ class ApiRunTest {
     assertThat((System.nanoTime() - t0) / 1e9).isLessThan(15);
     assertThat(c.get("state").asText()).isEqualTo("CANCELLED");
     assertThat(c.at("/lastRun/files/transferred").asLong()).isLessThan(16);
+    // and Temporal says so too: the owners' workflows ended CANCELED, not COMPLETED
+    ApiHarness h = ApiHarness.get();
+    long cancelledRun = c.at("/lastRun/id").asLong();
+    List<String> workflows = h.server.api().services().launcher.workflowIds(cancelledRun);
+    assertThat(workflows).isNotEmpty();
+    for (String wf : workflows) {
+      // the catalog records the end just before the workflow closes
+      java.util.function.Supplier<io.temporal.api.enums.v1.WorkflowExecutionStatus> statusOf =
+          () -> status(h, wf);
+      ApiHarness.await(
+          Duration.ofSeconds(10),
+          () ->
+              statusOf.get()
+                  != io.temporal.api.enums.v1.WorkflowExecutionStatus
+                      .WORKFLOW_EXECUTION_STATUS_RUNNING);
+      assertThat(statusOf.get())
+          .as(wf)
+          .isEqualTo(
+              io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    }
     assertThat(api.post("/jobs/" + job + "/resume", null).json().get("error").asText())
         .isEqualTo("cannot resume a run that is cancelled");
+  }
+
+  private static io.temporal.api.enums.v1.WorkflowExecutionStatus status(ApiHarness h, String wf) {
+    return h.server
+        .runtime()
+        .client()
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(h.server.runtime().client().getOptions().getNamespace())
+                .setExecution(
+                    io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(wf))
+                .build())
+        .getWorkflowExecutionInfo()
+        .getStatus();
   }
 
   private static JsonNode end(String job) {
