@@ -339,7 +339,7 @@ final class MigrationRunner {
     if (!failures.isEmpty()) {
       out.println(run.mode() == RunMode.DRY_RUN ? "Problems found:" : "Failed files:");
       for (ReportRow f : failures) {
-        out.println("  " + f.path() + ": " + f.reason());
+        out.println("  " + Summary.printable(f.path()) + ": " + Summary.printable(f.reason()));
       }
       if (run.filesFailed() > failures.size()) {
         out.println(
@@ -352,7 +352,7 @@ final class MigrationRunner {
           (run.mode() == RunMode.DRY_RUN ? "Would rename" : "Renamed")
               + " for the destination (its rules refuse the original names):");
       for (ReportRow f : renamed.rows()) {
-        out.println("  " + f.path() + " -> " + f.destPath());
+        out.println("  " + Summary.printable(f.path()) + " -> " + Summary.printable(f.destPath()));
       }
       if (renamed.count() > renamed.rows().size()) {
         out.println(

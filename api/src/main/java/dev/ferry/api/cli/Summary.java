@@ -14,6 +14,31 @@ import java.util.Locale;
 final class Summary {
   private Summary() {}
 
+  /**
+   * {@code s} safe to print on a terminal: control characters (a name may hold an ESC that would
+   * move the cursor or recolour the screen) are shown as their Unicode control pictures.
+   */
+  static String printable(String s) {
+    if (s == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder(s.length());
+    s.codePoints()
+        .forEach(
+            c -> {
+              if (c < 0x20) {
+                b.appendCodePoint(0x2400 + c);
+              } else if (c == 0x7f) {
+                b.append('\u2421');
+              } else if (c >= 0x80 && c < 0xa0) {
+                b.append('\ufffd');
+              } else {
+                b.appendCodePoint(c);
+              }
+            });
+    return b.toString();
+  }
+
   static String headline(JobState state) {
     return switch (state) {
       case COMPLETED -> "Completed";
@@ -61,16 +86,17 @@ final class Summary {
     if (state == JobState.FAILED && run.filesTotal() == 0) {
       return b.toString(); // failed before it found anything: the reason says why
     }
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "  %s transferred (%s, %s/s), %s unchanged, %s skipped, %s failed%n",
-            Units.count(run.filesDone()),
-            Units.bytes(run.bytesDone()),
-            Units.bytes(run.bytesDone() / Math.max(0.001, secs)),
-            Units.count(run.filesUnchanged()),
-            Units.count(run.filesSkipped()),
-            Units.count(run.filesFailed())));
+    wrapped(
+        b,
+        Units.count(run.filesDone())
+            + " transferred ("
+            + Units.bytes(run.bytesDone())
+            + ", "
+            + Units.bytes(run.bytesDone() / Math.max(0.001, secs))
+            + "/s)",
+        Units.count(run.filesUnchanged()) + " unchanged",
+        Units.count(run.filesSkipped()) + " skipped",
+        Units.count(run.filesFailed()) + " failed");
     folders(b, failedFolders, "failed");
     long left =
         run.filesTotal()
@@ -92,6 +118,22 @@ final class Summary {
               ReportWriter.successRate(run)));
     }
     return b.toString();
+  }
+
+  /** {@code parts} joined by ", " on indented lines of at most 120 columns. */
+  private static void wrapped(StringBuilder b, String... parts) {
+    StringBuilder line = new StringBuilder("  ");
+    for (int i = 0; i < parts.length; i++) {
+      String part = parts[i] + (i < parts.length - 1 ? "," : "");
+      if (line.length() > 2 && line.length() + 1 + part.length() > 120) {
+        b.append(line).append('\n');
+        line = new StringBuilder("  ");
+      } else if (line.length() > 2) {
+        line.append(' ');
+      }
+      line.append(part);
+    }
+    b.append(line).append('\n');
   }
 
   private static void folders(StringBuilder b, long n, String verb) {
