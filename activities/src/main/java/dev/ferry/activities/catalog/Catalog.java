@@ -620,7 +620,7 @@ public final class Catalog {
         h ->
             h.execute(
                 "update runs set message = null where id = ? and finished_at is null"
-                    + " and message like '%; Temporal tries it again with backoff'",
+                    + " and message like '% failed (attempt %'",
                 runId));
   }
 

@@ -35,13 +35,16 @@ final class Failures {
       f = concise;
       try {
         var info = io.temporal.activity.Activity.getExecutionContext().getInfo();
+        int max = info.getRetryOptions() == null ? 0 : info.getRetryOptions().getMaximumAttempts();
+        boolean last = max > 0 && info.getAttempt() >= max;
         String note =
             what
                 + " failed (attempt "
                 + info.getAttempt()
+                + (max > 0 ? " of " + max : "")
                 + "): "
                 + e.getMessage()
-                + "; Temporal tries it again with backoff";
+                + (last ? "; that was the last attempt" : "; Temporal tries it again with backoff");
         catalog.noteRetry(runId, note);
       } catch (RuntimeException ignored) {
         // the catalog itself may be unreachable; Temporal still retries

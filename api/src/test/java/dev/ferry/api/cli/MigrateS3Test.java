@@ -11,6 +11,7 @@ import dev.ferry.activities.testing.FaultProxy;
 import dev.ferry.activities.testing.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.commons.csv.CSVRecord;
@@ -212,5 +213,27 @@ class MigrateS3Test {
         .contains("Failed in")
         .contains("Reason: scan failed: network error while listing s3://bucket/p")
         .doesNotContain("success rate");
+    // the run's log says what was retried, for the API and the report
+    List<String> retries =
+        ferry
+            .db
+            .catalog()
+            .jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "select e.detail from run_events e join runs r on r.id = e.run_id"
+                                + " join jobs j on j.id = r.job_id where j.source_uri = ?"
+                                + " and e.event = 'retry' order by e.id")
+                        .bind(0, dev.ferry.activities.storage.Locations.canonical(src.toString()))
+                        .mapTo(String.class)
+                        .list());
+    assertThat(retries).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(retries.get(i))
+          .startsWith("the scan failed (attempt " + (i + 1) + " of 3): ")
+          .contains("network error while listing s3://bucket/p")
+          .endsWith(i < 2 ? "Temporal tries it again with backoff" : "that was the last attempt");
+    }
   }
 }
