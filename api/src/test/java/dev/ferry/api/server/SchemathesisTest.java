@@ -2,6 +2,7 @@ package dev.ferry.api.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,9 +79,9 @@ class SchemathesisTest {
   /**
    * Real resources for the fuzzer to reach past the 404s: a client with a project, two local
    * connections (a source with two files, a destination), a job between them with a finished run,
-   * and, for the DELETE operations only, a job and a connection that may go. Path parameters, query
-   * filters and the ids in bodies name them about half the time (schemathesis dictionaries);
-   * generated values the rest of the time.
+   * an agent (whose own token sends the heartbeats), and, for the DELETE operations only, a job and
+   * a connection that may go. Path parameters, query filters and the ids in bodies name them about
+   * half the time (schemathesis dictionaries); generated values the rest of the time.
    */
   static String fixture(ApiHarness h, Path work) throws IOException {
     ApiHarness.Api api = h.admin;
@@ -96,6 +97,13 @@ class SchemathesisTest {
     String doomedJob = api.job(project, from, to, Map.of());
     long run = api.run(job, "FULL");
     api.awaitEnd(job);
+    String code =
+        api.post("/agents/registration-codes", Map.of("clientId", client, "name", "fixture agent"))
+            .json()
+            .get("code")
+            .asText();
+    JsonNode agent =
+        h.api(code).post("/agents/register", Map.of("hostname", "fuzz", "version", "1")).json();
     return """
 
         # Written by SchemathesisTest: the fixture's ids.
@@ -113,6 +121,8 @@ class SchemathesisTest {
         values = ["%s"]
         [dictionaries.doomedJobs]
         values = ["%s"]
+        [dictionaries.agents]
+        values = ["%s"]
 
         [parameters]
         "path.clientId" = { dictionary = "clients", probability = 0.6 }
@@ -120,6 +130,7 @@ class SchemathesisTest {
         "path.connectionId" = { dictionary = "connections", probability = 0.6 }
         "path.jobId" = { dictionary = "jobs", probability = 0.6 }
         "path.runId" = { dictionary = "runs", probability = 0.6 }
+        "path.agentId" = { dictionary = "agents", probability = 0.6 }
         "query.clientId" = { dictionary = "clients", probability = 0.5 }
         "query.projectId" = { dictionary = "projects", probability = 0.5 }
         "body.clientId" = { dictionary = "clients", probability = 0.5 }
@@ -134,8 +145,23 @@ class SchemathesisTest {
         [[operations]]
         include-operation-id = "deleteConnection"
         parameters = { "path.connectionId" = { dictionary = "doomedConnections", probability = 0.6 } }
+
+        # Only the agent itself sends its heartbeat, with its own token.
+        [[operations]]
+        include-operation-id = "agentHeartbeat"
+        headers = { Authorization = "Bearer %s" }
         """
-        .formatted(client, project, from, to, job, run, doomedConnection, doomedJob);
+        .formatted(
+            client,
+            project,
+            from,
+            to,
+            job,
+            run,
+            doomedConnection,
+            doomedJob,
+            agent.get("agentId").asText(),
+            agent.get("token").asText());
   }
 
   /** The schemathesis that scripts/setup --test installs; the test needs it, as CI does. */
