@@ -54,5 +54,6 @@ class DataTaskQueueTest {
     assertThat(central.finished).isNull();
     assertThat(central.states).contains(JobState.SCANNING, JobState.RUNNING);
     assertThat(agent.done).hasSize(batches); // every batch moved by the agent, once
+    Histories.record(client, "wf-agent", "migration-agent-continue-as-new");
   }
 }

@@ -94,6 +94,7 @@ class MigrationWorkflowTest {
     assertThat(acts.states)
         .containsSubsequence(
             JobState.SCANNING, JobState.READY, JobState.RUNNING, JobState.COMPLETED);
+    Histories.record(client, "wf-test", "migration-completed");
   }
 
   @Test
@@ -101,6 +102,7 @@ class MigrationWorkflowTest {
     start(3, 10, RunMode.DRY_RUN);
     assertThat(result().state()).isEqualTo(JobState.READY);
     assertThat(acts.transfersStarted.get()).isZero();
+    Histories.record(client, "wf-test", "migration-dry-run");
   }
 
   @Test
@@ -118,6 +120,7 @@ class MigrationWorkflowTest {
     Progress p = result();
     assertThat(p.state()).isEqualTo(JobState.COMPLETED);
     assertThat(acts.done).hasSize(4);
+    Histories.record(client, "wf-test", "migration-pause-resume");
   }
 
   @Test
@@ -137,6 +140,7 @@ class MigrationWorkflowTest {
     // a finished run takes no more orders
     assertThatThrownBy(wf::pause)
         .isInstanceOfAny(WorkflowUpdateException.class, WorkflowNotFoundException.class);
+    Histories.record(client, "wf-test", "migration-cancelled");
   }
 
   @Test
@@ -150,6 +154,7 @@ class MigrationWorkflowTest {
     assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
     assertThat(acts.finished.state()).isEqualTo(JobState.CANCELLED);
     assertThat(acts.transfersStarted.get()).isZero();
+    Histories.record(client, "wf-test", "migration-cancelled-in-scan");
   }
 
   @Test
@@ -172,6 +177,7 @@ class MigrationWorkflowTest {
     assertThat(acts.finished.message()).contains("access denied by s3://bucket");
     // each of the two batches in the window was tried once: the failure is non-retryable
     assertThat(acts.transfersStarted.get()).isEqualTo(2);
+    Histories.record(client, "wf-test", "migration-failed");
   }
 
   private WorkflowExecutionStatus status() {
@@ -203,6 +209,7 @@ class MigrationWorkflowTest {
     assertThat(result().state()).isEqualTo(JobState.COMPLETED);
     assertThat(acts.limitsSeen.getLast()).isEqualTo(new Limits(8, 100));
     assertThat(wf.limits()).isEqualTo(new Limits(8, 100));
+    Histories.record(client, "wf-test", "migration-set-limits");
   }
 
   @Test

@@ -131,6 +131,7 @@ class ApiRunTest {
 
     JsonNode end = api.awaitEnd(job);
     assertThat(end.get("state").asText()).isEqualTo("COMPLETED");
+    recordHistories(run, "migration-api-full-run");
     JsonNode r = end.get("lastRun");
     assertThat(r.at("/files/completed").asLong()).isEqualTo(n);
     assertThat(r.at("/files/transferred").asLong()).isEqualTo(n);
@@ -334,6 +335,23 @@ class ApiRunTest {
     }
     assertThat(api.post("/jobs/" + job + "/resume", null).json().get("error").asText())
         .isEqualTo("cannot resume a run that is cancelled");
+  }
+
+  /**
+   * With {@code FERRY_RECORD_HISTORIES} set (see workflows/README.md), writes the histories of the
+   * run's workflows there, as the workflows module's replay test reads them.
+   */
+  private static void recordHistories(long run, String name) throws IOException {
+    String dir = System.getenv("FERRY_RECORD_HISTORIES");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    List<String> ids = h.server.api().services().launcher.workflowIds(run);
+    for (int i = 0; i < ids.size(); i++) {
+      Files.writeString(
+          Path.of(dir, name + (i == 0 ? "" : "-" + (i + 1)) + ".json"),
+          h.server.runtime().client().fetchHistory(ids.get(i)).toJson(true));
+    }
   }
 
   private static io.temporal.api.enums.v1.WorkflowExecutionStatus status(ApiHarness h, String wf) {
