@@ -79,7 +79,15 @@ public final class Ferry implements Runnable {
     return cl.execute(args);
   }
 
+  private static volatile boolean ownsProcess;
+
+  /** Whether Ferry runs as its own process ({@link #main}), not inside another program or test. */
+  static boolean ownsProcess() {
+    return ownsProcess;
+  }
+
   public static void main(String[] args) {
+    ownsProcess = true;
     System.exit(execute(System.out, System.err, args));
   }
 }

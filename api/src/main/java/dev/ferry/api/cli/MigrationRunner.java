@@ -199,26 +199,46 @@ final class MigrationRunner {
     CompletableFuture<Progress> result = stub.getResultAsync(Progress.class);
 
     AtomicBoolean interrupted = new AtomicBoolean();
+    Runnable cancel =
+        () -> {
+          if (!result.isDone()) {
+            err.println("\nCancelling: files being copied stop now; what was copied stays.");
+            try {
+              stub.cancel(); // Temporal's cancellation: the workflow ends CANCELED
+            } catch (RuntimeException e) {
+              err.println("ferry: could not cancel cleanly: " + e.getMessage());
+            }
+          }
+        };
+    // SIGTERM, SIGHUP (and SIGINT where no handler of ours is installed): cancel, then wait until
+    // the summary is printed and Temporal and the worker are shut down
     Thread hook =
         new Thread(
             () -> {
               interrupted.set(true);
-              if (!result.isDone()) {
-                err.println("\nCancelling: files being copied stop now; what was copied stays.");
-                try {
-                  stub.cancel(); // Temporal's cancellation: the workflow ends CANCELED
-                } catch (RuntimeException e) {
-                  err.println("ferry: could not cancel cleanly: " + e.getMessage());
-                }
-              }
+              cancel.run();
               try {
-                // wait until the summary is printed and Temporal and the worker are shut down
                 finished.await(60, TimeUnit.SECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
             },
             "ferry-ctrl-c");
+    // Ctrl-C in a process of its own: cancel and let the command end as usual (summary, report,
+    // exit code 130) rather than through the JVM's shutdown, in which the class-data archive the
+    // first run after a build records could crash the JVM (seen: SIGSEGV in the archive dump);
+    // a second Ctrl-C stops at once
+    if (Ferry.ownsProcess()) {
+      sun.misc.Signal.handle(
+          new sun.misc.Signal("INT"),
+          sig -> {
+            if (interrupted.getAndSet(true)) {
+              err.println("\nStopping now; the same command resumes the run.");
+              Runtime.getRuntime().halt(Ferry.EXIT_CANCELLED);
+            }
+            Thread.ofVirtual().start(cancel);
+          });
+    }
     Runtime.getRuntime().addShutdownHook(hook);
     Progress end = null;
     String failureType = null;

@@ -89,7 +89,10 @@ final class ProgressView implements AutoCloseable {
                 .setInitialMax(frame.bytesTotal())
                 .setRenderer(this::render)
                 .setUpdateIntervalMillis(250)
-                .setConsumer(new ConsoleProgressBarConsumer(out))
+                // an explicit width: left to itself the library sets up a JLine terminal to
+                // ask, which resets SIGINT to its default, so Ctrl-C killed the JVM before the
+                // shutdown hook could cancel the run
+                .setConsumer(new ConsoleProgressBarConsumer(out, columns()))
                 .build();
       }
       bar.stepTo(frame.bytes());
@@ -99,6 +102,12 @@ final class ProgressView implements AutoCloseable {
       lastPlain = now;
       out.println("progress: " + plain(frame));
     }
+  }
+
+  /** The terminal's width as the launcher read it ({@code -Dferry.columns}), else 100. */
+  static int columns() {
+    int c = Integer.getInteger("ferry.columns", 0);
+    return c >= 20 ? c : 100;
   }
 
   /** Draws the last frame from the run's final row; then the bar is closed. */
@@ -135,6 +144,9 @@ final class ProgressView implements AutoCloseable {
 
   /** Bytes per second over the last ten seconds. */
   private double rate(long now, long bytes) {
+    if (!samples.isEmpty() && bytes < samples.peekLast()[1]) {
+      samples.clear(); // a batch started again: its dead attempt's bytes were dropped
+    }
     samples.addLast(new long[] {now, bytes});
     while (samples.size() > 2 && now - samples.peekFirst()[0] > RATE_WINDOW_NANOS) {
       samples.removeFirst();
@@ -208,7 +220,13 @@ final class ProgressView implements AutoCloseable {
     }
     line.append(figures);
     if (tail != null && width - line.length() > 4) {
-      line.append(' ').append(ellipsize(tail, width - line.length() - 1));
+      int max = width - line.length() - 1;
+      // a file keeps the end of its path (its name), a retry the start of its sentence
+      line.append(' ')
+          .append(
+              f.retry() != null
+                  ? (tail.length() <= max ? tail : tail.substring(0, max - 1) + "…")
+                  : ellipsize(tail, max));
     }
     // padded, so that a shorter line leaves nothing of the longer one before it
     return line.length() >= width

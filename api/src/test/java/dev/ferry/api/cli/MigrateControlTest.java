@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -191,6 +192,65 @@ class MigrateControlTest {
     }
     for (Path[] p : pairs) {
       assertSameTree(p[0], p[1]);
+    }
+  }
+
+  @Test
+  void ctrlCOnATerminalCancelsCleanlyToo() throws Exception {
+    // On a terminal the progress line is drawn; the library behind it once reset SIGINT through
+    // JLine, so Ctrl-C killed the JVM before it could cancel the run. `script` gives the command a
+    // real pseudo-terminal.
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    slowTree(src);
+    Path log = dir.resolve("tty.log");
+    List<String> java =
+        List.of(
+            ProcessHandle.current().info().command().orElse("java"),
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-Dferry.tty=true",
+            "-Dferry.columns=100",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Ferry.class.getName(),
+            "migrate",
+            src.toString(),
+            dst.toString(),
+            "--bwlimit",
+            "32");
+    String line =
+        java.stream()
+            .map(a -> "'" + a.replace("'", "'\\''") + "'")
+            .collect(Collectors.joining(" "));
+    ProcessBuilder pb =
+        new ProcessBuilder("script", "-qfec", line, "/dev/null").redirectErrorStream(true);
+    pb.environment().clear();
+    pb.environment().putAll(ferry.env);
+    pb.redirectOutput(log.toFile());
+    Process script = pb.start();
+    try {
+      waitFor(
+          "files to be copied",
+          () -> {
+            RunRow r = latestRun(src.toString());
+            return r != null && r.filesDone() >= 2;
+          });
+      ProcessHandle jvm =
+          script
+              .descendants()
+              .filter(h -> h.info().command().orElse("").endsWith("/java"))
+              .findFirst()
+              .orElseThrow();
+      new ProcessBuilder("kill", "-INT", String.valueOf(jvm.pid())).start().waitFor();
+      assertThat(script.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String out = Files.readString(log);
+      assertThat(out).contains("Copying").contains("Cancelling").contains("Cancelled in");
+      assertThat(script.exitValue()).as(out).isEqualTo(Ferry.EXIT_CANCELLED);
+      assertThat(latestRun(src.toString()).state()).isEqualTo(JobState.CANCELLED);
+    } finally {
+      script.descendants().forEach(ProcessHandle::destroyForcibly);
+      script.destroyForcibly();
     }
   }
 
