@@ -111,7 +111,11 @@ final class MigrationRunner {
     try (JobLock held = lock.get()) {
       // Temporal starts while the catalog opens: both take about a second.
       CompletableFuture<LocalTemporal> temporalStarting =
-          CompletableFuture.supplyAsync(() -> started(LocalTemporal.start(home, key, env)));
+          CompletableFuture.supplyAsync(
+              () -> started(LocalTemporal.start(home, key, env)),
+              // a thread of its own: the common pool has a single thread on a 2-core machine,
+              // and anything else waiting on it would wait for Temporal's start-up too
+              r -> Thread.ofPlatform().name("ferry-temporal-start").daemon().start(r));
       Catalog catalog;
       try {
         catalog = FerryRuntime.openCatalog(DbConfig.fromEnv(env));
