@@ -15,6 +15,8 @@ package dev.ferry.workflows;
  * @param retries how many times a scan or a batch that fails as a whole (a store that does not
  *     answer, a worker that died) is tried again before the run gives up, or null for {@link
  *     #DEFAULT_RETRIES}
+ * @param labels what the run belongs to, by id, for its search attributes ({@link
+ *     FerryAttributes}), or null: then the workflow sets none (the namespace may not have them)
  */
 public record MigrationInput(
     String jobId,
@@ -23,7 +25,8 @@ public record MigrationInput(
     Limits limits,
     Carried carried,
     String dataTaskQueue,
-    Integer retries) {
+    Integer retries,
+    Labels labels) {
 
   /** Retries of a failing scan or batch: with backoff from 1 s to 30 s, about 2.5 minutes. */
   public static final int DEFAULT_RETRIES = 9;
@@ -33,7 +36,7 @@ public record MigrationInput(
 
   /** An input whose activities all run on the workflow's own task queue. */
   public MigrationInput(String jobId, long runId, RunMode mode, Limits limits, Carried carried) {
-    this(jobId, runId, mode, limits, carried, null, null);
+    this(jobId, runId, mode, limits, carried, null, null, null);
   }
 
   public MigrationInput(
@@ -43,7 +46,18 @@ public record MigrationInput(
       Limits limits,
       Carried carried,
       String dataTaskQueue) {
-    this(jobId, runId, mode, limits, carried, dataTaskQueue, null);
+    this(jobId, runId, mode, limits, carried, dataTaskQueue, null, null);
+  }
+
+  public MigrationInput(
+      String jobId,
+      long runId,
+      RunMode mode,
+      Limits limits,
+      Carried carried,
+      String dataTaskQueue,
+      Integer retries) {
+    this(jobId, runId, mode, limits, carried, dataTaskQueue, retries, null);
   }
 
   /** The retries in force. */

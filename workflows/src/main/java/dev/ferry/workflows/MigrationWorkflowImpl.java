@@ -68,21 +68,18 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
           .setRetryOptions(RETRY)
           .build();
 
-  private final MigrationActivities.Plan plan =
-      Workflow.newActivityStub(
-          MigrationActivities.Plan.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(5))
-              .setRetryOptions(RETRY)
-              .build());
-  private final MigrationActivities.Catalog catalog =
-      Workflow.newActivityStub(MigrationActivities.Catalog.class, CATALOG);
+  private static final ActivityOptions PLAN =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(5))
+          .setRetryOptions(RETRY)
+          .build();
 
   // Activities that touch the storage run where the data is: on the input's data task queue (an
-  // agent's) when it names one. Created in run(), once the input is known.
+  // agent's) when it names one. Set in run(), once the input is known. Stubs are made per call,
+  // each with its summary (the Temporal UI's timeline shows it; not part of the command sequence).
   private MigrationActivities.Scan scan;
-  private MigrationActivities.Transfer transfer;
-  private MigrationActivities.Catalog finisher;
+  private ActivityOptions transferOptions;
+  private ActivityOptions finishOptions;
 
   private MigrationInput input;
   private Progress progress = Progress.created();
@@ -94,16 +91,34 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private int inFlight;
   private final List<CancellationScope> inFlightScopes = new ArrayList<>();
   private final Deque<BatchRef> again = new ArrayDeque<>();
+  // Search attributes (FerryAttributes): set when the input has labels, on runs started by code
+  // that has them (version 1 of "search-attributes"; recorded histories have none).
+  private boolean attributes;
+  private String phase;
 
   @Override
   public Progress run(MigrationInput in) {
     input = in;
     limits = in.limits();
-    scan = Workflow.newActivityStub(MigrationActivities.Scan.class, onDataQueue(retried(SCAN)));
-    transfer =
+    if (in.carried() != null) {
+      progress = in.carried().progress();
+    }
+    attributes =
+        in.labels() != null
+            && Workflow.getVersion("search-attributes", Workflow.DEFAULT_VERSION, 1) == 1;
+    if (attributes) {
+      phase = FerryAttributes.phase(progress.state());
+      FerryAttributes.upsertAll(in.labels(), phase);
+    }
+    showDetails();
+    scan =
         Workflow.newActivityStub(
-            MigrationActivities.Transfer.class, onDataQueue(retried(TRANSFER)));
-    finisher = Workflow.newActivityStub(MigrationActivities.Catalog.class, onDataQueue(CATALOG));
+            MigrationActivities.Scan.class,
+            ActivityOptions.newBuilder(onDataQueue(retried(SCAN)))
+                .setSummary("scan: list source and destination, decide per file")
+                .build());
+    transferOptions = onDataQueue(retried(TRANSFER));
+    finishOptions = onDataQueue(CATALOG);
     Progress end;
     try {
       end = execute();
@@ -157,6 +172,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       setState(JobState.SCANNING);
       try {
         progress = progress.scanned(scan.scan(input.runId()));
+        showDetails();
       } catch (ActivityFailure f) {
         if (isCancellation(f) && CancellationScope.current().isCancelRequested()) {
           throw f;
@@ -187,7 +203,13 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         break;
       }
       if (planned.isEmpty() && again.isEmpty() && !exhausted) {
-        List<BatchRef> next = plan.nextBatches(input.runId(), cursor, WINDOW * 2);
+        List<BatchRef> next =
+            Workflow.newActivityStub(
+                    MigrationActivities.Plan.class,
+                    ActivityOptions.newBuilder(PLAN)
+                        .setSummary("plan: next batches after manifest row " + cursor)
+                        .build())
+                .nextBatches(input.runId(), cursor, WINDOW * 2);
         if (next.isEmpty()) {
           exhausted = true;
         } else {
@@ -228,7 +250,8 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
                 limits,
                 new MigrationInput.Carried(carryCursor, progress, paused, executions),
                 input.dataTaskQueue(),
-                input.retries()));
+                input.retries(),
+                input.labels()));
         return progress;
       }
     }
@@ -252,7 +275,13 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     List<Promise<BatchResult>> holder = new ArrayList<>(1);
     CancellationScope scope =
         Workflow.newCancellationScope(
-            () -> holder.add(Async.function(transfer::transferBatch, b, l)));
+            () -> {
+              MigrationActivities.Transfer t =
+                  Workflow.newActivityStub(
+                      MigrationActivities.Transfer.class,
+                      ActivityOptions.newBuilder(transferOptions).setSummary(summary(b)).build());
+              holder.add(Async.function(t::transferBatch, b, l));
+            });
     inFlightScopes.add(scope);
     scope.run();
     holder
@@ -263,6 +292,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
               inFlightScopes.remove(scope);
               if (failure == null) {
                 progress = progress.plus(result);
+                showDetails();
                 if (!result.complete()) {
                   again.add(b);
                 }
@@ -319,13 +349,53 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
   private void setState(JobState s) {
     progress = progress.withState(s);
-    catalog.setState(input.runId(), s, null);
+    showPhase(FerryAttributes.phase(s));
+    Workflow.newActivityStub(
+            MigrationActivities.Catalog.class,
+            ActivityOptions.newBuilder(CATALOG)
+                .setSummary("state: " + FerryAttributes.phase(s))
+                .build())
+        .setState(input.runId(), s, null);
   }
 
   private Progress finish(JobState s) {
     progress = progress.withState(s).withMessage(fatal);
-    progress = finisher.finish(input.runId(), progress);
+    showPhase(FerryAttributes.FINISHING);
+    progress =
+        Workflow.newActivityStub(
+                MigrationActivities.Catalog.class,
+                ActivityOptions.newBuilder(finishOptions)
+                    .setSummary("finish: record the end (" + FerryAttributes.phase(s) + ")")
+                    .build())
+            .finish(input.runId(), progress);
+    showPhase(FerryAttributes.phase(progress.state()));
     return progress;
+  }
+
+  /** A batch as the timeline shows it: its manifest rows, files and bytes. */
+  static String summary(BatchRef b) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "batch rows %,d-%,d: %,d files, %s",
+        b.fromSeq() + 1,
+        b.toSeq(),
+        b.files(),
+        Progress.bytes(b.bytes()));
+  }
+
+  /** The phase in the search attributes (when set) and the current details. */
+  private void showPhase(String p) {
+    if (attributes && !p.equals(phase)) {
+      FerryAttributes.upsertPhase(p);
+    }
+    phase = p;
+    showDetails();
+  }
+
+  /** The live figures in the Temporal UI's "current details" (no command: safe to change). */
+  private void showDetails() {
+    Workflow.setCurrentDetails(
+        progress.details(phase != null ? phase : FerryAttributes.phase(progress.state())));
   }
 
   @Override

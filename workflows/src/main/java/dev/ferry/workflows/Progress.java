@@ -1,5 +1,7 @@
 package dev.ferry.workflows;
 
+import java.util.Locale;
+
 /**
  * A run's figures as the workflow knows them (updated when a batch completes). Live figures between
  * batches are in the catalog's run row.
@@ -97,5 +99,50 @@ public record Progress(
         filesFailed + b.failed(),
         batchesDone + 1,
         message);
+  }
+
+  /**
+   * The figures as the Temporal UI shows them in a workflow's current details (Markdown): phase,
+   * files and bytes done of the total, failures, and the reason of a failed run.
+   */
+  public String details(String phase) {
+    StringBuilder b = new StringBuilder();
+    b.append("**").append(phase.replace('_', ' ')).append("**  \n");
+    long filesDone = filesTransferred + filesUnchanged + filesSkipped + filesFailed;
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%,d of %,d files done · %s of %s transferred",
+            filesDone,
+            Math.max(filesTotal, filesDone),
+            bytes(bytesTransferred),
+            bytes(Math.max(bytesToTransfer, bytesTransferred))));
+    if (filesFailed > 0) {
+      b.append(
+          String.format(
+              Locale.ROOT, "  \n%,d file%s failed", filesFailed, filesFailed == 1 ? "" : "s"));
+    }
+    if (filesSkipped > 0) {
+      b.append(String.format(Locale.ROOT, "  \n%,d skipped", filesSkipped));
+    }
+    if (message != null) {
+      b.append("  \n").append(message);
+    }
+    return b.toString();
+  }
+
+  /** Bytes in binary units, e.g. {@code 12.3 MiB}. */
+  static String bytes(long n) {
+    if (n < 1024) {
+      return n + " B";
+    }
+    String units = "KMGTPE";
+    double v = n;
+    int u = -1;
+    while (v >= 1024 && u < units.length() - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %siB", v, units.charAt(u));
   }
 }

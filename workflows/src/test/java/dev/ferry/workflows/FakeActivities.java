@@ -23,6 +23,10 @@ final class FakeActivities
   volatile long batchMillis;
   volatile boolean failTransfers;
   volatile long scanMillis;
+
+  /** Files each batch reports failed (the rest of its 1,000 transferred). */
+  volatile int failedPerBatch;
+
   final AtomicInteger scansStarted = new AtomicInteger();
   final List<JobState> states = new CopyOnWriteArrayList<>();
   final List<Limits> limitsSeen = new CopyOnWriteArrayList<>();
@@ -97,7 +101,8 @@ final class FakeActivities
       }
       done.add(batch.toSeq());
     }
-    return new BatchResult(1000, 10_000, 0, 0, 0, true);
+    return new BatchResult(
+        1000 - failedPerBatch, 10L * (1000 - failedPerBatch), 0, 0, failedPerBatch, true);
   }
 
   @Override
@@ -107,6 +112,10 @@ final class FakeActivities
 
   @Override
   public Progress finish(long runId, Progress progress) {
+    // as the catalog does: a run that ended with failed files completed with errors
+    if (progress.state() == JobState.COMPLETED && progress.filesFailed() > 0) {
+      progress = progress.withState(JobState.COMPLETED_WITH_ERRORS);
+    }
     states.add(progress.state());
     finished = progress;
     return progress;

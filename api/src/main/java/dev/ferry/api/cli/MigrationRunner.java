@@ -9,7 +9,10 @@ import dev.ferry.api.runtime.FerryHome;
 import dev.ferry.api.runtime.FerryRuntime;
 import dev.ferry.api.runtime.JobLock;
 import dev.ferry.api.runtime.LocalTemporal;
+import dev.ferry.api.runtime.SearchAttributeSetup;
+import dev.ferry.workflows.FerryAttributes;
 import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.Labels;
 import dev.ferry.workflows.MigrationInput;
 import dev.ferry.workflows.MigrationWorkflow;
 import dev.ferry.workflows.Progress;
@@ -186,18 +189,39 @@ final class MigrationRunner {
       runId = catalog.createRun(jobId, req.mode(), req.options());
       workflowId = MigrationWorkflow.workflowId(jobId.toString(), runId);
       catalog.setWorkflowId(runId, workflowId);
-      MigrationWorkflow wf =
-          client.newWorkflowStub(
-              MigrationWorkflow.class,
-              WorkflowOptions.newBuilder()
-                  .setWorkflowId(workflowId)
-                  .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-                  .setStaticSummary("Ferry: " + req.source() + " → " + req.dest())
-                  .build());
+      // search attributes (FerryJobId, FerryRunId, FerryPhase...) when the namespace has them
+      Labels labels =
+          SearchAttributeSetup.ready(client)
+              ? new Labels(
+                  jobId.toString(),
+                  String.valueOf(runId),
+                  null,
+                  null,
+                  null,
+                  null,
+                  FerryAttributes.KIND_OWNER)
+              : null;
+      WorkflowOptions.Builder options =
+          WorkflowOptions.newBuilder()
+              .setWorkflowId(workflowId)
+              .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+              .setStaticSummary("Ferry: " + req.source() + " → " + req.dest());
+      if (labels != null) {
+        options.setTypedSearchAttributes(
+            FerryAttributes.atStart(labels, FerryAttributes.phase(JobState.CREATED)));
+      }
+      MigrationWorkflow wf = client.newWorkflowStub(MigrationWorkflow.class, options.build());
       WorkflowClient.start(
           wf::run,
           new MigrationInput(
-              jobId.toString(), runId, req.mode(), req.limits(), null, null, req.retries()));
+              jobId.toString(),
+              runId,
+              req.mode(),
+              req.limits(),
+              null,
+              null,
+              req.retries(),
+              labels));
     }
     WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
     CompletableFuture<Progress> result = stub.getResultAsync(Progress.class);

@@ -91,6 +91,7 @@ public final class LocalTemporal implements AutoCloseable {
                 + why
                 + "); check TEMPORAL_ADDRESS, or unset it to let Ferry run a local server");
       }
+      SearchAttributeSetup.ensure(t.stubs, namespace);
       return t;
     }
     Optional<Path> binary = findBinary(env);
@@ -107,6 +108,7 @@ public final class LocalTemporal implements AutoCloseable {
       t.close();
       throw new IllegalStateException("the in-process Temporal test server did not start: " + why);
     }
+    SearchAttributeSetup.ensure(t.stubs, "default");
     return t;
   }
 
@@ -210,9 +212,11 @@ public final class LocalTemporal implements AutoCloseable {
               "--namespace",
               "default",
               "--log-level",
-              "warn",
-              "--search-attribute",
-              "FerryJobId=Keyword");
+              "warn");
+      cmd = new ArrayList<>(cmd);
+      for (String attribute : dev.ferry.workflows.FerryAttributes.definitions().keySet()) {
+        cmd.addAll(List.of("--search-attribute", attribute + "=Keyword"));
+      }
       Process p;
       try {
         p =

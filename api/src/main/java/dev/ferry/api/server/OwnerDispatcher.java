@@ -5,6 +5,10 @@ import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.OwnerRunRow;
 import dev.ferry.activities.catalog.ProjectRow;
 import dev.ferry.activities.catalog.RunOptions;
+import dev.ferry.api.runtime.SearchAttributeSetup;
+import dev.ferry.workflows.FerryAttributes;
+import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.Labels;
 import dev.ferry.workflows.Limits;
 import dev.ferry.workflows.MigrationInput;
 import dev.ferry.workflows.MigrationWorkflow;
@@ -138,24 +142,45 @@ final class OwnerDispatcher {
   private void start(JobSpecRow job, JobRuns.Control c, OwnerRunRow o, Limits limits) {
     long runId = o.run().id();
     String workflowId = MigrationWorkflow.workflowId(o.owner().id().toString(), runId);
-    MigrationWorkflow wf =
-        client.newWorkflowStub(
-            MigrationWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(workflowId)
-                .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-                .setStaticSummary(
-                    s.launcher.summary(job)
-                        + (o.owner().implicit() ? "" : " — owner " + o.owner().name())
-                        + " ("
-                        + c.mode()
-                        + ")")
-                .build());
+    // search attributes (FerryJobId, FerryOwnerId, FerryPhase...) when the namespace has them
+    Labels labels =
+        SearchAttributeSetup.ready(client)
+            ? new Labels(
+                job.id().toString(),
+                String.valueOf(c.id()),
+                job.clientId() == null ? null : job.clientId().toString(),
+                job.projectId() == null ? null : job.projectId().toString(),
+                o.owner().id().toString(),
+                job.agentId() == null ? null : job.agentId().toString(),
+                FerryAttributes.KIND_OWNER)
+            : null;
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(workflowId)
+            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+            .setStaticSummary(
+                s.launcher.summary(job)
+                    + (o.owner().implicit() ? "" : " — owner " + o.owner().name())
+                    + " ("
+                    + c.mode()
+                    + ")");
+    if (labels != null) {
+      options.setTypedSearchAttributes(
+          FerryAttributes.atStart(labels, FerryAttributes.phase(JobState.CREATED)));
+    }
+    MigrationWorkflow wf = client.newWorkflowStub(MigrationWorkflow.class, options.build());
     try {
       WorkflowClient.start(
           wf::run,
           new MigrationInput(
-              o.owner().id().toString(), runId, c.mode(), limits, null, c.dataTaskQueue()));
+              o.owner().id().toString(),
+              runId,
+              c.mode(),
+              limits,
+              null,
+              c.dataTaskQueue(),
+              null,
+              labels));
     } catch (WorkflowExecutionAlreadyStarted e) {
       log.info("{} was already started (the server stopped before recording it)", workflowId);
     }

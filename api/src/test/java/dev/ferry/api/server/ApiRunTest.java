@@ -213,6 +213,56 @@ class ApiRunTest {
         .containsEntry("alice/deep/b.txt", "Alice")
         .containsEntry("bob/c.txt", "Bob")
         .hasSize(3);
+
+    // the Temporal CLI finds the run's workflows by the job's id; each says what it is
+    List<String> workflows = h.server.api().services().launcher.workflowIds(run);
+    assertThat(workflows).hasSize(2);
+    String query = "FerryJobId='" + job + "' AND FerryRunId='" + run + "'";
+    ApiHarness.await(
+        Duration.ofSeconds(10),
+        () -> temporalList(query + " AND FerryPhase='completed'").size() == 2);
+    assertThat(temporalList(query)).containsExactlyInAnyOrderElementsOf(workflows);
+    assertThat(temporalList("FerryJobId='" + job + "' AND FerryKind='owner'"))
+        .containsExactlyInAnyOrderElementsOf(workflows);
+    // an owner's workflow is ferry-job-<owner id>-run-<run id>; FerryOwnerId finds it alone
+    String first = workflows.getFirst();
+    String owner = first.substring("ferry-job-".length(), first.lastIndexOf("-run-"));
+    assertThat(temporalList("FerryOwnerId='" + owner + "'")).containsExactly(first);
+    assertThat(temporalList("FerryJobId='" + job + "' AND FerryPhase='failed'")).isEmpty();
+  }
+
+  /** The workflow ids {@code temporal workflow list --query QUERY} prints, as a user runs it. */
+  static List<String> temporalList(String query) {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  ApiHarness.temporalBinary().toString(),
+                  "workflow",
+                  "list",
+                  "--address",
+                  h.server.temporal().address(),
+                  "--namespace",
+                  h.server.temporal().namespace(),
+                  "--query",
+                  query,
+                  "--output",
+                  "json")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as(out).isZero();
+      return ApiHarness.JSON
+          .readTree(out.isBlank() ? "[]" : out)
+          .findValuesAsText("workflowId")
+          .stream()
+          .distinct()
+          .toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   @Test

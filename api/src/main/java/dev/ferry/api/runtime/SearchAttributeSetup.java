@@ -1,0 +1,145 @@
+package dev.ferry.api.runtime;
+
+import dev.ferry.workflows.FerryAttributes;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
+import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.OperatorServiceStubs;
+import io.temporal.serviceclient.OperatorServiceStubsOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ferry's search attributes ({@link FerryAttributes}) in a Temporal namespace: registers the
+ * missing ones through the operator API ({@code OperatorService.AddSearchAttributes}), or says
+ * exactly which to add when Ferry may not. Workflows are given their labels (and so set their
+ * attributes) only once the namespace has every one: an upsert of an unknown attribute would fail
+ * the workflow's tasks.
+ */
+public final class SearchAttributeSetup {
+  private static final Logger log = LoggerFactory.getLogger(SearchAttributeSetup.class);
+
+  /** Namespaces (per service address) known to have every attribute. */
+  private static final Set<String> READY = ConcurrentHashMap.newKeySet();
+
+  private SearchAttributeSetup() {}
+
+  /**
+   * Adds the attributes the namespace lacks. Returns those still missing (empty when all are
+   * there); when Ferry lacks the permission, logs the command an operator runs to add them.
+   */
+  public static List<String> ensure(WorkflowServiceStubs stubs, String namespace) {
+    OperatorServiceStubs op =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder(stubs.getOptions()).build());
+    try {
+      Map<String, IndexedValueType> missing = missing(op, namespace);
+      if (missing.isEmpty()) {
+        READY.add(key(stubs, namespace));
+        return List.of();
+      }
+      try {
+        op.blockingStub()
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .addSearchAttributes(
+                AddSearchAttributesRequest.newBuilder()
+                    .setNamespace(namespace)
+                    .putAllSearchAttributes(missing)
+                    .build());
+        log.info("registered search attributes {} in namespace {}", missing.keySet(), namespace);
+        READY.add(key(stubs, namespace));
+        return List.of();
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+          READY.add(key(stubs, namespace));
+          return List.of();
+        }
+        log.warn(
+            "cannot register Ferry's search attributes in namespace {} ({}): its workflows run"
+                + " without them until they are added; an operator of the cluster adds them with: {}",
+            namespace,
+            e.getStatus().getCode(),
+            command(namespace, missing.keySet()));
+        return List.copyOf(missing.keySet());
+      }
+    } catch (StatusRuntimeException e) {
+      log.warn(
+          "cannot list the search attributes of namespace {} ({}); Ferry's workflows run without"
+              + " them. To have them, add them with: {}",
+          namespace,
+          e.getStatus().getCode(),
+          command(namespace, FerryAttributes.definitions().keySet()));
+      return List.copyOf(FerryAttributes.definitions().keySet());
+    } finally {
+      op.shutdownNow();
+    }
+  }
+
+  /**
+   * Whether workflows started through {@code client} may set Ferry's search attributes: the
+   * namespace has every one (checked once, then remembered; a namespace lacking some is checked
+   * again at the next start).
+   */
+  public static boolean ready(WorkflowClient client) {
+    WorkflowServiceStubs stubs = client.getWorkflowServiceStubs();
+    String namespace = client.getOptions().getNamespace();
+    if (READY.contains(key(stubs, namespace))) {
+      return true;
+    }
+    OperatorServiceStubs op =
+        OperatorServiceStubs.newServiceStubs(
+            OperatorServiceStubsOptions.newBuilder(stubs.getOptions()).build());
+    try {
+      if (missing(op, namespace).isEmpty()) {
+        READY.add(key(stubs, namespace));
+        return true;
+      }
+      return false;
+    } catch (StatusRuntimeException e) {
+      return false;
+    } finally {
+      op.shutdownNow();
+    }
+  }
+
+  /** The CLI command that adds {@code names} as Keyword attributes. */
+  static String command(String namespace, Set<String> names) {
+    return "temporal operator search-attribute create --namespace "
+        + namespace
+        + names.stream().map(n -> " --name " + n).collect(Collectors.joining())
+        + " --type Keyword";
+  }
+
+  private static Map<String, IndexedValueType> missing(OperatorServiceStubs op, String namespace) {
+    Map<String, IndexedValueType> have =
+        op.blockingStub()
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .listSearchAttributes(
+                ListSearchAttributesRequest.newBuilder().setNamespace(namespace).build())
+            .getCustomAttributesMap();
+    Map<String, IndexedValueType> out = new LinkedHashMap<>();
+    FerryAttributes.definitions()
+        .forEach(
+            (name, type) -> {
+              if (!have.containsKey(name)) {
+                out.put(name, type);
+              }
+            });
+    return out;
+  }
+
+  private static String key(WorkflowServiceStubs stubs, String namespace) {
+    return stubs.getOptions().getTarget() + "/" + namespace;
+  }
+}
