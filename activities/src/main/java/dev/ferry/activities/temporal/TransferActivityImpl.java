@@ -4,6 +4,7 @@ import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.engine.TransferService;
 import dev.ferry.workflows.BatchRef;
 import dev.ferry.workflows.BatchResult;
+import dev.ferry.workflows.Heartbeats;
 import dev.ferry.workflows.Limits;
 import dev.ferry.workflows.MigrationActivities;
 import io.temporal.activity.Activity;
@@ -16,9 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Temporal adapter over {@link TransferService}. A ticker heartbeats every second with the batch's
- * counts (never file names) and flushes live figures to the catalog; when Temporal says the
- * activity was cancelled (pause, cancel, new limits) the copies stop within seconds and the batch
- * returns what it finished.
+ * figures ({@link Heartbeats.Batch}, never file names) and flushes live figures to the catalog;
+ * when Temporal says the activity was cancelled (pause, cancel, new limits) the copies stop within
+ * seconds and the batch returns what it finished.
  */
 public final class TransferActivityImpl implements MigrationActivities.Transfer {
   private final TransferService transfers;
@@ -39,7 +40,8 @@ public final class TransferActivityImpl implements MigrationActivities.Transfer 
     ticker.scheduleAtFixedRate(
         () -> {
           try {
-            ctx.heartbeat(new long[] {meter.files(), meter.bytes()});
+            ctx.heartbeat(
+                new Heartbeats.Batch(meter.files(), batch.files(), meter.bytes(), batch.bytes()));
           } catch (ActivityCompletionException e) {
             stop.set(true); // cancelled, timed out or the workflow is gone
           } catch (RuntimeException e) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.api.server.ApiHarness.Api;
 import dev.ferry.api.server.ApiHarness.Res;
+import dev.ferry.workflows.Heartbeats;
+import io.temporal.common.converter.DefaultDataConverter;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import org.apache.commons.csv.CSVFormat;
@@ -128,6 +131,29 @@ class ApiRunTest {
     assertThat(live.at("/bytes/completed").asLong()).isLessThan((long) n << 20);
     assertThat(live.at("/speedBytesPerSecond").asDouble()).isBetween(1e5, 5e7);
     assertThat(live.at("/etaSeconds").asDouble()).isPositive();
+    // the batch in flight heartbeats labelled figures, as the Temporal UI shows them
+    String wf = h.server.api().services().launcher.workflowIds(run).getFirst();
+    Heartbeats.Batch[] beat = new Heartbeats.Batch[1];
+    ApiHarness.await(
+        Duration.ofSeconds(30),
+        () -> {
+          for (var a : describe(wf).getPendingActivitiesList()) {
+            if (a.getActivityType().getName().equals("TransferBatch") && a.hasHeartbeatDetails()) {
+              beat[0] =
+                  DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
+                      0,
+                      Optional.of(a.getHeartbeatDetails()),
+                      Heartbeats.Batch.class,
+                      Heartbeats.Batch.class);
+              return beat[0].bytesDone() > 0;
+            }
+          }
+          return false;
+        });
+    assertThat(beat[0].entriesInBatch()).isEqualTo(n + 3); // 24 files in 3 folders
+    assertThat(beat[0].bytesInBatch()).isEqualTo((long) n << 20);
+    assertThat(beat[0].entriesDone()).isBetween(0L, n + 3L);
+    assertThat(beat[0].bytesDone()).isLessThanOrEqualTo((long) n << 20);
 
     JsonNode end = api.awaitEnd(job);
     assertThat(end.get("state").asText()).isEqualTo("COMPLETED");
@@ -402,6 +428,20 @@ class ApiRunTest {
           Path.of(dir, name + (i == 0 ? "" : "-" + (i + 1)) + ".json"),
           h.server.runtime().client().fetchHistory(ids.get(i)).toJson(true));
     }
+  }
+
+  private static io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse describe(
+      String wf) {
+    var client = h.server.runtime().client();
+    return client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(client.getOptions().getNamespace())
+                .setExecution(
+                    io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(wf))
+                .build());
   }
 
   private static io.temporal.api.enums.v1.WorkflowExecutionStatus status(ApiHarness h, String wf) {
