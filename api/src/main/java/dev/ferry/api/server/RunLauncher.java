@@ -84,8 +84,13 @@ final class RunLauncher {
   String summary(JobSpecRow job) {
     String src = s.connections.find(job.sourceConnectionId()).map(ConnectionRow::name).orElse("?");
     String dst = s.connections.find(job.destConnectionId()).map(ConnectionRow::name).orElse("?");
+    String client =
+        job.clientId() == null
+            ? ""
+            : s.clients.find(job.clientId()).map(c -> " of client " + c.name()).orElse("");
     return "Ferry job "
         + job.name()
+        + client
         + ": "
         + src
         + ":/"

@@ -254,6 +254,27 @@ class ApiRunTest {
     String first = workflows.getFirst();
     String owner = first.substring("ferry-job-".length(), first.lastIndexOf("-run-"));
     assertThat(temporalList("FerryOwnerId='" + owner + "'")).containsExactly(first);
+    // and its static summary names the job, its client, source and destination (connection and
+    // path: these connections are the folders themselves) and the owner
+    List<String> summaries =
+        workflows.stream()
+            .map(
+                w ->
+                    h.server
+                        .runtime()
+                        .client()
+                        .newUntypedWorkflowStub(w)
+                        .describe()
+                        .getStaticSummary())
+            .toList();
+    assertThat(summaries)
+        .allSatisfy(
+            x ->
+                assertThat(x)
+                    .matches(
+                        "Ferry job job \\S+ of client Runs \\S+: src \\S+:/ → dst \\S+:/ — owner"
+                            + " (Alice|Bob) \\(FULL\\)"));
+    assertThat(String.join("\n", summaries)).contains("owner Alice").contains("owner Bob");
     assertThat(temporalList("FerryJobId='" + job + "' AND FerryPhase='failed'")).isEmpty();
   }
 
