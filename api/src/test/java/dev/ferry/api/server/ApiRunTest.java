@@ -278,6 +278,39 @@ class ApiRunTest {
     assertThat(temporalList("FerryJobId='" + job + "' AND FerryPhase='failed'")).isEmpty();
   }
 
+  @Test
+  void aRunThatLeftFailedFilesIsVisiblySoInTemporal() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    write(src.resolve("a.txt"), 100, 1);
+    write(src.resolve("b.txt"), 100, 2);
+    // b.txt cannot be written: the destination has a folder of that name, with a file in it
+    write(dst.resolve("b.txt/in-the-way.txt"), 10, 3);
+    String job = job(src, dst, Map.of());
+    long run = api.run(job, "FULL");
+    JsonNode end = api.awaitEnd(job);
+    assertThat(end.get("state").asText()).as(end.toString()).isEqualTo("COMPLETED_WITH_ERRORS");
+    assertThat(end.at("/lastRun/files/failed").asLong()).isEqualTo(1);
+    List<String> workflows = h.server.api().services().launcher.workflowIds(run);
+    // Temporal: Completed (the run went to its end), yet its phase and details say what happened
+    ApiHarness.await(
+        Duration.ofSeconds(10),
+        () ->
+            temporalList("FerryJobId='" + job + "' AND FerryPhase='completed_with_errors'")
+                .equals(workflows));
+    assertThat(status(h, workflows.getFirst()))
+        .isEqualTo(
+            io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
+    String details =
+        h.server
+            .runtime()
+            .client()
+            .newUntypedWorkflowStub(workflows.getFirst())
+            .query("__temporal_workflow_metadata", io.temporal.api.sdk.v1.WorkflowMetadata.class)
+            .getCurrentDetails();
+    assertThat(details).startsWith("**completed with errors**").contains("1 file failed");
+  }
+
   /** The workflow ids {@code temporal workflow list --query QUERY} prints, as a user runs it. */
   static List<String> temporalList(String query) {
     try {
