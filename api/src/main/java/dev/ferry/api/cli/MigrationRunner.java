@@ -146,7 +146,7 @@ final class MigrationRunner {
           phase("Temporal and worker up");
           out.println("Ferry: " + req.source() + " -> " + req.dest());
           out.println("Using " + temporal.describe());
-          return drive(req, jobId, catalog, runtime.client());
+          return drive(req, jobId, catalog, runtime.client(), temporal.mode());
         }
       } finally {
         catalog.close(); // its connections go back to PostgreSQL now
@@ -160,7 +160,12 @@ final class MigrationRunner {
     }
   }
 
-  private int drive(MigrateCommand.Request req, UUID jobId, Catalog catalog, WorkflowClient client)
+  private int drive(
+      MigrateCommand.Request req,
+      UUID jobId,
+      Catalog catalog,
+      WorkflowClient client,
+      LocalTemporal.Mode mode)
       throws IOException {
     long runId = -1;
     String workflowId = null;
@@ -311,12 +316,15 @@ final class MigrationRunner {
       out.println(
           "Workflow "
               + workflowId
-              + ": its history stays in "
-              + (env.containsKey("TEMPORAL_ADDRESS")
-                  ? "your Temporal service"
-                  : "this migration's local Temporal file (the Web UI above ends with this"
-                      + " command; 'ferry server' keeps one up)")
-              + ".");
+              + switch (mode) {
+                case EXTERNAL -> ": its history stays in your Temporal service.";
+                case DEV_SERVER ->
+                    ": its history stays in this migration's local Temporal file (the Web UI"
+                        + " above ends with this command; 'ferry server' keeps one up).";
+                case IN_PROCESS ->
+                    ": the in-process test server kept its history in memory only, and it ends"
+                        + " with this command (run scripts/setup for the Temporal CLI).";
+              });
       return interrupted.get() ? Ferry.EXIT_CANCELLED : code;
     } finally {
       try {

@@ -345,7 +345,9 @@ class MigrateControlTest {
       int code =
           Ferry.execute(env, ps, ps, "migrate", src.toString(), dir.resolve("d1").toString());
       assertThat(code).as(out.toString()).isZero();
-      assertThat(out.toString()).contains("Using Temporal at " + external.address());
+      assertThat(out.toString())
+          .contains("Using Temporal at " + external.address())
+          .contains(": its history stays in your Temporal service.");
       assertSameTree(src, dir.resolve("d1"));
     }
     var env = new java.util.HashMap<>(ferry.env);
@@ -356,7 +358,8 @@ class MigrateControlTest {
     assertThat(code).as(out.toString()).isZero();
     assertThat(out.toString())
         .contains("Temporal test server in process")
-        .contains("not kept across restarts");
+        .contains("not kept across restarts")
+        .contains("the in-process test server kept its history in memory only");
     assertSameTree(src, dir.resolve("d2"));
   }
 

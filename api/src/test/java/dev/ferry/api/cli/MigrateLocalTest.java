@@ -87,7 +87,10 @@ class MigrateLocalTest {
             "--report",
             csv.toString());
     assertThat(r.code()).as(r.all()).isZero();
-    assertThat(r.out()).contains("Completed in").contains("success rate 100.0%");
+    assertThat(r.out())
+        .contains("Completed in")
+        .contains("success rate 100.0%")
+        .contains(": its history stays in this migration's local Temporal file");
     assertSameTree(src, dst);
     assertThat(dst.resolve("empty folder/inner")).isDirectory();
     assertThat(Files.getLastModifiedTime(dst.resolve("a/b/c/deep.bin")).toMillis())
