@@ -1,13 +1,15 @@
 package dev.ferry.workflows;
 
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
 import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One run of a migration job: scan, plan, transfer in batches, finish. Pause, resume and limit
+ * One run of a migration job (an owner's, as the child of a {@link JobRunWorkflow}, or the one run
+ * of {@code ferry migrate}): scan, plan, transfer in batches, finish. Pause, resume and limit
  * changes arrive as Updates, each checked by a validator before it is accepted. Cancelling is
  * Temporal's own cancellation (the client's {@code WorkflowStub.cancel()}, the Temporal UI's Cancel
  * button): the run records what it copied and ends with Temporal status CANCELED. A run that fails
@@ -59,4 +61,16 @@ public interface MigrationWorkflow {
 
   @UpdateValidatorMethod(updateName = "setLimits")
   void validateSetLimits(Limits limits);
+
+  /** The parent {@link JobRunWorkflow} pauses the run (ignored once it has ended). */
+  @SignalMethod
+  void pauseFromJob();
+
+  /** The parent {@link JobRunWorkflow} resumes the run (ignored once it has ended). */
+  @SignalMethod
+  void resumeFromJob();
+
+  /** The parent {@link JobRunWorkflow} sends this owner's share of the job's limits. */
+  @SignalMethod
+  void limitsFromJob(Limits limits);
 }

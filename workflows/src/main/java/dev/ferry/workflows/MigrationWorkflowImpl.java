@@ -98,6 +98,37 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
   @Override
   public Progress run(MigrationInput in) {
+    Progress end;
+    try {
+      end = runOwner(in);
+    } catch (RuntimeException e) {
+      if (cancelRequested) {
+        Workflow.newDetachedCancellationScope(() -> reportToParent(JobState.CANCELLED)).run();
+      } else if (e instanceof TemporalFailure) {
+        reportToParent(JobState.FAILED); // the workflow fails with it
+      }
+      throw e;
+    }
+    reportToParent(end.state());
+    return end;
+  }
+
+  /** A child of a {@link JobRunWorkflow} tells its parent it ended, so the next owner starts. */
+  private void reportToParent(JobState state) {
+    Workflow.getInfo()
+        .getParentWorkflowId()
+        .ifPresent(
+            parent -> {
+              try {
+                Workflow.newExternalWorkflowStub(JobRunWorkflow.class, parent)
+                    .ownerDone(new OwnerDone(input.runId(), state));
+              } catch (RuntimeException e) {
+                // the parent has ended (terminated by hand): nobody waits for this report
+              }
+            });
+  }
+
+  private Progress runOwner(MigrationInput in) {
     input = in;
     limits = in.limits();
     if (in.carried() != null) {
@@ -418,6 +449,27 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       }
     }
     return progress;
+  }
+
+  @Override
+  public void pauseFromJob() {
+    if (!progress.state().terminal() && !cancelRequested) {
+      pause();
+    }
+  }
+
+  @Override
+  public void resumeFromJob() {
+    if (!progress.state().terminal() && !cancelRequested) {
+      resume();
+    }
+  }
+
+  @Override
+  public void limitsFromJob(Limits l) {
+    if (!progress.state().terminal() && !cancelRequested && l != null && l.problem() == null) {
+      setLimits(l);
+    }
   }
 
   @Override

@@ -103,6 +103,16 @@ public final class Catalog {
         h -> h.execute("update runs set workflow_id = ? where id = ?", workflowId, runId));
   }
 
+  /** Records the workflow of a run unless one is recorded already. */
+  public void recordWorkflowId(long runId, String workflowId) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                "update runs set workflow_id = coalesce(workflow_id, ?) where id = ?",
+                workflowId,
+                runId));
+  }
+
   /** The latest run of a job that has not ended, if any (a run cut off by a crash). */
   public Optional<RunRow> unfinishedRun(UUID jobId) {
     return jdbi.withHandle(

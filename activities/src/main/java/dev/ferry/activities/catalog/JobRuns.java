@@ -1,6 +1,7 @@
 package dev.ferry.activities.catalog;
 
 import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.OwnerRef;
 import dev.ferry.workflows.RunMode;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -310,71 +311,65 @@ public final class JobRuns {
                 .one());
   }
 
-  /**
-   * How a job run is steered: the window of owners running at once, the data task queue, and the
-   * operator's pause and cancel (which also hold for owners not started yet).
-   */
-  public record Control(
-      long id,
-      UUID jobId,
-      RunMode mode,
-      int maxParallel,
-      String dataTaskQueue,
-      boolean paused,
-      boolean cancelled) {}
-
-  private static final String CONTROL =
-      "select id, job_id, mode, max_parallel, data_task_queue, paused, cancelled from job_runs";
+  /** What a job run was started with (its parent workflow's input comes from it). */
+  public record Control(long id, UUID jobId, RunMode mode, int maxParallel, String dataTaskQueue) {}
 
   public Optional<Control> control(long jobRunId) {
     return jdbi.withHandle(
         h ->
-            h.createQuery(CONTROL + " where id = ?")
+            h.createQuery(
+                    "select id, job_id, mode, max_parallel, data_task_queue from job_runs"
+                        + " where id = ?")
                 .bind(0, jobRunId)
-                .map((rs, ctx) -> control(rs))
+                .map(
+                    (rs, ctx) ->
+                        new Control(
+                            rs.getLong("id"),
+                            rs.getObject("job_id", UUID.class),
+                            RunMode.valueOf(rs.getString("mode")),
+                            rs.getInt("max_parallel"),
+                            rs.getString("data_task_queue")))
                 .findOne());
   }
 
-  /** Job runs with an owner run that has not ended. */
-  public List<Control> activeControls() {
+  /**
+   * Up to {@code max} owner runs of a job run with an id above {@code afterRunId} that have not
+   * ended, by id (owner runs are created in owner order).
+   */
+  public List<OwnerRef> unfinishedOwners(long jobRunId, long afterRunId, int max) {
     return jdbi.withHandle(
         h ->
             h.createQuery(
-                    CONTROL
-                        + " j where exists(select 1 from runs r where r.job_run_id = j.id"
-                        + " and r.finished_at is null) order by id")
-                .map((rs, ctx) -> control(rs))
+                    """
+                    select job_id, id from runs
+                    where job_run_id = ? and id > ? and finished_at is null
+                    order by id limit ?""")
+                .bind(0, jobRunId)
+                .bind(1, afterRunId)
+                .bind(2, max)
+                .map(
+                    (rs, ctx) ->
+                        new OwnerRef(
+                            rs.getObject("job_id", UUID.class).toString(), rs.getLong("id")))
                 .list());
   }
 
-  private static Control control(ResultSet rs) throws SQLException {
-    return new Control(
-        rs.getLong("id"),
-        rs.getObject("job_id", UUID.class),
-        RunMode.valueOf(rs.getString("mode")),
-        rs.getInt("max_parallel"),
-        rs.getString("data_task_queue"),
-        rs.getBoolean("paused"),
-        rs.getBoolean("cancelled"));
-  }
-
+  /** Records whether the job run's parent workflow is paused (a fact the state shows). */
   public void setPaused(long jobRunId, boolean paused) {
     jdbi.useHandle(h -> h.execute("update job_runs set paused = ? where id = ?", paused, jobRunId));
   }
 
-  /** Records the cancel and ends the owner runs not started yet as cancelled. */
-  public void cancel(long jobRunId) {
-    jdbi.useTransaction(
-        h -> {
-          h.execute("update job_runs set cancelled = true where id = ?", jobRunId);
-          h.execute(
-              """
-              update runs set state = ?, message = 'cancelled before it started',
-                finished_at = now()
-              where job_run_id = ? and workflow_id is null and finished_at is null""",
-              JobState.CANCELLED.name(),
-              jobRunId);
-        });
+  /** Ends the owner runs that no workflow took up yet as cancelled. */
+  public void cancelUnstarted(long jobRunId) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                """
+                update runs set state = ?, message = 'cancelled before it started',
+                  finished_at = now()
+                where job_run_id = ? and workflow_id is null and finished_at is null""",
+                JobState.CANCELLED.name(),
+                jobRunId));
   }
 
   /** Marks owner runs that never started as failed, with the reason (a failed launch). */

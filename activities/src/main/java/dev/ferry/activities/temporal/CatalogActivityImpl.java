@@ -5,6 +5,7 @@ import dev.ferry.activities.engine.FinishService;
 import dev.ferry.workflows.JobState;
 import dev.ferry.workflows.MigrationActivities;
 import dev.ferry.workflows.Progress;
+import io.temporal.activity.Activity;
 
 /** Records run states and ends runs in the catalog. */
 public final class CatalogActivityImpl implements MigrationActivities.Catalog {
@@ -19,6 +20,11 @@ public final class CatalogActivityImpl implements MigrationActivities.Catalog {
   @Override
   public void setState(long runId, JobState state, String message) {
     catalog.setState(runId, state, message);
+    // the first state a run's workflow records tells the catalog which workflow runs it (an
+    // owner's child workflow, started by its job run's parent)
+    if (state == JobState.SCANNING) {
+      catalog.recordWorkflowId(runId, Activity.getExecutionContext().getInfo().getWorkflowId());
+    }
   }
 
   @Override

@@ -60,12 +60,15 @@ public final class FerryRuntime implements AutoCloseable {
         factory.newWorker(
             MigrationWorkflow.TASK_QUEUE,
             WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(64).build());
-    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        MigrationWorkflowImpl.class, dev.ferry.workflows.JobRunWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new ScanActivityImpl(new ScanService(catalog, storage), catalog),
         new PlanActivityImpl(catalog),
         new TransferActivityImpl(new TransferService(catalog, storage), catalog),
-        new CatalogActivityImpl(catalog, new FinishService(catalog, storage)));
+        new CatalogActivityImpl(catalog, new FinishService(catalog, storage)),
+        new dev.ferry.activities.temporal.JobRunActivityImpl(
+            new dev.ferry.activities.catalog.JobRuns(catalog.jdbi())));
     factory.start();
     return new FerryRuntime(catalog, client, factory, storage);
   }

@@ -93,7 +93,6 @@ public final class ApiServer implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("ferry-api-bg").factory());
     bg.scheduleWithFixedDelay(s.sampler::sampleActive, 1, 1, TimeUnit.SECONDS);
-    bg.scheduleWithFixedDelay(s.dispatcher::tick, 2, 2, TimeUnit.SECONDS);
     return new ApiServer(app, s, bg);
   }
 

@@ -18,8 +18,8 @@ import java.util.Set;
  * A project's bandwidth schedule: windows of days and local times, each with a cap in Mbps. At any
  * moment the first window that matches gives the cap; outside every window there is none (the job's
  * own limit applies). A window whose {@code to} is earlier than its {@code from} runs past midnight
- * (its days are the days it starts). The server applies the cap to running jobs within seconds of
- * each change (see {@link OwnerDispatcher}).
+ * (its days are the days it starts). A job run's parent workflow gets the schedule in its input
+ * ({@link #toWorkflow}) and re-shares the cap among its owners at each boundary (a durable timer).
  *
  * @param timeZone the zone the times are in, e.g. {@code Europe/Berlin}
  */
@@ -141,6 +141,18 @@ record BandwidthSchedule(String timeZone, List<Window> windows) {
     }
     w.error(field, "must be a time HH:mm such as 08:00 (got '" + s + "')");
     return null;
+  }
+
+  /** The schedule as a job run's workflow holds it. */
+  dev.ferry.workflows.BandwidthWindows toWorkflow() {
+    return new dev.ferry.workflows.BandwidthWindows(
+        timeZone,
+        windows.stream()
+            .map(
+                w ->
+                    new dev.ferry.workflows.BandwidthWindows.Window(
+                        w.days(), w.from(), w.to(), w.mbps()))
+            .toList());
   }
 
   String toJson() {

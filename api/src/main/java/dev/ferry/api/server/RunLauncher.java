@@ -6,35 +6,42 @@ import dev.ferry.activities.catalog.JobRunRow;
 import dev.ferry.activities.catalog.JobRuns;
 import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.OwnerRow;
-import dev.ferry.activities.catalog.OwnerRunRow;
+import dev.ferry.activities.catalog.ProjectRow;
 import dev.ferry.activities.catalog.RunOptions;
-import dev.ferry.workflows.MigrationInput;
+import dev.ferry.api.runtime.SearchAttributeSetup;
+import dev.ferry.workflows.BandwidthWindows;
+import dev.ferry.workflows.FerryAttributes;
+import dev.ferry.workflows.JobRunInput;
+import dev.ferry.workflows.JobRunStatus;
+import dev.ferry.workflows.JobRunWorkflow;
+import dev.ferry.workflows.JobState;
+import dev.ferry.workflows.Labels;
+import dev.ferry.workflows.Limits;
 import dev.ferry.workflows.MigrationWorkflow;
-import dev.ferry.workflows.Progress;
 import dev.ferry.workflows.RunMode;
 import io.javalin.http.ConflictResponse;
 import io.javalin.http.ServiceUnavailableResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts and steers job runs on Temporal, the way {@code ferry migrate} does: one catalog run and
- * one {@link MigrationWorkflow} per owner, started with a {@link MigrationInput} that names the
- * owner and run (never a path list, never a secret) and, for a job with an agent, the agent's task
- * queue for the activities that touch the storage. Pause, resume and cancel are the workflow's
- * Updates, sent to every owner's workflow that has not ended; their validators' refusals come back
- * as 409. Knows nothing about HTTP but its response exceptions.
+ * Starts and steers job runs on Temporal: one catalog run per owner and one {@link JobRunWorkflow}
+ * per job run (workflow id {@code ferry-job-<job>-run-<jobRun>}), started with a {@link
+ * JobRunInput} that names the job run, its limits and the project's bandwidth schedule (never a
+ * path list, never a secret) and, for a job with an agent, the agent's task queue for the
+ * activities that touch the storage. The parent starts the owners' {@link MigrationWorkflow}s as
+ * its children. Pause and resume are the parent's Updates, cancel its Temporal cancellation; the
+ * validators' refusals come back as 409. Knows nothing about HTTP but its response exceptions.
  */
 final class RunLauncher {
   private static final Logger log = LoggerFactory.getLogger(RunLauncher.class);
@@ -52,8 +59,9 @@ final class RunLauncher {
   }
 
   /**
-   * Starts a run of {@code job}: one catalog run per owner, and the first owners' workflows (see
-   * {@link OwnerDispatcher}); 409 when the job has a run that has not ended.
+   * Starts a run of {@code job}: one catalog run per owner and the job run's {@link
+   * JobRunWorkflow}, which starts the owners' workflows as its children; 409 when the job has a run
+   * that has not ended, 503 when Temporal does not take the run (its owners are then failed).
    */
   JobRunRow start(JobSpecRow job, RunMode mode) {
     List<OwnerRow> owners = s.jobs.owners(job.id());
@@ -67,8 +75,52 @@ final class RunLauncher {
                 () ->
                     new ConflictResponse(
                         "the job has a run that has not ended; pause, resume or cancel it first"));
+    BandwidthWindows schedule =
+        job.projectId() == null
+            ? null
+            : s.projects
+                .find(job.projectId())
+                .map(ProjectRow::bandwidthSchedule)
+                .map(BandwidthSchedule::fromJson)
+                .map(BandwidthSchedule::toWorkflow)
+                .orElse(null);
+    String id = JobRunWorkflow.workflowId(job.id().toString(), created.jobRunId());
+    // search attributes (FerryJobId, FerryRunId, FerryKind=job_run...) when the namespace has them
+    Labels labels =
+        SearchAttributeSetup.ready(client)
+            ? new Labels(
+                job.id().toString(),
+                String.valueOf(created.jobRunId()),
+                job.clientId() == null ? null : job.clientId().toString(),
+                job.projectId() == null ? null : job.projectId().toString(),
+                null,
+                job.agentId() == null ? null : job.agentId().toString(),
+                FerryAttributes.KIND_JOB_RUN)
+            : null;
+    WorkflowOptions.Builder wo =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(id)
+            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+            .setStaticSummary(summary(job) + " (" + mode + ")");
+    if (labels != null) {
+      wo.setTypedSearchAttributes(
+          FerryAttributes.atStart(labels, FerryAttributes.phase(JobState.RUNNING)));
+    }
+    JobRunWorkflow wf = client.newWorkflowStub(JobRunWorkflow.class, wo.build());
     try {
-      s.dispatcher.dispatch(created.jobRunId());
+      WorkflowClient.start(
+          wf::run,
+          new JobRunInput(
+              job.id().toString(),
+              created.jobRunId(),
+              mode,
+              new Limits(runOptions.concurrency(), runOptions.bwlimitMbps()),
+              Math.max(1, options.concurrency()),
+              schedule,
+              queue,
+              null,
+              null,
+              labels));
     } catch (RuntimeException e) {
       log.error("cannot start run {} of job {}", created.jobRunId(), job.id(), e);
       s.jobRuns.failUnstarted(created.jobRunId(), "could not start: " + e.getMessage());
@@ -113,61 +165,41 @@ final class RunLauncher {
   }
 
   /**
-   * Applies {@code action} to the job's latest run: recorded on the job run (so owners not started
-   * yet follow it) and sent as the workflow Update to every owner's workflow that has not ended.
-   * 409 with the workflow's (validator's) message when the run has ended or no workflow accepted.
+   * Applies {@code action} to the job's latest run, on its {@link JobRunWorkflow}: pause and resume
+   * are its Updates (which reach every running owner by signal), cancel is Temporal's cancellation
+   * of it (which cancels its owners). 409 with the workflow's (validator's) reason when the step
+   * does not apply, or when the run has ended.
    */
   JobRunRow control(JobSpecRow job, Action action) {
     JobRunRow run =
         s.jobRuns
             .latest(job.id())
             .orElseThrow(() -> new ConflictResponse("the job has no run to " + action.update()));
-    JobRuns.Control c = s.jobRuns.control(run.id()).orElseThrow();
-    List<OwnerRunRow> unfinished =
-        s.jobRuns.ownerRuns(run.id()).stream().filter(o -> o.run().finishedAt() == null).toList();
-    if (unfinished.isEmpty()) {
+    boolean unfinished =
+        s.jobRuns.ownerRuns(run.id()).stream().anyMatch(o -> o.run().finishedAt() == null);
+    if (!unfinished) {
       throw new ConflictResponse(
           "cannot " + action.update() + " a run that is " + run.state().toLowerCase(Locale.ROOT));
     }
-    if (c.cancelled()) {
-      throw new ConflictResponse("cannot " + action.update() + " a run that is being cancelled");
-    }
-    switch (action) {
-      case PAUSE -> s.jobRuns.setPaused(run.id(), true);
-      case RESUME -> s.jobRuns.setPaused(run.id(), false);
-      case CANCEL -> s.jobRuns.cancel(run.id());
-    }
-    List<String> refusals = new ArrayList<>();
-    int accepted = 0;
-    boolean pending = false;
-    for (OwnerRunRow o : unfinished) {
-      if (o.run().workflowId() == null) {
-        pending = true;
-        continue;
+    WorkflowStub stub =
+        client.newUntypedWorkflowStub(parentWorkflowId(job.id().toString(), run.id()));
+    try {
+      if (action == Action.CANCEL) {
+        stub.cancel(); // Temporal's own cancellation: the run and its owners end CANCELED
+      } else {
+        stub.update(action.update(), JobRunStatus.class);
       }
-      try {
-        WorkflowStub stub = client.newUntypedWorkflowStub(o.run().workflowId());
-        if (action == Action.CANCEL) {
-          stub.cancel(); // Temporal's own cancellation: the workflow ends CANCELED
-        } else {
-          stub.update(action.update(), Progress.class);
-        }
-        accepted++;
-      } catch (WorkflowUpdateException e) {
-        refusals.add(message(e));
-      } catch (WorkflowNotFoundException e) {
-        refusals.add("cannot " + action.update() + " a run that has ended");
-      } catch (WorkflowException e) {
-        refusals.add(message(e));
-      }
-    }
-    if (accepted == 0 && !pending && !refusals.isEmpty()) {
-      throw new ConflictResponse(refusals.getFirst());
-    }
-    if (action == Action.RESUME) {
-      s.dispatcher.dispatch(run.id());
+    } catch (WorkflowNotFoundException e) {
+      throw new ConflictResponse("cannot " + action.update() + " a run that has ended");
+    } catch (WorkflowException e) {
+      throw new ConflictResponse(message(e));
     }
     return s.jobRuns.find(job.id(), run.id()).orElseThrow();
+  }
+
+  /** The workflow id of a job run's parent workflow. */
+  static String parentWorkflowId(String jobId, long jobRunId) {
+    return JobRunWorkflow.workflowId(jobId, jobRunId);
   }
 
   /** The innermost failure's own message: the validator's words. */
@@ -183,7 +215,10 @@ final class RunLauncher {
     return m;
   }
 
-  /** Workflow ids of every owner run of a job run (for history inspection and tests). */
+  /**
+   * Workflow ids of every owner run of a job run that a workflow took up (the children of the job
+   * run's {@link JobRunWorkflow}; for history inspection and tests).
+   */
   List<String> workflowIds(long jobRunId) {
     return s.jobRuns.ownerRuns(jobRunId).stream()
         .map(o -> o.run().workflowId())

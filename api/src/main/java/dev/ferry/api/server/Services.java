@@ -37,7 +37,6 @@ final class Services {
   final ConnectionKinds kinds;
   final AgentEndpoints endpoints;
   final RunLauncher launcher;
-  final OwnerDispatcher dispatcher;
   final ProgressSampler sampler;
 
   Services(
@@ -60,7 +59,6 @@ final class Services {
     this.kinds = kinds;
     this.endpoints = endpoints;
     this.launcher = new RunLauncher(this, client);
-    this.dispatcher = new OwnerDispatcher(this, client);
     this.sampler = new ProgressSampler(jobRuns);
   }
 

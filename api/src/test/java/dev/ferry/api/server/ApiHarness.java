@@ -34,7 +34,8 @@ final class ApiHarness {
   final Path home;
   final String adminToken = "fy_test-admin-" + UUID.randomUUID();
   final Map<String, String> env = new HashMap<>(System.getenv());
-  final FerryServer server;
+  volatile FerryServer server;
+  private final ConnectionKinds kinds = ConnectionKinds.defaults().with(new LockedLocalKind());
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   final Api admin;
 
@@ -49,12 +50,17 @@ final class ApiHarness {
     env.remove("FERRY_MASTER_KEY");
     env.put("FERRY_TEMPORAL_BIN", temporalBinary().toString());
     env.put("FERRY_ADMIN_TOKEN", adminToken);
-    server =
-        FerryServer.start(
-            env,
-            new FerryServer.Listen("127.0.0.1", 0),
-            ConnectionKinds.defaults().with(new LockedLocalKind()));
+    server = FerryServer.start(env, new FerryServer.Listen("127.0.0.1", 0), kinds);
     admin = api(adminToken);
+  }
+
+  /**
+   * Stops the server (API, worker and the Temporal dev server it runs), as when its process dies,
+   * and starts it again on the same database and Temporal state (a new port).
+   */
+  synchronized void restartServer() {
+    server.close();
+    server = FerryServer.start(env, new FerryServer.Listen("127.0.0.1", 0), kinds);
   }
 
   static synchronized ApiHarness get() {

@@ -246,13 +246,26 @@ class ApiRunTest {
     String query = "FerryJobId='" + job + "' AND FerryRunId='" + run + "'";
     ApiHarness.await(
         Duration.ofSeconds(10),
-        () -> temporalList(query + " AND FerryPhase='completed'").size() == 2);
-    assertThat(temporalList(query)).containsExactlyInAnyOrderElementsOf(workflows);
+        () ->
+            temporalList(query + " AND FerryKind='owner' AND FerryPhase='completed'").size() == 2);
+    // the job run's parent workflow and its owners' children
+    String parent = RunLauncher.parentWorkflowId(job, run);
+    ApiHarness.await(
+        Duration.ofSeconds(10),
+        () ->
+            temporalList(query + " AND FerryKind='job_run' AND FerryPhase='completed'").size()
+                == 1);
+    List<String> all = new java.util.ArrayList<>(workflows);
+    all.add(parent);
+    assertThat(temporalList(query)).containsExactlyInAnyOrderElementsOf(all);
     assertThat(temporalList("FerryJobId='" + job + "' AND FerryKind='owner'"))
         .containsExactlyInAnyOrderElementsOf(workflows);
-    // an owner's workflow is ferry-job-<owner id>-run-<run id>; FerryOwnerId finds it alone
+    assertThat(temporalList("FerryJobId='" + job + "' AND FerryKind='job_run'"))
+        .containsExactly(parent);
+    // an owner's workflow is ferry-job-<job>-run-<run>-owner-<owner>; FerryOwnerId finds it alone
     String first = workflows.getFirst();
-    String owner = first.substring("ferry-job-".length(), first.lastIndexOf("-run-"));
+    assertThat(first).startsWith(parent + "-owner-");
+    String owner = first.substring((parent + "-owner-").length());
     assertThat(temporalList("FerryOwnerId='" + owner + "'")).containsExactly(first);
     // and its static summary names the job, its client, source and destination (connection and
     // path: these connections are the folders themselves) and the owner
@@ -331,12 +344,12 @@ class ApiRunTest {
               .start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(p.waitFor()).as(out).isZero();
-      return ApiHarness.JSON
-          .readTree(out.isBlank() ? "[]" : out)
-          .findValuesAsText("workflowId")
-          .stream()
-          .distinct()
-          .toList();
+      // each listed workflow's own id (not its parentExecution's: owners name their job run)
+      List<String> ids = new java.util.ArrayList<>();
+      for (JsonNode e : ApiHarness.JSON.readTree(out.isBlank() ? "[]" : out)) {
+        ids.addAll(e.path("execution").findValuesAsText("workflowId"));
+      }
+      return ids.stream().distinct().toList();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -1,0 +1,411 @@
+package dev.ferry.workflows;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowCancellationType;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+
+/**
+ * The sliding window of owners (the pattern of temporalio/samples-java {@code
+ * batch/slidingwindow}): owners are paged from the catalog, at most {@code maxParallel} child
+ * workflows run at once, each reports its end by the {@link JobRunWorkflow#ownerDone} signal and
+ * the next starts. Children are started with {@link ParentClosePolicy#PARENT_CLOSE_POLICY_ABANDON}
+ * so they keep running when this workflow continues as new (after {@link #STARTS_PER_EXECUTION}
+ * starts, or when Temporal suggests it) — the set of running owners is carried over and their
+ * signals reach the new execution. About ten events per owner, so an execution stays far below
+ * 10,000 events whatever the number of owners.
+ *
+ * <p>Limits: the job's concurrency and bandwidth (the lower of the job's cap and the project's
+ * schedule now) are split evenly among the owners running ({@link #share}); when that share
+ * changes, every running owner gets it by signal. The schedule's next boundary is a durable timer.
+ */
+public final class JobRunWorkflowImpl implements JobRunWorkflow {
+  static final int STARTS_PER_EXECUTION = 250;
+  static final int PAGE = 100;
+  private static final Logger log = Workflow.getLogger(JobRunWorkflowImpl.class);
+
+  private final JobRunActivities catalog =
+      Workflow.newActivityStub(
+          JobRunActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(2))
+              .setRetryOptions(
+                  RetryOptions.newBuilder()
+                      .setInitialInterval(Duration.ofSeconds(1))
+                      .setMaximumInterval(Duration.ofSeconds(30))
+                      .build())
+              .build());
+
+  private JobRunInput input;
+  private Limits limits;
+  private Limits share;
+  private boolean paused;
+  private boolean cancelling;
+  private boolean capChanged;
+  private long cursor;
+  private boolean exhausted;
+  private int started;
+  private JobRunStatus tally = JobRunStatus.empty();
+  private final Deque<OwnerRef> pending = new ArrayDeque<>();
+  private final Map<Long, OwnerRef> running = new LinkedHashMap<>();
+
+  @Override
+  public JobRunStatus run(JobRunInput in) {
+    input = in;
+    limits = in.limits();
+    int executions = 0;
+    if (in.carried() != null) {
+      JobRunInput.Carried c = in.carried();
+      cursor = c.cursor();
+      pending.addAll(c.pending());
+      c.running().forEach(o -> running.put(o.runId(), o));
+      share = c.share();
+      paused = c.paused();
+      tally = c.tally();
+      started = c.tally().started();
+      executions = c.executions() + 1;
+    }
+    try {
+      return orchestrate(executions);
+    } catch (CanceledFailure e) {
+      Workflow.newDetachedCancellationScope(this::cancelAll).run();
+      throw e;
+    }
+  }
+
+  private JobRunStatus orchestrate(int executions) {
+    int startedHere = 0;
+    armScheduleTimer();
+    while (true) {
+      int window = Math.max(1, input.maxParallel());
+      if (!paused && running.size() < window && pending.size() < window && !exhausted) {
+        List<OwnerRef> page =
+            catalog.nextOwners(new JobRunActivities.OwnerPage(input.jobRunId(), cursor, PAGE));
+        if (page.isEmpty()) {
+          exhausted = true;
+        } else {
+          pending.addAll(page);
+          cursor = page.getLast().runId();
+        }
+      }
+      int toStart = paused ? 0 : Math.min(pending.size(), Math.max(0, window - running.size()));
+      int sharedFor = Math.max(1, running.size() + toStart);
+      Limits next = share(limits, cap(), sharedFor);
+      List<Runnable> awaitStarts = new ArrayList<>();
+      for (int i = 0; i < toStart; i++) {
+        awaitStarts.add(start(pending.poll(), next));
+        startedHere++;
+      }
+      awaitStarts.forEach(Runnable::run);
+      reshare(next);
+      if (running.isEmpty() && pending.isEmpty() && exhausted) {
+        if (input.labels() != null) {
+          FerryAttributes.upsertPhase(FerryAttributes.phase(JobState.COMPLETED));
+        }
+        return status();
+      }
+      if (startedHere >= STARTS_PER_EXECUTION || Workflow.getInfo().isContinueAsNewSuggested()) {
+        Workflow.await(Workflow::isEveryHandlerFinished);
+        JobRunWorkflow again = Workflow.newContinueAsNewStub(JobRunWorkflow.class);
+        again.run(
+            new JobRunInput(
+                input.jobId(),
+                input.jobRunId(),
+                input.mode(),
+                limits,
+                input.maxParallel(),
+                input.schedule(),
+                input.dataTaskQueue(),
+                input.retries(),
+                new JobRunInput.Carried(
+                    cursor,
+                    List.copyOf(pending),
+                    List.copyOf(running.values()),
+                    share,
+                    paused,
+                    tally.with(0, started, paused),
+                    executions),
+                input.labels()));
+        return status();
+      }
+      // Owners may have ended while others started: wait only when there is nothing to do now.
+      boolean wasPaused = paused;
+      Limits had = limits;
+      Workflow.await(
+          () ->
+              capChanged
+                  || paused != wasPaused
+                  || !limits.equals(had)
+                  || (!paused && running.size() < window && (!pending.isEmpty() || !exhausted))
+                  || (running.isEmpty() && pending.isEmpty() && exhausted)
+                  || (!running.isEmpty() && running.size() != sharedFor));
+      if (capChanged) {
+        capChanged = false;
+        armScheduleTimer();
+      }
+    }
+  }
+
+  /** A durable timer to the schedule's next boundary, when the job has a schedule. */
+  private void armScheduleTimer() {
+    if (input.schedule() == null) {
+      return;
+    }
+    Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
+    Instant next = input.schedule().nextBoundary(now);
+    if (next == null) {
+      return;
+    }
+    // a second past the boundary, so the cap computed then is the new one
+    Workflow.newTimer(Duration.between(now, next).plusSeconds(1))
+        .thenApply(
+            v -> {
+              capChanged = true;
+              return v;
+            });
+  }
+
+  /** The job's bandwidth cap now: the lower of its own and the schedule's, 0 for none. */
+  private double cap() {
+    double own = limits.bwlimitMbps();
+    if (input.schedule() == null) {
+      return own;
+    }
+    Double s = input.schedule().capAt(Instant.ofEpochMilli(Workflow.currentTimeMillis()));
+    if (s == null) {
+      return own;
+    }
+    return own > 0 ? Math.min(own, s) : s;
+  }
+
+  /** The job's limits split among {@code running} owners (each at least one stream). */
+  public static Limits share(Limits job, double bwlimitMbps, int running) {
+    double bw = bwlimitMbps <= 0 ? 0 : bwlimitMbps / running;
+    return new Limits(
+        Math.max(1, job.concurrency() / running), bw, bw > 0 ? job.fullSpeedWindow() : null);
+  }
+
+  /** Starts an owner's workflow; returns what waits until Temporal has started it. */
+  private Runnable start(OwnerRef o, Limits l) {
+    String id = JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o.ownerId());
+    Labels jr = input.labels();
+    Labels labels =
+        jr == null
+            ? null
+            : new Labels(
+                jr.jobId(),
+                jr.runId(),
+                jr.clientId(),
+                jr.projectId(),
+                o.ownerId(),
+                jr.agentId(),
+                FerryAttributes.KIND_OWNER);
+    ChildWorkflowOptions.Builder options =
+        ChildWorkflowOptions.newBuilder()
+            .setWorkflowId(id)
+            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+            .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+            .setCancellationType(ChildWorkflowCancellationType.ABANDON);
+    if (labels != null) {
+      options.setTypedSearchAttributes(
+          FerryAttributes.atStart(labels, FerryAttributes.phase(JobState.CREATED)));
+    }
+    MigrationWorkflow child =
+        Workflow.newChildWorkflowStub(MigrationWorkflow.class, options.build());
+    running.put(o.runId(), o);
+    started++;
+    Promise<Progress> result =
+        Async.function(
+            child::run,
+            new MigrationInput(
+                o.ownerId(),
+                o.runId(),
+                input.mode(),
+                l,
+                null,
+                input.dataTaskQueue(),
+                input.retries(),
+                labels));
+    // A child that closes without reporting (terminated, timed out) still frees its slot.
+    result.handle(
+        (p, failure) -> {
+          if (failure instanceof CanceledFailure) {
+            return null; // this workflow is being cancelled: cancelAll() cancels the owner
+          }
+          if (running.remove(o.runId()) != null) {
+            tally = tally.ended(failure == null ? p.state() : ended(failure));
+          }
+          return null;
+        });
+    Promise<io.temporal.api.common.v1.WorkflowExecution> execution =
+        Workflow.getWorkflowExecution(child);
+    return () -> {
+      try {
+        execution.get();
+      } catch (CanceledFailure e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // not started (an id in use): it will not report
+        log.warn("owner {} of job run {} did not start: {}", o.ownerId(), input.jobRunId(), e);
+        if (running.remove(o.runId()) != null) {
+          tally = tally.ended(JobState.FAILED);
+        }
+      }
+    };
+  }
+
+  private static JobState ended(Throwable failure) {
+    for (Throwable c = failure; c != null; c = c.getCause()) {
+      if (c instanceof CanceledFailure) {
+        return JobState.CANCELLED;
+      }
+    }
+    return JobState.FAILED;
+  }
+
+  /** Sends {@code next} to every running owner when it differs from what they have. */
+  private void reshare(Limits next) {
+    if (next.equals(share)) {
+      return;
+    }
+    Limits had = share;
+    share = next;
+    if (had == null) {
+      return; // the owners were started with it
+    }
+    List<Promise<Void>> sent = new ArrayList<>();
+    for (OwnerRef o : List.copyOf(running.values())) {
+      MigrationWorkflow w = owner(o);
+      sent.add(Async.procedure(w::limitsFromJob, next));
+    }
+    awaitAll(sent);
+  }
+
+  private MigrationWorkflow owner(OwnerRef o) {
+    return Workflow.newExternalWorkflowStub(
+        MigrationWorkflow.class,
+        JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o.ownerId()));
+  }
+
+  /** Waits for signals sent; one to an owner that ended meanwhile is of no matter. */
+  private static void awaitAll(List<Promise<Void>> sent) {
+    for (Promise<Void> p : sent) {
+      try {
+        p.get();
+      } catch (RuntimeException e) {
+        // the owner has ended: nothing to tell it
+      }
+    }
+  }
+
+  /** Cancelled: cancels every running owner, ends the others, waits for the owners' reports. */
+  private void cancelAll() {
+    cancelling = true;
+    List<Promise<Void>> sent = new ArrayList<>();
+    for (OwnerRef o : List.copyOf(running.values())) {
+      String id = JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o.ownerId());
+      sent.add(Async.procedure(Workflow.newUntypedExternalWorkflowStub(id)::cancel));
+    }
+    awaitAll(sent);
+    pending.clear();
+    catalog.cancelUnstarted(new JobRunActivities.JobRunRef(input.jobRunId()));
+    // the owners stop their batches within seconds and report; do not wait forever for one that
+    // cannot (terminated by hand)
+    Workflow.await(Duration.ofMinutes(5), running::isEmpty);
+  }
+
+  @Override
+  public void ownerDone(OwnerDone done) {
+    if (running.remove(done.runId()) != null) {
+      tally = tally.ended(done.state());
+    }
+  }
+
+  @Override
+  public JobRunStatus status() {
+    return tally.with(running.size(), started, paused);
+  }
+
+  @Override
+  public Limits limits() {
+    return limits;
+  }
+
+  @Override
+  public JobRunStatus pause() {
+    paused = true;
+    catalog.setPaused(new JobRunActivities.Paused(input.jobRunId(), true));
+    List<Promise<Void>> sent = new ArrayList<>();
+    for (OwnerRef o : List.copyOf(running.values())) {
+      sent.add(Async.procedure(owner(o)::pauseFromJob));
+    }
+    awaitAll(sent);
+    return status();
+  }
+
+  @Override
+  public void validatePause() {
+    requireActive("pause");
+    if (paused) {
+      throw new IllegalStateException("the run is already paused");
+    }
+  }
+
+  @Override
+  public JobRunStatus resume() {
+    paused = false;
+    catalog.setPaused(new JobRunActivities.Paused(input.jobRunId(), false));
+    List<Promise<Void>> sent = new ArrayList<>();
+    for (OwnerRef o : List.copyOf(running.values())) {
+      sent.add(Async.procedure(owner(o)::resumeFromJob));
+    }
+    awaitAll(sent);
+    return status();
+  }
+
+  @Override
+  public void validateResume() {
+    requireActive("resume");
+    if (!paused) {
+      throw new IllegalStateException("the run is not paused");
+    }
+  }
+
+  @Override
+  public Limits setLimits(Limits l) {
+    limits = l;
+    return limits;
+  }
+
+  @Override
+  public void validateSetLimits(Limits l) {
+    requireActive("change the limits of");
+    if (l == null) {
+      throw new IllegalArgumentException("limits are required");
+    }
+    String problem = l.problem();
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+  }
+
+  private void requireActive(String what) {
+    if (cancelling) {
+      throw new IllegalStateException("cannot " + what + " a run that is being cancelled");
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.ferry.workflows;
+
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A trivially fast owner workflow for the parent's tests: waits {@link #millis} (time skipped in
+ * the test environment), records the limits it was given and gets, and reports its end to its
+ * parent as {@link MigrationWorkflowImpl} does.
+ */
+public final class FastOwner implements MigrationWorkflow {
+  static volatile long millis = 10;
+  static final List<Limits> limitsSeen = new CopyOnWriteArrayList<>();
+
+  private Limits limits;
+
+  @Override
+  public Progress run(MigrationInput input) {
+    limits = input.limits();
+    if (millis > 0) {
+      Workflow.sleep(Duration.ofMillis(millis));
+    }
+    Progress end = Progress.created().withState(JobState.COMPLETED);
+    Workflow.newExternalWorkflowStub(
+            JobRunWorkflow.class, Workflow.getInfo().getParentWorkflowId().orElseThrow())
+        .ownerDone(new OwnerDone(input.runId(), end.state()));
+    return end;
+  }
+
+  @Override
+  public Progress progress() {
+    return Progress.created();
+  }
+
+  @Override
+  public Limits limits() {
+    return limits;
+  }
+
+  @Override
+  public Progress pause() {
+    return Progress.created();
+  }
+
+  @Override
+  public void validatePause() {}
+
+  @Override
+  public Progress resume() {
+    return Progress.created();
+  }
+
+  @Override
+  public void validateResume() {}
+
+  @Override
+  public Limits setLimits(Limits l) {
+    return l;
+  }
+
+  @Override
+  public void validateSetLimits(Limits l) {}
+
+  @Override
+  public void pauseFromJob() {}
+
+  @Override
+  public void resumeFromJob() {}
+
+  @Override
+  public void limitsFromJob(Limits l) {
+    limits = l;
+    if (!Workflow.isReplaying()) {
+      limitsSeen.add(l);
+    }
+  }
+}

@@ -1,0 +1,239 @@
+package dev.ferry.workflows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The job run's parent workflow in Temporal's test environment, with stand-in owners. */
+@org.junit.jupiter.api.Timeout(300)
+class JobRunWorkflowTest {
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+  private FakeJobRunActivities catalog;
+  private FakeActivities owners;
+
+  private JobRunWorkflow start(
+      int n, int maxParallel, Limits limits, BandwidthWindows schedule, boolean fast) {
+    // the many-owner test runs in real time: time skipping raced the parent's run to a timeout
+    env =
+        TestWorkflowEnvironment.newInstance(
+            io.temporal.testing.TestEnvironmentOptions.newBuilder()
+                .setUseTimeskipping(schedule != null || !fast)
+                .build());
+    catalog = new FakeJobRunActivities(n);
+    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    if (fast) {
+      w.registerWorkflowImplementationTypes(JobRunWorkflowImpl.class, FastOwner.class);
+      w.registerActivitiesImplementations(catalog);
+    } else {
+      owners = new FakeActivities(3, 400);
+      w.registerWorkflowImplementationTypes(JobRunWorkflowImpl.class, MigrationWorkflowImpl.class);
+      w.registerActivitiesImplementations(catalog, owners);
+    }
+    env.start();
+    client = env.getWorkflowClient();
+    JobRunWorkflow wf =
+        client.newWorkflowStub(
+            JobRunWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(JobRunWorkflow.workflowId("job", 7))
+                .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+                .build());
+    WorkflowClient.start(
+        wf::run,
+        new JobRunInput(
+            "job", 7, RunMode.FULL, limits, maxParallel, schedule, null, null, null, null));
+    return wf;
+  }
+
+  @AfterEach
+  void stop() {
+    if (env != null) {
+      env.close();
+    }
+  }
+
+  /** Every execution of a workflow id, oldest first (following continue-as-new back). */
+  private List<WorkflowExecutionHistory> executions(String workflowId) {
+    List<WorkflowExecutionHistory> out = new ArrayList<>();
+    WorkflowExecutionHistory h = client.fetchHistory(workflowId);
+    while (true) {
+      out.addFirst(h);
+      String previous =
+          h.getEvents()
+              .getFirst()
+              .getWorkflowExecutionStartedEventAttributes()
+              .getContinuedExecutionRunId();
+      if (previous.isEmpty()) {
+        return out;
+      }
+      h = client.fetchHistory(workflowId, previous);
+    }
+  }
+
+  @Test
+  void twoThousandOwnersRunThroughTheWindowWithEveryHistoryUnderTenThousandEvents() {
+    FastOwner.millis = 30; // real time: long enough for the window to fill
+    int n = Integer.getInteger("ferry.owners", 2000);
+    JobRunWorkflow wf = start(n, 8, new Limits(8, 0), null, true);
+    JobRunStatus end = WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class);
+    assertThat(end.started()).isEqualTo(n);
+    assertThat(end.completed()).isEqualTo(n);
+    assertThat(end.running()).isZero();
+
+    List<WorkflowExecutionHistory> parent = executions(JobRunWorkflow.workflowId("job", 7));
+    assertThat(parent.size()).as("the parent continued as new").isGreaterThan(1);
+    int inFlight = 0;
+    int most = 0;
+    int starts = 0;
+    for (WorkflowExecutionHistory h : parent) {
+      assertThat(h.getEvents().size()).isLessThan(10_000);
+      for (HistoryEvent e : h.getEvents()) {
+        if (e.getEventType() == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
+          starts++;
+          most = Math.max(most, ++inFlight);
+        } else if (e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+            && e.getWorkflowExecutionSignaledEventAttributes()
+                .getSignalName()
+                .equals("ownerDone")) {
+          inFlight--;
+        }
+      }
+    }
+    assertThat(starts).isEqualTo(n);
+    assertThat(most).as("owners in flight at once").isBetween(2, 8);
+    for (OwnerRef o : catalog.owners) {
+      for (WorkflowExecutionHistory h :
+          executions(JobRunWorkflow.ownerWorkflowId("job", 7, o.ownerId()))) {
+        assertThat(h.getEvents().size()).isLessThan(10_000);
+      }
+    }
+  }
+
+  @Test
+  void pauseAndResumeReachEveryRunningOwnerAndNoOwnerStartsWhilePaused() {
+    JobRunWorkflow wf = start(5, 2, new Limits(4, 0), null, false);
+    await(() -> wf.status().running() == 2 && ownerState("o1") == JobState.RUNNING);
+    JobRunStatus p = wf.pause();
+    assertThat(p.paused()).isTrue();
+    await(() -> ownerState("o1") == JobState.PAUSED && ownerState("o2") == JobState.PAUSED);
+    assertThatThrownBy(wf::pause)
+        .isInstanceOf(WorkflowUpdateException.class)
+        .rootCause()
+        .hasMessageContaining("the run is already paused");
+    env.sleep(Duration.ofSeconds(5));
+    assertThat(wf.status().started()).as("no owner starts while paused").isEqualTo(2);
+    assertThat(catalog.pausedSeen).containsExactly(true);
+
+    wf.resume();
+    JobRunStatus end = WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class);
+    assertThat(end.completed()).isEqualTo(5);
+    assertThat(catalog.pausedSeen).containsExactly(true, false);
+    assertThatThrownBy(wf::resume).isInstanceOf(RuntimeException.class);
+    // two owners at once share the job's 4 streams
+    assertThat(owners.limitsSeen).contains(new Limits(2, 0));
+  }
+
+  @Test
+  void cancellingTheParentCancelsEveryRunningOwnerAndEndsTheOthers() {
+    JobRunWorkflow wf = start(6, 3, new Limits(3, 0), null, false);
+    await(() -> wf.status().running() == 3 && ownerState("o3") == JobState.RUNNING);
+    WorkflowStub.fromTyped(wf).cancel();
+    assertThatThrownBy(() -> WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class))
+        .isInstanceOf(io.temporal.client.WorkflowFailedException.class);
+    assertThat(status(JobRunWorkflow.workflowId("job", 7)))
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    for (String o : List.of("o1", "o2", "o3")) {
+      assertThat(status(JobRunWorkflow.ownerWorkflowId("job", 7, o)))
+          .as(o)
+          .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    }
+    assertThat(catalog.cancelUnstarted).hasValue(1);
+    assertThat(wf.status().started()).isEqualTo(3);
+  }
+
+  @Test
+  void theScheduleCapsTheJobFromATimerAtEachBoundaryAndIsSharedAmongTheOwners() {
+    // a window opening in 10 minutes and closing 30 minutes later, every day, capped at 40 Mbps
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    String from = now.plus(Duration.ofMinutes(10)).atZone(ZoneOffset.UTC).toLocalTime().toString();
+    String to = now.plus(Duration.ofMinutes(40)).atZone(ZoneOffset.UTC).toLocalTime().toString();
+    BandwidthWindows schedule =
+        new BandwidthWindows(
+            "UTC",
+            List.of(
+                new BandwidthWindows.Window(
+                    List.of("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"), from, to, 40)));
+    FastOwner.millis = Duration.ofHours(2).toMillis();
+    FastOwner.limitsSeen.clear();
+    JobRunWorkflow wf = start(2, 2, new Limits(4, 0), schedule, true);
+    JobRunStatus end = WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class);
+    assertThat(end.completed()).isEqualTo(2);
+    // each of the two owners got half the cap when the window opened, and no cap when it closed
+    // (then the last one alone the whole job's streams)
+    assertThat(FastOwner.limitsSeen)
+        .startsWith(new Limits(2, 20), new Limits(2, 20), new Limits(2, 0), new Limits(2, 0));
+  }
+
+  @Test
+  void theShareSplitsTheJobsLimitsAmongTheOwnersRunning() {
+    assertThat(JobRunWorkflowImpl.share(new Limits(8, 100), 100, 1)).isEqualTo(new Limits(8, 100));
+    assertThat(JobRunWorkflowImpl.share(new Limits(8, 100), 100, 4)).isEqualTo(new Limits(2, 25));
+    assertThat(JobRunWorkflowImpl.share(new Limits(8, 0), 0, 3)).isEqualTo(new Limits(2, 0));
+    assertThat(JobRunWorkflowImpl.share(new Limits(1, 10), 10, 3))
+        .isEqualTo(new Limits(1, 10 / 3.0));
+  }
+
+  private JobState ownerState(String owner) {
+    return client
+        .newWorkflowStub(MigrationWorkflow.class, JobRunWorkflow.ownerWorkflowId("job", 7, owner))
+        .progress()
+        .state();
+  }
+
+  private WorkflowExecutionStatus status(String id) {
+    return env.getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(env.getNamespace())
+                .setExecution(
+                    io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(id))
+                .build())
+        .getWorkflowExecutionInfo()
+        .getStatus();
+  }
+
+  private static void await(java.util.function.BooleanSupplier cond) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met in 60 s");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
