@@ -27,6 +27,16 @@ public interface JobRunActivities {
   @ActivityMethod
   void setPaused(Paused paused);
 
+  /** Owners of a job run whose workflows the parent believes running. */
+  record Owners(String jobId, long jobRunId, List<OwnerRef> owners) {}
+
+  /**
+   * Those of the owners whose workflows have closed, with how (from Temporal): the parent's check
+   * when no owner has reported for a while, so an end whose report was lost still frees its slot.
+   */
+  @ActivityMethod
+  List<OwnerDone> endedOwners(Owners owners);
+
   /** A job run. */
   record JobRunRef(long jobRunId) {}
 

@@ -29,6 +29,10 @@ import org.slf4j.Logger;
  * signals reach the new execution. About ten events per owner, so an execution stays far below
  * 10,000 events whatever the number of owners.
  *
+ * <p>A report that never comes (a child terminated by hand, a signal lost) does not hold the
+ * window: after {@link #CHECK_AFTER} without news the parent asks Temporal which children have
+ * closed ({@link JobRunActivities#endedOwners}).
+ *
  * <p>Limits: the job's concurrency and bandwidth (the lower of the job's cap and the project's
  * schedule now) are split evenly among the owners running ({@link #share}); when that share
  * changes, every running owner gets it by signal. The schedule's next boundary is a durable timer.
@@ -36,6 +40,7 @@ import org.slf4j.Logger;
 public final class JobRunWorkflowImpl implements JobRunWorkflow {
   static final int STARTS_PER_EXECUTION = 250;
   static final int PAGE = 100;
+  static final Duration CHECK_AFTER = Duration.ofMinutes(1);
   private static final Logger log = Workflow.getLogger(JobRunWorkflowImpl.class);
 
   private final JobRunActivities catalog =
@@ -145,14 +150,25 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       // Owners may have ended while others started: wait only when there is nothing to do now.
       boolean wasPaused = paused;
       Limits had = limits;
-      Workflow.await(
-          () ->
-              capChanged
-                  || paused != wasPaused
-                  || !limits.equals(had)
-                  || (!paused && running.size() < window && (!pending.isEmpty() || !exhausted))
-                  || (running.isEmpty() && pending.isEmpty() && exhausted)
-                  || (!running.isEmpty() && running.size() != sharedFor));
+      boolean woke =
+          Workflow.await(
+              CHECK_AFTER,
+              () ->
+                  capChanged
+                      || paused != wasPaused
+                      || !limits.equals(had)
+                      || (!paused && running.size() < window && (!pending.isEmpty() || !exhausted))
+                      || (running.isEmpty() && pending.isEmpty() && exhausted)
+                      || (!running.isEmpty() && running.size() != sharedFor));
+      if (!woke && !running.isEmpty()) {
+        // no owner reported for a while: ask Temporal which have closed (a report may be lost)
+        for (OwnerDone d :
+            catalog.endedOwners(
+                new JobRunActivities.Owners(
+                    input.jobId(), input.jobRunId(), List.copyOf(running.values())))) {
+          ownerDone(d);
+        }
+      }
       if (capChanged) {
         capChanged = false;
         armScheduleTimer();
