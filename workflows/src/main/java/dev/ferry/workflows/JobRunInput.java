@@ -16,6 +16,8 @@ import java.util.List;
  * @param dataTaskQueue the agent's task queue for the owners' storage activities, or null
  * @param retries retries of a failing scan or batch in each owner's run, or null for the default
  * @param carried what an earlier execution of this job run handed over, or null
+ * @param summary the static summary of the owners' workflows (names the job, client, source and
+ *     destination; names only, never settings), each adding its owner and the mode, or null
  * @param labels the job run's ids for search attributes ({@link FerryAttributes}; kind {@code
  *     job_run}), or null when the namespace lacks them: the owners get the same with their own id
  */
@@ -29,6 +31,7 @@ public record JobRunInput(
     String dataTaskQueue,
     Integer retries,
     Carried carried,
+    String summary,
     Labels labels) {
 
   /** The window when a job does not say. */

@@ -144,6 +144,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
                     paused,
                     tally.with(0, started, paused),
                     executions),
+                input.summary(),
                 input.labels()));
         return status();
       }
@@ -236,6 +237,14 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
             .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
             .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
             .setCancellationType(ChildWorkflowCancellationType.ABANDON);
+    if (input.summary() != null) {
+      options.setStaticSummary(
+          input.summary()
+              + (o.name() == null ? "" : " — owner " + o.name())
+              + " ("
+              + input.mode()
+              + ")");
+    }
     if (labels != null) {
       options.setTypedSearchAttributes(
           FerryAttributes.atStart(labels, FerryAttributes.phase(JobState.CREATED)));

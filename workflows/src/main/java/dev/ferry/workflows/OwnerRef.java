@@ -6,5 +6,11 @@ package dev.ferry.workflows;
  *
  * @param ownerId the owner's id (its job id in the catalog)
  * @param runId the owner's catalog run within the job run
+ * @param name the owner's name for its workflow's static summary, or null for the implicit owner
+ *     (the whole source) of a job that lists none
  */
-public record OwnerRef(String ownerId, long runId) {}
+public record OwnerRef(String ownerId, long runId, String name) {
+  public OwnerRef(String ownerId, long runId) {
+    this(ownerId, runId, null);
+  }
+}

@@ -61,7 +61,7 @@ class JobRunWorkflowTest {
     WorkflowClient.start(
         wf::run,
         new JobRunInput(
-            "job", 7, RunMode.FULL, limits, maxParallel, schedule, null, null, null, null));
+            "job", 7, RunMode.FULL, limits, maxParallel, schedule, null, null, null, null, null));
     return wf;
   }
 

@@ -341,16 +341,20 @@ public final class JobRuns {
         h ->
             h.createQuery(
                     """
-                    select job_id, id from runs
-                    where job_run_id = ? and id > ? and finished_at is null
-                    order by id limit ?""")
+                    select r.job_id, r.id, case when o.owner_seq = 0 then null else o.name end
+                      as name
+                    from runs r join jobs o on o.id = r.job_id
+                    where r.job_run_id = ? and r.id > ? and r.finished_at is null
+                    order by r.id limit ?""")
                 .bind(0, jobRunId)
                 .bind(1, afterRunId)
                 .bind(2, max)
                 .map(
                     (rs, ctx) ->
                         new OwnerRef(
-                            rs.getObject("job_id", UUID.class).toString(), rs.getLong("id")))
+                            rs.getObject("job_id", UUID.class).toString(),
+                            rs.getLong("id"),
+                            rs.getString("name")))
                 .list());
   }
 

@@ -120,6 +120,7 @@ final class RunLauncher {
               queue,
               null,
               null,
+              summary(job),
               labels));
     } catch (RuntimeException e) {
       log.error("cannot start run {} of job {}", created.jobRunId(), job.id(), e);
