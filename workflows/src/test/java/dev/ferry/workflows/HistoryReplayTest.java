@@ -23,7 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HistoryReplayTest {
   /** The implementation of each workflow type; a new workflow type adds its line. */
   static final Map<String, Class<?>> IMPLEMENTATIONS =
-      Map.of("MigrationWorkflow", MigrationWorkflowImpl.class);
+      Map.of(
+          "MigrationWorkflow", MigrationWorkflowImpl.class,
+          "JobRunWorkflow", JobRunWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException, URISyntaxException {
     Path dir = Path.of(HistoryReplayTest.class.getResource("/histories").toURI());

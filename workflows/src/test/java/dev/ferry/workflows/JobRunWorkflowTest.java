@@ -127,6 +127,7 @@ class JobRunWorkflowTest {
         assertThat(h.getEvents().size()).isLessThan(10_000);
       }
     }
+    Histories.record(client, JobRunWorkflow.workflowId("job", 7), "jobrun-continue-as-new");
   }
 
   @Test
@@ -151,6 +152,9 @@ class JobRunWorkflowTest {
     assertThatThrownBy(wf::resume).isInstanceOf(RuntimeException.class);
     // two owners at once share the job's 4 streams
     assertThat(owners.limitsSeen).contains(new Limits(2, 0));
+    Histories.record(client, JobRunWorkflow.workflowId("job", 7), "jobrun-pause-resume");
+    Histories.record(
+        client, JobRunWorkflow.ownerWorkflowId("job", 7, "o1"), "migration-owner-pause-resume");
   }
 
   @Test
@@ -169,6 +173,9 @@ class JobRunWorkflowTest {
     }
     assertThat(catalog.cancelUnstarted).hasValue(1);
     assertThat(wf.status().started()).isEqualTo(3);
+    Histories.record(client, JobRunWorkflow.workflowId("job", 7), "jobrun-cancelled");
+    Histories.record(
+        client, JobRunWorkflow.ownerWorkflowId("job", 7, "o1"), "migration-owner-cancelled");
   }
 
   @Test
@@ -192,6 +199,7 @@ class JobRunWorkflowTest {
     // (then the last one alone the whole job's streams)
     assertThat(FastOwner.limitsSeen)
         .startsWith(new Limits(2, 20), new Limits(2, 20), new Limits(2, 0), new Limits(2, 0));
+    Histories.record(client, JobRunWorkflow.workflowId("job", 7), "jobrun-schedule");
   }
 
   @Test
