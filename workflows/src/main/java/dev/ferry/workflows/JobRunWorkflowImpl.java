@@ -9,6 +9,7 @@ import io.temporal.workflow.ChildWorkflowCancellationType;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -68,11 +69,17 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
   private final Deque<OwnerRef> pending = new ArrayDeque<>();
   private final Map<Long, OwnerRef> running = new LinkedHashMap<>();
 
-  @Override
-  public JobRunStatus run(JobRunInput in) {
+  /**
+   * Takes over what the previous execution handed over before any handler runs: the Java SDK runs
+   * the signals delivered in an execution's first workflow task before the workflow method, so an
+   * owner's {@code ownerDone} that reached this execution before it started (an owner ending while
+   * the previous one continued as new) must find the running owners already there, or the report is
+   * dropped and the owner holds its slot until {@link #CHECK_AFTER}.
+   */
+  @WorkflowInit
+  public JobRunWorkflowImpl(JobRunInput in) {
     input = in;
     limits = in.limits();
-    int executions = 0;
     if (in.carried() != null) {
       JobRunInput.Carried c = in.carried();
       cursor = c.cursor();
@@ -82,8 +89,12 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       paused = c.paused();
       tally = c.tally();
       started = c.tally().started();
-      executions = c.executions() + 1;
     }
+  }
+
+  @Override
+  public JobRunStatus run(JobRunInput in) {
+    int executions = in.carried() == null ? 0 : in.carried().executions() + 1;
     try {
       return orchestrate(executions);
     } catch (CanceledFailure e) {

@@ -131,6 +131,47 @@ class JobRunWorkflowTest {
   }
 
   @Test
+  void aReportReachingANewExecutionBeforeItsFirstTaskEndsTheCarriedOwner() throws Exception {
+    // An owner that ends while its parent continues as new reports to the new execution before
+    // that one has run: the SDK delivers the signal before the workflow method, and the report
+    // must still free the owner (o1 never ran here, so Temporal's check could not free it).
+    env =
+        TestWorkflowEnvironment.newInstance(
+            io.temporal.testing.TestEnvironmentOptions.newBuilder()
+                .setUseTimeskipping(false)
+                .build());
+    catalog = new FakeJobRunActivities(1);
+    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    w.registerWorkflowImplementationTypes(JobRunWorkflowImpl.class, FastOwner.class);
+    w.registerActivitiesImplementations(catalog);
+    env.start();
+    client = env.getWorkflowClient();
+    OwnerRef o1 = catalog.owners.getFirst();
+    JobRunInput.Carried carried =
+        new JobRunInput.Carried(
+            1, List.of(), List.of(o1), null, false, JobRunStatus.empty().with(0, 1, false), 0);
+    WorkflowStub wf =
+        client.newUntypedWorkflowStub(
+            "JobRunWorkflow",
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(JobRunWorkflow.workflowId("job", 7))
+                .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+                .build());
+    wf.signalWithStart(
+        "ownerDone",
+        new Object[] {new OwnerDone(o1.runId(), JobState.COMPLETED)},
+        new Object[] {
+          new JobRunInput(
+              "job", 7, RunMode.FULL, new Limits(2, 0), 2, null, null, null, carried, null, null)
+        });
+    JobRunStatus end = wf.getResult(20, java.util.concurrent.TimeUnit.SECONDS, JobRunStatus.class);
+    assertThat(end.completed()).isEqualTo(1);
+    assertThat(end.started()).isEqualTo(1);
+    assertThat(end.running()).isZero();
+    assertThat(catalog.checks).as("no wait for Temporal's check").hasValue(0);
+  }
+
+  @Test
   void pauseAndResumeReachEveryRunningOwnerAndNoOwnerStartsWhilePaused() {
     JobRunWorkflow wf = start(5, 2, new Limits(4, 0), null, false);
     await(() -> wf.status().running() == 2 && ownerState("o1") == JobState.RUNNING);
