@@ -2,17 +2,12 @@ package dev.ferry.api.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.time.DateTimeException;
-import java.time.DayOfWeek;
-import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * A project's bandwidth schedule: windows of days and local times, each with a cap in Mbps. At any
@@ -35,37 +30,6 @@ record BandwidthSchedule(String timeZone, List<Window> windows) {
    * @param mbps the cap in megabits per second
    */
   record Window(List<String> days, String from, String to, double mbps) {}
-
-  /** The cap in force at {@code now}, or null when no window matches. */
-  Double capAt(Instant now) {
-    ZonedDateTime t = now.atZone(ZoneId.of(timeZone));
-    LocalTime time = t.toLocalTime();
-    for (Window w : windows) {
-      LocalTime from = LocalTime.parse(w.from());
-      LocalTime to = LocalTime.parse(w.to());
-      Set<DayOfWeek> days = days(w.days());
-      boolean match;
-      if (from.isBefore(to)) {
-        match = days.contains(t.getDayOfWeek()) && !time.isBefore(from) && time.isBefore(to);
-      } else {
-        match =
-            (days.contains(t.getDayOfWeek()) && !time.isBefore(from))
-                || (days.contains(t.getDayOfWeek().minus(1)) && time.isBefore(to));
-      }
-      if (match) {
-        return w.mbps();
-      }
-    }
-    return null;
-  }
-
-  private static Set<DayOfWeek> days(List<String> names) {
-    Set<DayOfWeek> out = EnumSet.noneOf(DayOfWeek.class);
-    for (String d : names) {
-      out.add(DayOfWeek.of(DAYS.indexOf(d.toUpperCase(Locale.ROOT)) + 1));
-    }
-    return out;
-  }
 
   /** Reads and checks a schedule; problems go to {@code in}; null when absent or invalid. */
   static BandwidthSchedule read(Input parent, String field) {
