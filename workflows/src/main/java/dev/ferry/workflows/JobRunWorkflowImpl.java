@@ -49,6 +49,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
           JobRunActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(2))
+              .setHeartbeatTimeout(MigrationWorkflowImpl.KEEPALIVE_TIMEOUT)
               .setRetryOptions(
                   RetryOptions.newBuilder()
                       .setInitialInterval(Duration.ofSeconds(1))

@@ -62,15 +62,22 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
           .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
           .setRetryOptions(RETRY)
           .build();
+  // The activities that report no progress heartbeat all the same (KeepAlive in activities), so
+  // that one a dead worker had taken (a killed `ferry migrate`) is run again within the heartbeat
+  // timeout instead of after its start-to-close timeout.
+  static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(30);
+
   private static final ActivityOptions CATALOG =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(10))
+          .setHeartbeatTimeout(KEEPALIVE_TIMEOUT)
           .setRetryOptions(RETRY)
           .build();
 
   private static final ActivityOptions PLAN =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(5))
+          .setHeartbeatTimeout(KEEPALIVE_TIMEOUT)
           .setRetryOptions(RETRY)
           .build();
 

@@ -7,7 +7,7 @@ import dev.ferry.workflows.MigrationActivities;
 import dev.ferry.workflows.Progress;
 import io.temporal.activity.Activity;
 
-/** Records run states and ends runs in the catalog. */
+/** Records run states and ends runs in the catalog, heartbeating meanwhile ({@link KeepAlive}). */
 public final class CatalogActivityImpl implements MigrationActivities.Catalog {
   private final Catalog catalog;
   private final FinishService finisher;
@@ -19,16 +19,20 @@ public final class CatalogActivityImpl implements MigrationActivities.Catalog {
 
   @Override
   public void setState(long runId, JobState state, String message) {
-    catalog.setState(runId, state, message);
-    // the first state a run's workflow records tells the catalog which workflow runs it (an
-    // owner's child workflow, started by its job run's parent)
-    if (state == JobState.SCANNING) {
-      catalog.recordWorkflowId(runId, Activity.getExecutionContext().getInfo().getWorkflowId());
-    }
+    String workflowId = Activity.getExecutionContext().getInfo().getWorkflowId();
+    KeepAlive.run(
+        () -> {
+          catalog.setState(runId, state, message);
+          // the first state a run's workflow records tells the catalog which workflow runs it (an
+          // owner's child workflow, started by its job run's parent)
+          if (state == JobState.SCANNING) {
+            catalog.recordWorkflowId(runId, workflowId);
+          }
+        });
   }
 
   @Override
   public Progress finish(long runId, Progress progress) {
-    return finisher.finish(runId, progress.state(), progress.message());
+    return KeepAlive.call(() -> finisher.finish(runId, progress.state(), progress.message()));
   }
 }

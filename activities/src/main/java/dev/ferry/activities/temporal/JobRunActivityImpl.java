@@ -16,7 +16,7 @@ import io.temporal.client.WorkflowClient;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The catalog work of a job run's parent workflow. */
+/** The catalog work of a job run's parent workflow, heartbeating meanwhile ({@link KeepAlive}). */
 public final class JobRunActivityImpl implements JobRunActivities {
   private final JobRuns jobRuns;
 
@@ -26,12 +26,14 @@ public final class JobRunActivityImpl implements JobRunActivities {
 
   @Override
   public List<OwnerRef> nextOwners(OwnerPage page) {
-    return jobRuns.unfinishedOwners(page.jobRunId(), page.afterRunId(), page.max());
+    return KeepAlive.call(
+        () -> jobRuns.unfinishedOwners(page.jobRunId(), page.afterRunId(), page.max()));
   }
 
   @Override
   public List<OwnerDone> endedOwners(Owners owners) {
-    return ended(Activity.getExecutionContext().getWorkflowClient(), owners);
+    WorkflowClient client = Activity.getExecutionContext().getWorkflowClient();
+    return KeepAlive.call(() -> ended(client, owners));
   }
 
   /** The owners whose workflows have closed, by their Temporal status. */
@@ -72,11 +74,11 @@ public final class JobRunActivityImpl implements JobRunActivities {
 
   @Override
   public void setPaused(Paused paused) {
-    jobRuns.setPaused(paused.jobRunId(), paused.paused());
+    KeepAlive.run(() -> jobRuns.setPaused(paused.jobRunId(), paused.paused()));
   }
 
   @Override
   public void cancelUnstarted(JobRunRef run) {
-    jobRuns.cancelUnstarted(run.jobRunId());
+    KeepAlive.run(() -> jobRuns.cancelUnstarted(run.jobRunId()));
   }
 }

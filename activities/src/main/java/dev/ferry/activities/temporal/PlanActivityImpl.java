@@ -18,6 +18,6 @@ public final class PlanActivityImpl implements MigrationActivities.Plan {
 
   @Override
   public List<BatchRef> nextBatches(long runId, long afterSeq, int max) {
-    return catalog.nextBatches(runId, afterSeq, max, MAX_FILES, MAX_BYTES);
+    return KeepAlive.call(() -> catalog.nextBatches(runId, afterSeq, max, MAX_FILES, MAX_BYTES));
   }
 }
