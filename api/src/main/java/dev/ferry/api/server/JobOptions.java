@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.Filters;
 import dev.ferry.api.cli.TimeSpec;
+import dev.ferry.workflows.JobRunInput;
 import dev.ferry.workflows.Limits;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -12,7 +13,9 @@ import java.util.List;
 /**
  * A job's filters and transfer options — the same choices and limits as {@code ferry migrate}'s
  * options — stored with the job as JSON. Ages ({@code 30d}) are kept as given and resolved when a
- * run starts.
+ * run starts. {@code concurrency} is the job's transfer streams in all, shared among the owners
+ * running; {@code maxParallelOwners} how many owners run at once (the job run's sliding window).
+ * Jobs stored before {@code maxParallelOwners} existed read as the default.
  */
 record JobOptions(
     List<String> include,
@@ -20,6 +23,7 @@ record JobOptions(
     String olderThan,
     String newerThan,
     int concurrency,
+    Integer maxParallelOwners,
     int chunkSizeMiB,
     double bwlimitMbps,
     boolean verify,
@@ -30,7 +34,14 @@ record JobOptions(
 
   static final int MAX_GLOBS = 200;
 
+  /**
+   * The most owners a job may run at once (Temporal advises against many more pending children).
+   */
+  static final int MAX_PARALLEL_OWNERS = 1000;
+
   JobOptions {
+    maxParallelOwners =
+        maxParallelOwners == null ? JobRunInput.DEFAULT_MAX_PARALLEL : maxParallelOwners;
     include = include == null ? List.of() : List.copyOf(include);
     exclude = exclude == null ? List.of() : List.copyOf(exclude);
     names = names == null ? RunOptions.NAMES_REFUSE : names;
@@ -45,6 +56,7 @@ record JobOptions(
         null,
         null,
         d.concurrency(),
+        JobRunInput.DEFAULT_MAX_PARALLEL,
         d.chunkSizeMiB(),
         d.bwlimitMbps(),
         d.verify(),
@@ -87,6 +99,7 @@ record JobOptions(
       }
     }
     int concurrency = base.concurrency();
+    int maxOwners = base.maxParallelOwners();
     int chunk = base.chunkSizeMiB();
     double bw = base.bwlimitMbps();
     boolean verify = base.verify();
@@ -98,6 +111,8 @@ record JobOptions(
     if (o != null) {
       Integer c = o.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
       concurrency = c != null ? c : concurrency;
+      Integer mo = o.integer("maxParallelOwners", 1, MAX_PARALLEL_OWNERS);
+      maxOwners = mo != null ? mo : maxOwners;
       Integer ch = o.integer("chunkSizeMiB", RunOptions.MIN_CHUNK_MIB, RunOptions.MAX_CHUNK_MIB);
       chunk = ch != null ? ch : chunk;
       Double b = o.number("bwlimitMbps", 0, 1_000_000);
@@ -135,6 +150,7 @@ record JobOptions(
         older,
         newer,
         concurrency,
+        maxOwners,
         chunk,
         bw,
         verify,
@@ -220,6 +236,7 @@ record JobOptions(
   /** The {@code options} object of the API. */
   record OptionsView(
       int concurrency,
+      int maxParallelOwners,
       int chunkSizeMiB,
       double bwlimitMbps,
       boolean verify,
@@ -235,6 +252,7 @@ record JobOptions(
   OptionsView optionsView() {
     return new OptionsView(
         concurrency,
+        maxParallelOwners,
         chunkSizeMiB,
         bwlimitMbps,
         verify,

@@ -70,7 +70,7 @@ final class RunLauncher {
     String queue = job.agentId() == null ? null : AgentRow.taskQueue(job.agentId());
     JobRuns.Created created =
         s.jobRuns
-            .create(job.id(), mode, owners, runOptions, options.concurrency(), queue)
+            .create(job.id(), mode, owners, runOptions, options.maxParallelOwners(), queue)
             .orElseThrow(
                 () ->
                     new ConflictResponse(
@@ -115,7 +115,7 @@ final class RunLauncher {
               created.jobRunId(),
               mode,
               new Limits(runOptions.concurrency(), runOptions.bwlimitMbps()),
-              Math.max(1, options.concurrency()),
+              options.maxParallelOwners(),
               schedule,
               queue,
               null,

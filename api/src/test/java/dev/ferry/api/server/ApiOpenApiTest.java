@@ -141,6 +141,10 @@ class ApiOpenApiTest {
     assertThat(kinds).containsExactlyElementsOf(ConnectionKinds.defaults().names());
     JsonNode options = schemas.at("/Options/properties");
     assertThat(options.at("/concurrency/maximum").asInt()).isEqualTo(Limits.MAX_CONCURRENCY);
+    assertThat(options.at("/maxParallelOwners/maximum").asInt())
+        .isEqualTo(JobOptions.MAX_PARALLEL_OWNERS);
+    assertThat(options.at("/maxParallelOwners/default").asInt())
+        .isEqualTo(dev.ferry.workflows.JobRunInput.DEFAULT_MAX_PARALLEL);
     assertThat(options.at("/chunkSizeMiB/minimum").asInt()).isEqualTo(RunOptions.MIN_CHUNK_MIB);
     assertThat(options.at("/chunkSizeMiB/maximum").asInt()).isEqualTo(RunOptions.MAX_CHUNK_MIB);
     assertThat(schemas.at("/Filters/properties/include/maxItems").asInt())

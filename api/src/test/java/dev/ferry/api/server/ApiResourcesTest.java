@@ -173,6 +173,7 @@ class ApiResourcesTest {
     assertThat(job.at("/owners/0/destinationPath").asText()).isEqualTo("alice");
     assertThat(job.at("/owners/1/destinationPath").asText()).isEqualTo("robert");
     assertThat(job.at("/options/concurrency").asInt()).isEqualTo(8);
+    assertThat(job.at("/options/maxParallelOwners").asInt()).as("the default").isEqualTo(8);
     assertThat(job.at("/options/verify").asBoolean()).isTrue();
     assertThat(job.at("/filters/olderThan").asText()).isEqualTo("30d");
     assertThat(job.get("state").asText()).isEqualTo("CREATED");
@@ -188,10 +189,17 @@ class ApiResourcesTest {
     assertThat(api.get("/jobs/" + id).json().get("ownerCount").asInt()).isEqualTo(2);
 
     Res patched =
-        api.patch("/jobs/" + id, Map.of("options", Map.of("verify", false), "name", "renamed"));
+        api.patch(
+            "/jobs/" + id,
+            Map.of("options", Map.of("verify", false, "maxParallelOwners", 20), "name", "renamed"));
     assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
     assertThat(patched.json().at("/options/verify").asBoolean()).isFalse();
     assertThat(patched.json().at("/options/concurrency").asInt()).isEqualTo(8); // kept
+    assertThat(patched.json().at("/options/maxParallelOwners").asInt()).isEqualTo(20);
+    assertThat(
+            api.patch("/jobs/" + id, Map.of("options", Map.of("maxParallelOwners", 1001)))
+                .field("options.maxParallelOwners"))
+        .isEqualTo("must be between 1 and 1000 (got 1001)");
 
     String other = api.job(api.project(client, "q"), src, dst, Map.of());
     assertThat(api.get("/jobs?clientId=" + client).json().get("jobs").findValuesAsText("id"))

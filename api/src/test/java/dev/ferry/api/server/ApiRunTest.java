@@ -359,7 +359,7 @@ class ApiRunTest {
   }
 
   @Test
-  void ownersRunThroughAWindowOfTheJobsConcurrencyAndShareTheJobsBandwidth() throws Exception {
+  void ownersRunThroughAWindowOfMaxParallelOwnersAndShareTheJobsBandwidth() throws Exception {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
     for (String o : List.of("o1", "o2", "o3")) {
@@ -367,7 +367,7 @@ class ApiRunTest {
         write(src.resolve(o + "/f" + i + ".bin"), 1 << 20, i);
       }
     }
-    // one stream and 32 Mbps (4 MB/s) for the whole job: 12 MiB take at least three seconds
+    // one owner at a time, 32 Mbps (4 MB/s) for the whole job: 12 MiB take at least three seconds
     String job =
         job(
             src,
@@ -379,7 +379,7 @@ class ApiRunTest {
                     Map.of("sourcePath", "o2"),
                     Map.of("sourcePath", "o3")),
                 "options",
-                Map.of("concurrency", 1, "bwlimitMbps", 32)));
+                Map.of("maxParallelOwners", 1, "concurrency", 4, "bwlimitMbps", 32)));
     long t0 = System.nanoTime();
     long run = api.run(job, "FULL");
     int mostAtOnce = 0;

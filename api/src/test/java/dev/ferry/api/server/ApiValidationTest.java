@@ -104,6 +104,8 @@ class ApiValidationTest {
             "yes",
             "names",
             "rename",
+            "maxParallelOwners",
+            0,
             "turbo",
             true));
     body.put(
@@ -126,6 +128,8 @@ class ApiValidationTest {
             "owners[1].sourcePath", "overlaps the source path 'a'",
             "destination.path", "'..' segment"));
     assertThat(r.field("options.names")).contains("must be one of refuse, remap (got 'rename')");
+    assertThat(r.field("options.maxParallelOwners"))
+        .isEqualTo("must be between 1 and 1000 (got 0)");
     assertThat(r.json().get("fields").has("agentId")).isTrue();
     assertThat(jobCount()).isEqualTo(before);
 

@@ -113,7 +113,7 @@ class JobRunTest {
 
   @Test
   void fiftyOwnersRunAsChildrenOfTheJobRunThroughAWindowOfThree() throws Exception {
-    String job = job(50, 2, 1024, Map.of("concurrency", 3));
+    String job = job(50, 2, 1024, Map.of("maxParallelOwners", 3, "concurrency", 6));
     long run = api.run(job, "FULL");
     JsonNode end = api.awaitEnd(job);
     assertThat(end.at("/lastRun/state").asText()).isEqualTo("COMPLETED");
@@ -175,7 +175,8 @@ class JobRunTest {
   @Test
   void pauseAndCancelOfTheJobRunReachEveryRunningOwnerAndOwnersNotStartedFollow() throws Exception {
     // six owners of 4 MiB, three at a time, 24 Mbps (3 MB/s) for the job: over four seconds each
-    String job = job(6, 4, 1 << 20, Map.of("concurrency", 3, "bwlimitMbps", 24));
+    String job =
+        job(6, 4, 1 << 20, Map.of("maxParallelOwners", 3, "concurrency", 3, "bwlimitMbps", 24));
     long run = api.run(job, "FULL");
     ApiHarness.await(
         Duration.ofSeconds(60),
@@ -217,7 +218,8 @@ class JobRunTest {
   @Test
   void theServerStoppedMidRunAndStartedAgainCarriesTheRunOnToItsEnd() throws Exception {
     // five owners of 2 MiB, two at a time, 32 Mbps (4 MB/s): about three seconds in all
-    String job = job(5, 2, 1 << 20, Map.of("concurrency", 2, "bwlimitMbps", 32));
+    String job =
+        job(5, 2, 1 << 20, Map.of("maxParallelOwners", 2, "concurrency", 2, "bwlimitMbps", 32));
     long run = api.run(job, "FULL");
     ApiHarness.await(
         Duration.ofSeconds(60), () -> run(job, run).at("/bytes/completed").asLong() > 0);
