@@ -39,6 +39,9 @@ record JobOptions(
    */
   static final int MAX_PARALLEL_OWNERS = 1000;
 
+  /** The highest bandwidth cap a job may be given, in Mbps. */
+  static final double MAX_BWLIMIT_MBPS = 1_000_000;
+
   JobOptions {
     maxParallelOwners =
         maxParallelOwners == null ? JobRunInput.DEFAULT_MAX_PARALLEL : maxParallelOwners;
@@ -115,7 +118,7 @@ record JobOptions(
       maxOwners = mo != null ? mo : maxOwners;
       Integer ch = o.integer("chunkSizeMiB", RunOptions.MIN_CHUNK_MIB, RunOptions.MAX_CHUNK_MIB);
       chunk = ch != null ? ch : chunk;
-      Double b = o.number("bwlimitMbps", 0, 1_000_000);
+      Double b = o.number("bwlimitMbps", 0, MAX_BWLIMIT_MBPS);
       bw = b != null ? b : bw;
       Boolean v = o.bool("verify");
       verify = v != null ? v : verify;

@@ -57,6 +57,7 @@ final class Routes {
     d.post(BASE + "/jobs/{jobId}/resume", jobs::resume);
     d.post(BASE + "/jobs/{jobId}/cancel", jobs::cancel);
     d.get(BASE + "/jobs/{jobId}/runs/{runId}", jobs::run);
+    d.post(BASE + "/jobs/{jobId}/runs/{runId}/limits", runs::setLimits);
     d.get(BASE + "/jobs/{jobId}/runs/{runId}/log", runs::log);
     d.get(BASE + "/jobs/{jobId}/runs/{runId}/report", runs::report);
     d.get(BASE + "/jobs/{jobId}/runs/{runId}/report.csv", runs::reportCsv);

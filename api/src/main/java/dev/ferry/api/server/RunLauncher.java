@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * JobRunInput} that names the job run, its limits and the project's bandwidth schedule (never a
  * path list, never a secret) and, for a job with an agent, the agent's task queue for the
  * activities that touch the storage. The parent starts the owners' {@link MigrationWorkflow}s as
- * its children. Pause and resume are the parent's Updates, cancel its Temporal cancellation; the
- * validators' refusals come back as 409. Knows nothing about HTTP but its response exceptions.
+ * its children. Pause, resume and new limits are the parent's Updates, cancel its Temporal
+ * cancellation; the validators' refusals come back as 409. Knows nothing about HTTP but its
+ * response exceptions.
  */
 final class RunLauncher {
   private static final Logger log = LoggerFactory.getLogger(RunLauncher.class);
@@ -196,6 +197,38 @@ final class RunLauncher {
       throw new ConflictResponse(message(e));
     }
     return s.jobRuns.find(job.id(), run.id()).orElseThrow();
+  }
+
+  /**
+   * New job-wide limits for {@code run} of {@code job}: the {@code setLimits} Update of its {@link
+   * JobRunWorkflow}, which shares them among the owners running (by signal, within seconds) and
+   * gives them to the owners it starts later. A value left null keeps the one in force. Returns the
+   * limits in force afterwards; 409 with the workflow's (validator's) reason when the run has ended
+   * or the Update does not apply.
+   */
+  Limits setLimits(JobSpecRow job, JobRunRow run, Integer concurrency, Double bwlimitMbps) {
+    boolean unfinished =
+        s.jobRuns.ownerRuns(run.id()).stream().anyMatch(o -> o.run().finishedAt() == null);
+    if (!unfinished) {
+      throw new ConflictResponse(
+          "cannot change the limits of a run that is " + run.state().toLowerCase(Locale.ROOT));
+    }
+    WorkflowStub stub =
+        client.newUntypedWorkflowStub(parentWorkflowId(job.id().toString(), run.id()));
+    try {
+      Limits now = stub.query("limits", Limits.class);
+      double bw = bwlimitMbps != null ? bwlimitMbps : now.bwlimitMbps();
+      Limits next =
+          new Limits(
+              concurrency != null ? concurrency : now.concurrency(),
+              bw,
+              bw > 0 ? now.fullSpeedWindow() : null); // a window only lifts a cap
+      return stub.update("setLimits", Limits.class, next);
+    } catch (WorkflowNotFoundException e) {
+      throw new ConflictResponse("cannot change the limits of a run that has ended");
+    } catch (WorkflowException e) {
+      throw new ConflictResponse(message(e));
+    }
   }
 
   /** The workflow id of a job run's parent workflow. */

@@ -7,7 +7,9 @@ import dev.ferry.activities.catalog.JobRuns;
 import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.LogEntry;
 import dev.ferry.activities.catalog.OwnerRunRow;
+import dev.ferry.workflows.Limits;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.NotFoundResponse;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -55,6 +57,29 @@ final class RunsResource {
     long run = Http.longParam(ctx, "runId");
     return s.jobRuns.find(j.id(), run).orElseThrow(() -> new NotFoundResponse("run not found"));
   }
+
+  /**
+   * {@code POST /jobs/{jobId}/runs/{runId}/limits}: new job-wide limits for a run that has not
+   * ended ({@code concurrency}, {@code bwlimitMbps}; either may be left out), sent to its parent
+   * workflow, which re-shares them among the owners running. 202 with the limits in force.
+   */
+  void setLimits(Context ctx) {
+    Http.onlyQuery(ctx);
+    JobRunRow r = visibleRun(s, ctx);
+    JobSpecRow j = s.jobs.find(r.jobId()).orElseThrow(() -> new NotFoundResponse("job not found"));
+    Input in = Http.body(ctx);
+    Integer concurrency = in.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
+    Double bw = in.number("bwlimitMbps", 0, JobOptions.MAX_BWLIMIT_MBPS);
+    if (!in.hasErrors() && concurrency == null && bw == null) {
+      in.error("body", "give concurrency, bwlimitMbps or both");
+    }
+    in.check();
+    Limits now = s.launcher.setLimits(j, r, concurrency, bw);
+    ctx.status(HttpStatus.ACCEPTED).json(new RunLimits(now.concurrency(), now.bwlimitMbps()));
+  }
+
+  /** The job-wide limits a run's parent workflow holds (its running owners share them). */
+  record RunLimits(int concurrency, double bwlimitMbps) {}
 
   void log(Context ctx) {
     Http.onlyQuery(ctx, "outcome", "limit", "offset");

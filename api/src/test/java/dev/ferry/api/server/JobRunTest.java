@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.api.server.ApiHarness.Api;
 import dev.ferry.api.server.ApiHarness.Res;
 import dev.ferry.workflows.JobRunWorkflow;
+import dev.ferry.workflows.Limits;
+import dev.ferry.workflows.MigrationWorkflow;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -233,6 +235,67 @@ class JobRunTest {
     assertThat(awaitClosed(parentId(job, run)))
         .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
     assertThat(h.server.api().services().launcher.workflowIds(run)).hasSize(5);
+  }
+
+  @Test
+  void newLimitsThroughTheApiReachTheRunningOwnersAndBadOnesOrAnEndedRunAreRefused()
+      throws Exception {
+    // two owners of 4 MiB at once, 4 streams and 16 Mbps (2 MB/s) for the job: each has 2 and 8
+    String job =
+        job(2, 4, 1 << 20, Map.of("maxParallelOwners", 2, "concurrency", 4, "bwlimitMbps", 16));
+    long run = api.run(job, "FULL");
+    String limits = "/jobs/" + job + "/runs/" + run + "/limits";
+    ApiHarness.await(Duration.ofSeconds(60), () -> running(run(job, run)) == 2);
+    List<String> owners = h.server.api().services().launcher.workflowIds(run);
+    assertThat(owners).hasSize(2);
+    for (String o : owners) {
+      ApiHarness.await(
+          Duration.ofSeconds(10), () -> ownerLimits(o).equals(new Limits(2, 8.0, null)));
+    }
+
+    // bad input: 400 naming the field, nothing sent
+    assertThat(api.post(limits, Map.of("concurrency", 0)).field("concurrency"))
+        .isEqualTo("must be between 1 and 32 (got 0)");
+    assertThat(api.post(limits, Map.of("bwlimitMbps", -1)).field("bwlimitMbps"))
+        .startsWith("must be between 0 and");
+    assertThat(api.post(limits, Map.of("concurrency", "many")).field("concurrency"))
+        .startsWith("must be a whole number");
+    assertThat(api.post(limits, Map.of()).field("body"))
+        .isEqualTo("give concurrency, bwlimitMbps or both");
+    assertThat(api.post(limits, Map.of("turbo", true)).field("turbo")).isEqualTo("unknown field");
+    assertThat(
+            api.post("/jobs/" + job + "/runs/" + (run + 1000) + "/limits", Map.of("concurrency", 2))
+                .status())
+        .isEqualTo(404);
+    assertThat(ownerLimits(owners.get(0))).isEqualTo(new Limits(2, 8.0, null));
+
+    // new limits: the parent holds them and re-shares them among the two owners within seconds
+    Res changed = api.post(limits, Map.of("concurrency", 8, "bwlimitMbps", 40));
+    assertThat(changed.status()).as(changed.toString()).isEqualTo(202);
+    assertThat(changed.json().get("concurrency").asInt()).isEqualTo(8);
+    assertThat(changed.json().get("bwlimitMbps").asDouble()).isEqualTo(40.0);
+    for (String o : owners) {
+      ApiHarness.await(
+          Duration.ofSeconds(10), () -> ownerLimits(o).equals(new Limits(4, 20.0, null)));
+    }
+    // a field left out keeps its value: the cap is lifted, the streams stay
+    Res lifted = api.post(limits, Map.of("bwlimitMbps", 0));
+    assertThat(lifted.status()).as(lifted.toString()).isEqualTo(202);
+    assertThat(lifted.json().get("concurrency").asInt()).isEqualTo(8);
+    assertThat(temporal().newWorkflowStub(JobRunWorkflow.class, parentId(job, run)).limits())
+        .isEqualTo(new Limits(8, 0.0, null));
+
+    JsonNode end = api.awaitEnd(job);
+    assertThat(end.at("/lastRun/state").asText()).isEqualTo("COMPLETED");
+    assertThat(end.at("/lastRun/files/transferred").asLong()).isEqualTo(8);
+    Res late = api.post(limits, Map.of("concurrency", 2));
+    assertThat(late.status()).as(late.toString()).isEqualTo(409);
+    assertThat(late.json().get("error").asText())
+        .isEqualTo("cannot change the limits of a run that is completed");
+  }
+
+  private static Limits ownerLimits(String workflowId) {
+    return temporal().newWorkflowStub(MigrationWorkflow.class, workflowId).limits();
   }
 
   private static int running(JsonNode run) {
