@@ -145,6 +145,32 @@ public final class Connections {
     return new ResolvedConnection(id, raw.kind(), parse(raw.settings()), secret);
   }
 
+  /**
+   * Whether this catalog's box opens the connection secrets stored in the database (tried on the
+   * newest one): false when they were sealed under another master key, as by a server of the same
+   * database with a key of its own. True when none is stored.
+   */
+  public boolean opensStoredSecrets() {
+    record Sealed(UUID id, byte[] secret) {}
+    java.util.Optional<Sealed> newest =
+        jdbi.withHandle(
+            h ->
+                h.createQuery(
+                        "select id, secret from connections where secret is not null"
+                            + " order by updated_at desc limit 1")
+                    .map((rs, ctx) -> new Sealed(rs.getObject(1, UUID.class), rs.getBytes(2)))
+                    .findOne());
+    if (newest.isEmpty()) {
+      return true;
+    }
+    try {
+      box.open(newest.get().secret(), newest.get().id().toString());
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
   private byte[] seal(UUID id, Map<String, String> secret) {
     if (secret == null || secret.isEmpty()) {
       return null;

@@ -78,10 +78,24 @@ public final class FerryServer implements AutoCloseable {
     DbConfig db = DbConfig.fromEnv(env);
     Catalog catalog = FerryRuntime.openCatalog(db);
     SecretBox box = SecretBox.load(env.get("FERRY_MASTER_KEY"), home.dir().resolve("master.key"));
+    Connections connections = new Connections(catalog.jdbi(), box);
+    if (!connections.opensStoredSecrets()) {
+      // servers of one database share it: a second server with a key of its own could neither
+      // open the secrets the first stored nor store any the first could open
+      throw new IllegalStateException(
+          "the master key ("
+              + (env.get("FERRY_MASTER_KEY") == null || env.get("FERRY_MASTER_KEY").isBlank()
+                  ? home.dir().resolve("master.key").toString()
+                  : "FERRY_MASTER_KEY")
+              + ") does not open the connection secrets stored in the database at "
+              + db.url()
+              + ": they were sealed under another key. Every ferry server of one database needs"
+              + " the same key: set FERRY_MASTER_KEY to the key of the server that stored them"
+              + " (the content of its FERRY_HOME/master.key)");
+    }
     LocalTemporal temporal = LocalTemporal.start(home, "server", env);
     FerryRuntime runtime = null;
     try {
-      Connections connections = new Connections(catalog.jdbi(), box);
       runtime =
           FerryRuntime.start(
               catalog, temporal, new CatalogStorageResolver(connections::resolve, kinds));

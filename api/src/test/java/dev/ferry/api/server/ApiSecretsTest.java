@@ -1,6 +1,7 @@
 package dev.ferry.api.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.api.server.ApiHarness.Api;
@@ -51,6 +52,56 @@ class ApiSecretsTest {
           .encodeToString(("{\"password\":\"" + SECRET + "\"}").getBytes(StandardCharsets.UTF_8)),
       SECRET.substring(3, 20)
     };
+  }
+
+  @Test
+  void aSecondServerOfTheDatabaseWithAMasterKeyOfItsOwnRefusesToStartSayingWhichKeyItNeeds()
+      throws Exception {
+    String client = api.client("Second server " + UUID.randomUUID());
+    Res conn =
+        api.post(
+            "/clients/" + client + "/connections",
+            Map.of(
+                "name",
+                "sealed",
+                "kind",
+                "locked-local",
+                "settings",
+                Map.of("root", dir.toString()),
+                "secret",
+                Map.of("password", SECRET)));
+    assertThat(conn.status()).as(conn.toString()).isEqualTo(201);
+    // the same database, another FERRY_HOME (so another master.key) and no FERRY_MASTER_KEY
+    Map<String, String> env = new java.util.HashMap<>(h.env);
+    env.put("FERRY_HOME", dir.resolve("second-home").toString());
+    env.remove("FERRY_MASTER_KEY");
+    assertThatThrownBy(
+            () ->
+                FerryServer.start(
+                    env,
+                    new FerryServer.Listen("127.0.0.1", 0),
+                    dev.ferry.activities.catalog.ConnectionKinds.defaults()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(dir.resolve("second-home/master.key").toString())
+        .hasMessageContaining("does not open the connection secrets stored in the database")
+        .hasMessageContaining("Every ferry server of one database needs the same key")
+        .hasMessageNotContaining(SECRET);
+    // with the first server's key it starts, on the same Temporal service, and serves them
+    env.put("TEMPORAL_ADDRESS", h.server.temporal().address());
+    env.put(
+        "FERRY_MASTER_KEY",
+        Files.readString(h.home.resolve("master.key"), StandardCharsets.US_ASCII).trim());
+    try (FerryServer second =
+        FerryServer.start(
+            env,
+            new FerryServer.Listen("127.0.0.1", 0),
+            dev.ferry.activities.catalog.ConnectionKinds.defaults())) {
+      assertThat(
+              ApiHarness.at(second.apiUrl(), h.adminToken)
+                  .get("/connections/" + conn.id())
+                  .status())
+          .isEqualTo(200);
+    }
   }
 
   @Test
