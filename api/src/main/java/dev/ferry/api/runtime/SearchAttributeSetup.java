@@ -70,7 +70,9 @@ public final class SearchAttributeSetup {
         READY.add(key(stubs, namespace));
         return List.of();
       } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+        // Another process (a second ferry server starting at the same time) may have added some
+        // or all of them meanwhile, which fails this request as a whole: ask again what lacks.
+        if (addedMeanwhile(op, namespace, e.getStatus().getCode() == Status.Code.ALREADY_EXISTS)) {
           READY.add(key(stubs, namespace));
           return List.of();
         }
@@ -119,6 +121,31 @@ public final class SearchAttributeSetup {
       return false;
     } finally {
       op.shutdownNow();
+    }
+  }
+
+  /**
+   * Whether the namespace has every attribute now, after an add that failed: adds what still lacks
+   * (once more, as the other process may have added only part), then lists again. On a server that
+   * cannot list them (the SDK's test server), an add refused as "already exists" means they are.
+   */
+  private static boolean addedMeanwhile(
+      OperatorServiceStubs op, String namespace, boolean alreadyExists) {
+    try {
+      Map<String, IndexedValueType> still = missing(op, namespace);
+      if (!still.isEmpty()) {
+        op.blockingStub()
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .addSearchAttributes(
+                AddSearchAttributesRequest.newBuilder()
+                    .setNamespace(namespace)
+                    .putAllSearchAttributes(still)
+                    .build());
+        still = missing(op, namespace);
+      }
+      return still.isEmpty();
+    } catch (StatusRuntimeException e) {
+      return alreadyExists && e.getStatus().getCode() == Status.Code.UNIMPLEMENTED;
     }
   }
 

@@ -48,10 +48,21 @@ class SearchAttributeSetupTest {
     String address = "127.0.0.1:" + port;
     try {
       assertThat(attributeList(address)).doesNotContain("FerryJobId");
+      // two processes starting at once (two ferry servers of one cluster) both end up with them
+      var other =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () ->
+                  SearchAttributeSetup.ensure(
+                      io.temporal.serviceclient.WorkflowServiceStubs.newServiceStubs(
+                          io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder()
+                              .setTarget(address)
+                              .build()),
+                      "default"));
       try (LocalTemporal t =
           LocalTemporal.start(
               new FerryHome(dir.resolve("home")), "worker", Map.of("TEMPORAL_ADDRESS", address))) {
         assertThat(t.mode()).isEqualTo(LocalTemporal.Mode.EXTERNAL);
+        assertThat(other.get(60, TimeUnit.SECONDS)).as("missing for the other").isEmpty();
         String listed = attributeList(address);
         FerryAttributes.definitions().keySet().forEach(n -> assertThat(listed).contains(n));
         assertThat(SearchAttributeSetup.ready(client(t))).isTrue();

@@ -106,7 +106,16 @@ final class ApiHarness {
   }
 
   Api api(String token) {
-    return new Api(token);
+    return new Api(http, this::base, token);
+  }
+
+  /**
+   * A client of another server (one started in a process of its own) at {@code base}, e.g. {@code
+   * http://127.0.0.1:PORT/api/v1}; needs no harness.
+   */
+  static Api at(String base, String token) {
+    return new Api(
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), () -> base, token);
   }
 
   /** A response: status, raw body, and the body as JSON when it is JSON. */
@@ -134,10 +143,14 @@ final class ApiHarness {
   }
 
   /** An HTTP client holding one bearer token. */
-  final class Api {
+  static final class Api {
     final String token;
+    private final HttpClient http;
+    private final java.util.function.Supplier<String> base;
 
-    Api(String token) {
+    Api(HttpClient http, java.util.function.Supplier<String> base, String token) {
+      this.http = http;
+      this.base = base;
       this.token = token;
     }
 
@@ -173,7 +186,7 @@ final class ApiHarness {
         throw new UncheckedIOException(e);
       }
       HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create(base() + path))
+          HttpRequest.newBuilder(URI.create(base.get() + path))
               .timeout(Duration.ofSeconds(60))
               .method(
                   method,
