@@ -73,4 +73,11 @@ public interface MigrationWorkflow {
   /** The parent {@link JobRunWorkflow} sends this owner's share of the job's limits. */
   @SignalMethod
   void limitsFromJob(Limits limits);
+
+  /**
+   * A batch in flight reports what it has done so far (every few seconds); figures of a batch that
+   * is not in flight (it has just ended) are ignored.
+   */
+  @SignalMethod
+  void batchProgress(BatchProgress progress);
 }

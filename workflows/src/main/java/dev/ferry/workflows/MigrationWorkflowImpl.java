@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Scan → plan → transfer → finish, with a bounded window of transfer batches in flight.
@@ -98,6 +100,8 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private int inFlight;
   private final List<CancellationScope> inFlightScopes = new ArrayList<>();
   private final Deque<BatchRef> again = new ArrayDeque<>();
+  // what each batch in flight has done so far, by its first row (BatchProgress signals)
+  private final Map<Long, BatchResult> live = new HashMap<>();
   // Search attributes (FerryAttributes): set when the input has labels, on runs started by code
   // that has them (version 1 of "search-attributes"; recorded histories have none).
   private boolean attributes;
@@ -309,6 +313,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
   private void launch(BatchRef b) {
     inFlight++;
+    live.put(b.fromSeq(), null);
     Limits l = limits;
     List<Promise<BatchResult>> holder = new ArrayList<>(1);
     CancellationScope scope =
@@ -328,6 +333,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
             (result, failure) -> {
               inFlight--;
               inFlightScopes.remove(scope);
+              live.remove(b.fromSeq());
               if (failure == null) {
                 progress = progress.plus(result);
                 showDetails();
@@ -433,12 +439,27 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   /** The live figures in the Temporal UI's "current details" (no command: safe to change). */
   private void showDetails() {
     Workflow.setCurrentDetails(
-        progress.details(phase != null ? phase : FerryAttributes.phase(progress.state())));
+        progress().details(phase != null ? phase : FerryAttributes.phase(progress.state())));
+  }
+
+  /** The figures of the batches ended plus what those in flight have done so far. */
+  @Override
+  public Progress progress() {
+    Progress p = progress;
+    for (BatchResult b : live.values()) {
+      if (b != null) {
+        p = p.withInFlight(b);
+      }
+    }
+    return p;
   }
 
   @Override
-  public Progress progress() {
-    return progress;
+  public void batchProgress(BatchProgress p) {
+    if (live.containsKey(p.fromSeq())) {
+      live.put(p.fromSeq(), p.soFar());
+      showDetails();
+    }
   }
 
   @Override

@@ -3,8 +3,9 @@ package dev.ferry.workflows;
 import java.util.Locale;
 
 /**
- * A run's figures as the workflow knows them (updated when a batch completes). Live figures between
- * batches are in the catalog's run row.
+ * A run's figures as the workflow knows them: those of the batches ended, plus, in the {@code
+ * progress} query and the current details, what the batches in flight reported so far ({@link
+ * BatchProgress}, every few seconds). The catalog's run row has the same live figures.
  *
  * @param state the run's state
  * @param filesTotal files found by the scan (after filters)
@@ -81,6 +82,23 @@ public record Progress(
         r.unchanged(),
         r.skipped(),
         r.failed(),
+        batchesDone,
+        message);
+  }
+
+  /** These figures plus what a batch still in flight has done so far (not counted as done). */
+  public Progress withInFlight(BatchResult b) {
+    return new Progress(
+        state,
+        filesTotal,
+        bytesTotal,
+        filesToTransfer,
+        bytesToTransfer,
+        filesTransferred + b.transferred(),
+        bytesTransferred + b.bytesTransferred(),
+        filesUnchanged + b.unchanged(),
+        filesSkipped + b.skipped(),
+        filesFailed + b.failed(),
         batchesDone,
         message);
   }

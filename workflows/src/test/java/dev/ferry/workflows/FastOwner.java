@@ -70,6 +70,11 @@ public final class FastOwner implements MigrationWorkflow {
   public void resumeFromJob() {}
 
   @Override
+  public void batchProgress(BatchProgress p) {
+    // a fast owner has no batches in flight
+  }
+
+  @Override
   public void limitsFromJob(Limits l) {
     limits = l;
     if (!Workflow.isReplaying()) {

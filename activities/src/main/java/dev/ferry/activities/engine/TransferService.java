@@ -121,6 +121,12 @@ public final class TransferService {
       return files.get();
     }
 
+    /** The batch's figures so far, the bytes read of the files in flight included. */
+    public BatchResult soFar() {
+      return new BatchResult(
+          files.get(), bytes(), unchanged.get(), skipped.get(), failed.get(), false);
+    }
+
     /** Bytes of the files finished plus those read of the files in flight. */
     public long bytes() {
       return bytesOfFiles.get() + inFlightBytes();

@@ -2,6 +2,7 @@ package dev.ferry.activities.temporal;
 
 import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.engine.TransferService;
+import dev.ferry.workflows.BatchProgress;
 import dev.ferry.workflows.BatchRef;
 import dev.ferry.workflows.BatchResult;
 import dev.ferry.workflows.Heartbeats;
@@ -10,15 +11,20 @@ import dev.ferry.workflows.MigrationActivities;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCompletionException;
+import io.temporal.client.WorkflowStub;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Temporal adapter over {@link TransferService}. A ticker heartbeats every second with the batch's
- * figures ({@link Heartbeats.Batch}, never file names) and flushes live figures to the catalog;
- * when Temporal says the activity was cancelled (pause, cancel, new limits) the copies stop within
+ * figures ({@link Heartbeats.Batch}, never file names) and flushes live figures to the catalog, and
+ * every few seconds tells the run's workflow what the batch has done ({@link BatchProgress}); when
+ * Temporal says the activity was cancelled (pause, cancel, new limits) the copies stop within
  * seconds and the batch returns what it finished.
  */
 public final class TransferActivityImpl implements MigrationActivities.Transfer {
@@ -30,6 +36,30 @@ public final class TransferActivityImpl implements MigrationActivities.Transfer 
     this.catalog = catalog;
   }
 
+  /** How often, in ticks of a second, a batch tells its workflow what it has done so far. */
+  static final int TELL_EVERY_TICKS = 3;
+
+  /**
+   * Sends the batch's figures so far to its run's workflow ({@link BatchProgress}) when they moved
+   * since the last time: one signal every few seconds, and none from a batch that waits.
+   */
+  private static void tell(
+      WorkflowStub run,
+      BatchRef batch,
+      TransferService.Meter meter,
+      AtomicReference<BatchResult> told) {
+    BatchResult now = meter.soFar();
+    if (now.equals(told.get())) {
+      return;
+    }
+    try {
+      run.signal("batchProgress", new BatchProgress(batch.fromSeq(), now));
+      told.set(now);
+    } catch (RuntimeException e) {
+      // the run has ended or moved on: its own figures are final
+    }
+  }
+
   @Override
   public BatchResult transferBatch(BatchRef batch, Limits limits) {
     ActivityExecutionContext ctx = Activity.getExecutionContext();
@@ -37,8 +67,19 @@ public final class TransferActivityImpl implements MigrationActivities.Transfer 
     TransferService.Meter meter = new TransferService.Meter();
     ScheduledExecutorService ticker =
         Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory());
+    WorkflowStub run =
+        ctx.getWorkflowClient()
+            .newUntypedWorkflowStub(
+                ctx.getInfo().getWorkflowId(),
+                Optional.of(ctx.getInfo().getRunId()),
+                Optional.empty());
+    AtomicLong ticks = new AtomicLong();
+    AtomicReference<BatchResult> told = new AtomicReference<>();
     ticker.scheduleAtFixedRate(
         () -> {
+          if (ticks.incrementAndGet() % TELL_EVERY_TICKS == 0) {
+            tell(run, batch, meter, told);
+          }
           try {
             ctx.heartbeat(
                 new Heartbeats.Batch(meter.files(), batch.files(), meter.bytes(), batch.bytes()));

@@ -130,6 +130,69 @@ class MigrateControlTest {
   }
 
   @Test
+  void theWorkflowsFiguresMoveWhileABatchRuns() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    slowTree(src); // one batch of ten files, about ten seconds
+    CompletableFuture<FerryHarness.Result> run =
+        CompletableFuture.supplyAsync(
+            () -> ferry.ferry("migrate", src.toString(), dst.toString(), "--bwlimit", "32"));
+    waitFor(
+        "the transfer to start",
+        () -> {
+          if (run.isDone()) {
+            throw new AssertionError("the command ended too soon: " + run.join().all());
+          }
+          RunRow r = latestRun(src.toString());
+          return r != null && r.state() == JobState.RUNNING && r.workflowId() != null;
+        });
+    RunRow r = latestRun(src.toString());
+    String key =
+        MigrationRunner.runtimeKey(
+            dev.ferry.activities.storage.Locations.canonical(src.toString()),
+            dev.ferry.activities.storage.Locations.canonical(dst.toString()));
+    String state = Files.readString(home.resolve("temporal/" + key + ".state")).trim();
+    int port = Integer.parseInt(state.split(" ")[1]);
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + port).build());
+    try {
+      WorkflowClient client = WorkflowClient.newInstance(stubs);
+      MigrationWorkflow wf = client.newWorkflowStub(MigrationWorkflow.class, r.workflowId());
+      // Within the one batch, before it ends, the query shows bytes and files done, twice over.
+      List<Long> seen = new ArrayList<>();
+      waitFor(
+          "the query's bytes to move twice within the batch",
+          () -> {
+            Progress p = wf.progress();
+            assertThat(p.batchesDone()).as("the batch ended first: %s", p).isZero();
+            if (p.bytesTransferred() > 0
+                && (seen.isEmpty() || p.bytesTransferred() > seen.getLast())) {
+              seen.add(p.bytesTransferred());
+            }
+            return seen.size() >= 2;
+          });
+      Progress mid = wf.progress();
+      assertThat(mid.filesTransferred()).isLessThan(10);
+      String details =
+          client
+              .newUntypedWorkflowStub(r.workflowId())
+              .query("__temporal_workflow_metadata", io.temporal.api.sdk.v1.WorkflowMetadata.class)
+              .getCurrentDetails();
+      assertThat(details)
+          .as("the current details count the batch in flight")
+          .doesNotContain("0 B of");
+      FerryHarness.Result done = run.get(120, TimeUnit.SECONDS);
+      assertThat(done.code()).as(done.all()).isZero();
+      // (the command's dev server has stopped with it: the catalog has the final figures)
+      assertThat(done.out()).contains("10 transferred (40.0 MiB");
+      assertSameTree(src, dst);
+    } finally {
+      stubs.shutdownNow();
+    }
+  }
+
+  @Test
   void ctrlCCancelsCleanlyAndSaysWhatWasDone() throws Exception {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
