@@ -112,13 +112,29 @@ public final class Tokens {
 
   /** Whether any live operator token exists. */
   public boolean anyOperatorToken() {
-    return jdbi.withHandle(
-        h ->
-            h.createQuery(
-                    "select exists(select 1 from api_tokens where client_id is null"
-                        + " and agent_id is null and revoked_at is null)")
-                .mapTo(Boolean.class)
-                .one());
+    return jdbi.withHandle(Tokens::anyOperatorToken);
+  }
+
+  private static boolean anyOperatorToken(Handle h) {
+    return h.createQuery(
+            "select exists(select 1 from api_tokens where client_id is null"
+                + " and agent_id is null and revoked_at is null)")
+        .mapTo(Boolean.class)
+        .one();
+  }
+
+  /**
+   * Mints an operator token named {@code name} when there is no live one, under a transaction lock:
+   * servers of one database starting at once mint one between them, not one each.
+   */
+  public java.util.Optional<Minted> mintFirstOperatorToken(String name) {
+    return jdbi.inTransaction(
+        h -> {
+          h.execute("select pg_advisory_xact_lock(hashtext('ferry: first operator token'))");
+          return anyOperatorToken(h)
+              ? java.util.Optional.<Minted>empty()
+              : java.util.Optional.of(mint(h, name, null, null));
+        });
   }
 
   private static TokenRow row(ResultSet rs) throws SQLException {

@@ -113,13 +113,15 @@ public final class ApiServer implements AutoCloseable {
         .toList();
   }
 
-  /** Mints and returns an operator token when there is none and no FERRY_ADMIN_TOKEN. */
+  /**
+   * Mints and returns an operator token when there is none and no FERRY_ADMIN_TOKEN; null when
+   * there is one (also when another server starting at the same time just minted it).
+   */
   public static String bootstrapAdminToken(Catalog catalog) {
-    Tokens tokens = new Tokens(catalog.jdbi());
-    if (tokens.anyOperatorToken()) {
-      return null;
-    }
-    return tokens.mint("admin (generated at first start)", null, null).token();
+    return new Tokens(catalog.jdbi())
+        .mintFirstOperatorToken("admin (generated at first start)")
+        .map(Tokens.Minted::token)
+        .orElse(null);
   }
 
   @Override

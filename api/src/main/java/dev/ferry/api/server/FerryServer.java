@@ -91,7 +91,7 @@ public final class FerryServer implements AutoCloseable {
               + db.url()
               + ": they were sealed under another key. Every ferry server of one database needs"
               + " the same key: set FERRY_MASTER_KEY to the key of the server that stored them"
-              + " (the content of its FERRY_HOME/master.key)");
+              + " (its FERRY_MASTER_KEY, or the content of its FERRY_HOME/master.key)");
     }
     LocalTemporal temporal = LocalTemporal.start(home, "server", env);
     FerryRuntime runtime = null;

@@ -361,6 +361,35 @@ class ScaleOutTest {
     }
   }
 
+  @Test
+  void serversStartingAtOnceWithoutAnOperatorTokenMintOneBetweenThem() throws Exception {
+    try (dev.ferry.activities.testing.TestDatabase db =
+        new dev.ferry.activities.testing.TestDatabase()) {
+      int servers = 6;
+      java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(servers);
+      List<java.util.concurrent.CompletableFuture<String>> minted = new ArrayList<>();
+      for (int i = 0; i < servers; i++) {
+        minted.add(
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    together.await(10, TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                  return ApiServer.bootstrapAdminToken(db.catalog());
+                },
+                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+      }
+      List<String> tokens =
+          minted.stream().map(f -> f.join()).filter(java.util.Objects::nonNull).toList();
+      assertThat(tokens).as("one server prints a token, the others none").hasSize(1);
+      assertThat(new dev.ferry.activities.catalog.Tokens(db.catalog().jdbi()).list(null))
+          .hasSize(1);
+      assertThat(ApiServer.bootstrapAdminToken(db.catalog())).as("a later start").isNull();
+    }
+  }
+
   /** Waits until the run's bytes stop moving for a second; returns them. */
   private static long awaitStill(Api api, String job, long run) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
