@@ -29,7 +29,7 @@ class DataTaskQueueTest {
     FakeActivities central = new FakeActivities(batches, 0);
     FakeActivities agent = new FakeActivities(batches, 0);
     env = TestWorkflowEnvironment.newInstance();
-    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE, WorkerSettings.options().build());
     w.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
     w.registerActivitiesImplementations(central);
     env.newWorker("agent-x").registerActivitiesImplementations(agent);

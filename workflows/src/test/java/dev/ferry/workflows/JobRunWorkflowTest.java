@@ -40,7 +40,7 @@ class JobRunWorkflowTest {
                 .setUseTimeskipping(schedule != null || !fast)
                 .build());
     catalog = new FakeJobRunActivities(n);
-    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE, WorkerSettings.options().build());
     if (fast) {
       w.registerWorkflowImplementationTypes(JobRunWorkflowImpl.class, FastOwner.class);
       w.registerActivitiesImplementations(catalog);
@@ -141,7 +141,7 @@ class JobRunWorkflowTest {
                 .setUseTimeskipping(false)
                 .build());
     catalog = new FakeJobRunActivities(1);
-    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE, WorkerSettings.options().build());
     w.registerWorkflowImplementationTypes(JobRunWorkflowImpl.class, FastOwner.class);
     w.registerActivitiesImplementations(catalog);
     env.start();
@@ -252,11 +252,16 @@ class JobRunWorkflowTest {
         .isEqualTo(new Limits(1, 10 / 3.0));
   }
 
+  /** The owner's state, or null while its workflow has not started. */
   private JobState ownerState(String owner) {
-    return client
-        .newWorkflowStub(MigrationWorkflow.class, JobRunWorkflow.ownerWorkflowId("job", 7, owner))
-        .progress()
-        .state();
+    try {
+      return client
+          .newWorkflowStub(MigrationWorkflow.class, JobRunWorkflow.ownerWorkflowId("job", 7, owner))
+          .progress()
+          .state();
+    } catch (io.temporal.client.WorkflowNotFoundException e) {
+      return null;
+    }
   }
 
   private WorkflowExecutionStatus status(String id) {

@@ -40,7 +40,7 @@ class LegibilityTest {
   private WorkflowStub start(FakeActivities acts, Labels labels, SearchAttributes atStart) {
     env = TestWorkflowEnvironment.newInstance();
     FerryAttributes.definitions().forEach(env::registerSearchAttribute);
-    Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE, WorkerSettings.options().build());
     worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
     worker.registerActivitiesImplementations(acts);
     env.start();

@@ -36,7 +36,7 @@ class MigrationWorkflowTest {
   private MigrationWorkflow start(FakeActivities fakes, RunMode mode) {
     env = TestWorkflowEnvironment.newInstance();
     acts = fakes;
-    Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE, WorkerSettings.options().build());
     worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
     worker.registerActivitiesImplementations(acts);
     env.start();

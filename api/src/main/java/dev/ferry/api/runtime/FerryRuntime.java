@@ -15,11 +15,11 @@ import dev.ferry.activities.temporal.ScanActivityImpl;
 import dev.ferry.activities.temporal.TransferActivityImpl;
 import dev.ferry.workflows.MigrationWorkflow;
 import dev.ferry.workflows.MigrationWorkflowImpl;
+import dev.ferry.workflows.WorkerSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
-import io.temporal.worker.WorkerOptions;
 import org.jdbi.v3.core.Jdbi;
 
 /** The catalog plus a worker serving Ferry's workflows and activities on one Temporal service. */
@@ -59,7 +59,7 @@ public final class FerryRuntime implements AutoCloseable {
     Worker worker =
         factory.newWorker(
             MigrationWorkflow.TASK_QUEUE,
-            WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(64).build());
+            WorkerSettings.options().setMaxConcurrentActivityExecutionSize(64).build());
     worker.registerWorkflowImplementationTypes(
         MigrationWorkflowImpl.class, dev.ferry.workflows.JobRunWorkflowImpl.class);
     worker.registerActivitiesImplementations(
