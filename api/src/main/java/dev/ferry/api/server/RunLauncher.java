@@ -19,8 +19,12 @@ import dev.ferry.workflows.Labels;
 import dev.ferry.workflows.Limits;
 import dev.ferry.workflows.MigrationWorkflow;
 import dev.ferry.workflows.RunMode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.javalin.http.ConflictResponse;
 import io.javalin.http.ServiceUnavailableResponse;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowNotFoundException;
@@ -183,8 +187,8 @@ final class RunLauncher {
       throw new ConflictResponse(
           "cannot " + action.update() + " a run that is " + run.state().toLowerCase(Locale.ROOT));
     }
-    WorkflowStub stub =
-        client.newUntypedWorkflowStub(parentWorkflowId(job.id().toString(), run.id()));
+    String id = parentWorkflowId(job.id().toString(), run.id());
+    WorkflowStub stub = client.newUntypedWorkflowStub(id);
     try {
       if (action == Action.CANCEL) {
         stub.cancel(); // Temporal's own cancellation: the run and its owners end CANCELED
@@ -192,7 +196,7 @@ final class RunLauncher {
         stub.update(action.update(), JobRunStatus.class);
       }
     } catch (WorkflowNotFoundException e) {
-      throw new ConflictResponse("cannot " + action.update() + " a run that has ended");
+      throw notFound(action.update(), id);
     } catch (WorkflowException e) {
       throw new ConflictResponse(message(e));
     }
@@ -213,8 +217,8 @@ final class RunLauncher {
       throw new ConflictResponse(
           "cannot change the limits of a run that is " + run.state().toLowerCase(Locale.ROOT));
     }
-    WorkflowStub stub =
-        client.newUntypedWorkflowStub(parentWorkflowId(job.id().toString(), run.id()));
+    String id = parentWorkflowId(job.id().toString(), run.id());
+    WorkflowStub stub = client.newUntypedWorkflowStub(id);
     try {
       Limits now = stub.query("limits", Limits.class);
       double bw = bwlimitMbps != null ? bwlimitMbps : now.bwlimitMbps();
@@ -225,10 +229,45 @@ final class RunLauncher {
               bw > 0 ? now.fullSpeedWindow() : null); // a window only lifts a cap
       return stub.update("setLimits", Limits.class, next);
     } catch (WorkflowNotFoundException e) {
-      throw new ConflictResponse("cannot change the limits of a run that has ended");
+      throw notFound("change the limits of", id);
     } catch (WorkflowException e) {
       throw new ConflictResponse(message(e));
     }
+  }
+
+  /**
+   * The 409 for a run the catalog has as not ended whose parent workflow takes no Update: it has
+   * just ended, or Temporal does not know it at all — the run was started through a server of the
+   * same database on another Temporal service (a server without TEMPORAL_ADDRESS runs a dev server
+   * of its own), or before job runs were workflows.
+   */
+  private ConflictResponse notFound(String what, String workflowId) {
+    String ns = client.getOptions().getNamespace();
+    try {
+      client
+          .getWorkflowServiceStubs()
+          .blockingStub()
+          .describeWorkflowExecution(
+              DescribeWorkflowExecutionRequest.newBuilder()
+                  .setNamespace(ns)
+                  .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                  .build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return new ConflictResponse(
+            "cannot "
+                + what
+                + " this run: its workflow "
+                + workflowId
+                + " is not on this server's Temporal service (namespace "
+                + ns
+                + "). Every ferry server of one database must use the same Temporal service"
+                + " (TEMPORAL_ADDRESS): steer the run through the server that started it, or give"
+                + " this one its TEMPORAL_ADDRESS. (A run started before job runs were workflows"
+                + " cannot be steered.)");
+      }
+    }
+    return new ConflictResponse("cannot " + what + " a run that has ended");
   }
 
   /** The workflow id of a job run's parent workflow. */

@@ -294,6 +294,39 @@ class JobRunTest {
         .isEqualTo("cannot change the limits of a run that is completed");
   }
 
+  @Test
+  void aServerOfTheDatabaseOnAnotherTemporalServiceSaysSoRatherThanCallingTheRunEnded()
+      throws Exception {
+    // 8 Mbps (1 MB/s) for 4 MiB: the run goes on while the other server is asked
+    String job = job(1, 4, 1 << 20, Map.of("bwlimitMbps", 8));
+    long run = api.run(job, "FULL");
+    // a second server of the same database, without TEMPORAL_ADDRESS: a dev server of its own
+    Map<String, String> env = new java.util.HashMap<>(h.env);
+    env.put("FERRY_HOME", dir.resolve("other-home").toString());
+    env.put(
+        "FERRY_MASTER_KEY", java.nio.file.Files.readString(h.home.resolve("master.key")).trim());
+    try (FerryServer other =
+        FerryServer.start(
+            env,
+            new FerryServer.Listen("127.0.0.1", 0),
+            dev.ferry.activities.catalog.ConnectionKinds.defaults())) {
+      Api there = ApiHarness.at(other.apiUrl(), h.adminToken);
+      String parent = parentId(job, run);
+      Res pause = there.post("/jobs/" + job + "/pause", null);
+      assertThat(pause.status()).as(pause.toString()).isEqualTo(409);
+      assertThat(pause.json().get("error").asText())
+          .startsWith("cannot pause this run: its workflow " + parent + " is not on this server's")
+          .contains("Every ferry server of one database must use the same Temporal service");
+      Res limits =
+          there.post("/jobs/" + job + "/runs/" + run + "/limits", Map.of("concurrency", 2));
+      assertThat(limits.status()).isEqualTo(409);
+      assertThat(limits.json().get("error").asText())
+          .startsWith("cannot change the limits of this run: its workflow " + parent);
+    }
+    assertThat(api.post("/jobs/" + job + "/cancel", null).status()).isEqualTo(202);
+    assertThat(api.awaitEnd(job).at("/lastRun/state").asText()).isEqualTo("CANCELLED");
+  }
+
   private static Limits ownerLimits(String workflowId) {
     return temporal().newWorkflowStub(MigrationWorkflow.class, workflowId).limits();
   }
