@@ -154,6 +154,53 @@ public final class JobRuns {
                 .list());
   }
 
+  /**
+   * SQL: an owner run's state in words, from its run {@code r}: {@code queued} (no workflow took it
+   * up yet), {@code scanning}, {@code running} (scanned and transferring), {@code paused} while it
+   * has not ended; then {@code completed} (a dry run's scan too), {@code completed_with_errors},
+   * {@code failed} or {@code cancelled}.
+   */
+  private static final String OWNER_STATE =
+      """
+      case when r.finished_at is null then
+          case when r.state = 'CREATED' and r.workflow_id is null then 'queued'
+            when r.state in ('CREATED', 'SCANNING') then 'scanning'
+            when r.state = 'PAUSED' then 'paused'
+            else 'running' end
+        when r.state in ('COMPLETED', 'READY') then 'completed'
+        else lower(r.state) end""";
+
+  /**
+   * SQL: an owner run's traffic light once it has ended: {@code red} failed as a whole, {@code
+   * green} completed with every file done, {@code yellow} completed with files skipped or failed
+   * (in a dry run: files that would be skipped or would fail; the files it would copy count as
+   * skipped there, not against it); null while it runs and for a cancelled one.
+   */
+  private static final String OWNER_LIGHT =
+      """
+      case when r.finished_at is null then null
+        when r.state = 'FAILED' then 'red'
+        when r.state in ('COMPLETED', 'COMPLETED_WITH_ERRORS', 'READY') then
+          case when r.files_failed > 0
+              or r.files_skipped > (case when r.mode = 'DRY_RUN' then r.files_to_copy else 0 end)
+            then 'yellow' else 'green' end
+        end""";
+
+  /** The owner states, in the order of an owner's life. */
+  public static final List<String> OWNER_STATES =
+      List.of(
+          "queued",
+          "scanning",
+          "running",
+          "paused",
+          "completed",
+          "completed_with_errors",
+          "failed",
+          "cancelled");
+
+  /** The traffic lights, best first. */
+  public static final List<String> OWNER_LIGHTS = List.of("green", "yellow", "red");
+
   /** The owners' runs of a job run, in owner order, without counting their items. */
   public List<OwnerRunRow> ownerRuns(long jobRunId) {
     return ownerRuns(jobRunId, false);
@@ -164,19 +211,40 @@ public final class JobRuns {
    * each scan found are counted (a scan of the run's manifest rows), else items is -1.
    */
   public List<OwnerRunRow> ownerRuns(long jobRunId, boolean countItems) {
+    return ownerRuns(jobRunId, countItems, null, null, Integer.MAX_VALUE, 0);
+  }
+
+  /**
+   * A page of the owners' runs of a job run, in owner order, only those in {@code state} (one of
+   * {@link #OWNER_STATES}) and of {@code light} (one of {@link #OWNER_LIGHTS}) when not null; with
+   * {@code countItems} the files and folders each scan found are counted for the page's owners.
+   */
+  public List<OwnerRunRow> ownerRuns(
+      long jobRunId, boolean countItems, String state, String light, int limit, long offset) {
     return jdbi.withHandle(
         h ->
             h.createQuery(
-                    """
-                    select r.*, o.id as o_id, o.parent_job_id as o_job, o.owner_seq as o_seq,
-                      case when o.owner_seq = 0 then null else o.name end as o_name,
-                      o.source_path as o_src, o.dest_path as o_dst,
-                      case when :count then (select count(*) from run_files f where f.run_id = r.id)
-                        else -1 end as items
-                    from runs r join jobs o on o.id = r.job_id
-                    where r.job_run_id = :jr order by o.owner_seq, r.id""")
+                    "select p.*, case when :count then (select count(*) from run_files f"
+                        + " where f.run_id = p.id) else -1 end as items from (select r.*,"
+                        + " o.id as o_id, o.parent_job_id as o_job, o.owner_seq as o_seq,"
+                        + " case when o.owner_seq = 0 then null else o.name end as o_name,"
+                        + " o.source_path as o_src, o.dest_path as o_dst, "
+                        + OWNER_STATE
+                        + " as o_state, "
+                        + OWNER_LIGHT
+                        + """
+                         as o_light
+                        from runs r join jobs o on o.id = r.job_id
+                        where r.job_run_id = :jr) p
+                        where (cast(:state as text) is null or p.o_state = :state)
+                          and (cast(:light as text) is null or p.o_light = :light)
+                        order by p.o_seq, p.id limit :limit offset :offset""")
                 .bind("jr", jobRunId)
                 .bind("count", countItems)
+                .bind("state", state)
+                .bind("light", light)
+                .bind("limit", limit)
+                .bind("offset", offset)
                 .map(
                     (rs, ctx) ->
                         new OwnerRunRow(
@@ -188,8 +256,47 @@ public final class JobRuns {
                                 rs.getString("o_src"),
                                 rs.getString("o_dst")),
                             Catalog.runRow(rs),
-                            rs.getLong("items")))
+                            rs.getLong("items"),
+                            rs.getString("o_state"),
+                            rs.getString("o_light")))
                 .list());
+  }
+
+  /**
+   * How many owners a job run has, in all and per state and light (every state and light is there,
+   * with 0 when none).
+   */
+  public record OwnerTotals(long total, Map<String, Long> states, Map<String, Long> lights) {}
+
+  public OwnerTotals ownerTotals(long jobRunId) {
+    Map<String, Long> states = new LinkedHashMap<>();
+    OWNER_STATES.forEach(x -> states.put(x, 0L));
+    Map<String, Long> lights = new LinkedHashMap<>();
+    OWNER_LIGHTS.forEach(x -> lights.put(x, 0L));
+    long[] total = {0};
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    "select o_state, o_light, count(*) as n from (select "
+                        + OWNER_STATE
+                        + " as o_state, "
+                        + OWNER_LIGHT
+                        + " as o_light from runs r where r.job_run_id = ?) p"
+                        + " group by o_state, o_light")
+                .bind(0, jobRunId)
+                .map(
+                    (rs, ctx) -> {
+                      long n = rs.getLong("n");
+                      total[0] += n;
+                      states.merge(rs.getString("o_state"), n, Long::sum);
+                      String light = rs.getString("o_light");
+                      if (light != null) {
+                        lights.merge(light, n, Long::sum);
+                      }
+                      return n;
+                    })
+                .list());
+    return new OwnerTotals(total[0], states, lights);
   }
 
   /**

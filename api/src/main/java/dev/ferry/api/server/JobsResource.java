@@ -6,9 +6,11 @@ import dev.ferry.activities.catalog.ConnectionKind;
 import dev.ferry.activities.catalog.ConnectionLocation;
 import dev.ferry.activities.catalog.ConnectionRow;
 import dev.ferry.activities.catalog.JobRunRow;
+import dev.ferry.activities.catalog.JobRuns;
 import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.Jobs;
 import dev.ferry.activities.catalog.OwnerRow;
+import dev.ferry.activities.catalog.OwnerRunRow;
 import dev.ferry.activities.catalog.ProjectRow;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.storage.SafePath;
@@ -243,15 +245,88 @@ final class JobsResource {
     JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
     Input in = Http.body(ctx);
     String mode = in.oneOf("mode", true, Arrays.stream(RunMode.values()).map(Enum::name).toList());
+    List<OwnerRow> owners = chosenOwners(in, s.jobs.owners(j.id()));
     in.check();
     ClientRow client = s.clients.find(j.clientId()).orElseThrow();
     if (!"ACTIVE".equals(client.status())) {
       throw new ConflictResponse(
           "client '" + client.name() + "' is " + client.status() + ": no new runs");
     }
-    JobRunRow run = s.launcher.start(j, RunMode.valueOf(mode));
+    JobRunRow run = s.launcher.start(j, RunMode.valueOf(mode), owners);
     ctx.status(HttpStatus.CREATED)
-        .json(Views.run(run, s.sampler.rate(run), s.jobRuns.ownerRuns(run.id())));
+        .json(
+            Views.run(
+                run,
+                s.sampler.rate(run),
+                s.jobRuns.ownerRuns(run.id()),
+                s.jobRuns.ownerTotals(run.id()),
+                null));
+  }
+
+  /**
+   * A staged start: {@code owners}, a list naming some of the job's owners each by its id, its
+   * source path or its name (when no other owner has it), runs only those; absent, every owner
+   * runs. An empty list, an owner the job does not have, a name two owners share, or a job that
+   * lists no owners is a 400 naming the entry. Returns the owners to run, in the job's order.
+   */
+  static List<OwnerRow> chosenOwners(Input in, List<OwnerRow> all) {
+    List<String> wanted = in.strings("owners", OwnersInput.MAX_OWNERS, OwnersInput.MAX_PATH);
+    if (wanted == null) {
+      return all;
+    }
+    List<OwnerRow> listed = all.stream().filter(o -> !o.implicit()).toList();
+    if (wanted.isEmpty()) {
+      in.error(
+          "owners",
+          "must name at least one of the job's owners (by id, source path or name); leave it out"
+              + " to run every owner");
+      return all;
+    }
+    if (listed.isEmpty()) {
+      in.error(
+          "owners",
+          "the job lists no owners (it runs its whole source as one): leave owners out, or give"
+              + " the job owners first (PUT /jobs/{jobId}/owners)");
+      return all;
+    }
+    java.util.Set<UUID> chosen = new java.util.HashSet<>();
+    for (int i = 0; i < wanted.size(); i++) {
+      String w = wanted.get(i).trim();
+      List<OwnerRow> match =
+          listed.stream().filter(o -> o.id().toString().equalsIgnoreCase(w)).toList();
+      if (match.isEmpty()) {
+        String path = ConnectionLocation.normalize(w);
+        match = listed.stream().filter(o -> o.sourcePath().equals(path)).toList();
+      }
+      if (match.isEmpty()) {
+        match = listed.stream().filter(o -> w.equals(o.name())).toList();
+      }
+      if (match.size() > 1) {
+        in.error(
+            "owners[" + i + "]",
+            "'" + w + "' is the name of " + match.size() + " owners: give the id or source path");
+      } else if (match.isEmpty()) {
+        in.error(
+            "owners[" + i + "]",
+            "the job has no owner '"
+                + w
+                + "' (by id, source path or name); its owners: "
+                + listed.stream()
+                    .limit(10)
+                    .map(
+                        o ->
+                            o.name() != null
+                                ? o.name() + " (" + o.sourcePath() + ")"
+                                : o.sourcePath())
+                    .collect(java.util.stream.Collectors.joining(", "))
+                + (listed.size() > 10
+                    ? ", … (" + listed.size() + " in all: GET /jobs/{jobId}/owners)"
+                    : ""));
+      } else {
+        chosen.add(match.get(0).id());
+      }
+    }
+    return listed.stream().filter(o -> chosen.contains(o.id())).toList();
   }
 
   void runs(Context ctx) {
@@ -266,10 +341,44 @@ final class JobsResource {
                 .toList()));
   }
 
+  /**
+   * A run with a page of its owners ({@code limit}, default 100, from {@code offset}), only those
+   * of {@code state} and {@code light} when given, and the owners' totals per state and light.
+   */
   void run(Context ctx) {
-    Http.onlyQuery(ctx);
+    Http.onlyQuery(ctx, "state", "light", "limit", "offset");
     JobRunRow r = RunsResource.visibleRun(s, ctx);
-    ctx.json(Views.run(r, s.sampler.rate(r), s.jobRuns.ownerRuns(r.id(), true)));
+    String state = word(ctx, "state", JobRuns.OWNER_STATES);
+    String light = word(ctx, "light", JobRuns.OWNER_LIGHTS);
+    int limit = Http.intQuery(ctx, "limit", 100, 1, 1000);
+    int offset = Http.intQuery(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    List<OwnerRunRow> owners = s.jobRuns.ownerRuns(r.id(), true, state, light, limit + 1, offset);
+    boolean more = owners.size() > limit;
+    ctx.json(
+        Views.run(
+            r,
+            s.sampler.rate(r),
+            more ? owners.subList(0, limit) : owners,
+            s.jobRuns.ownerTotals(r.id()),
+            new Views.OwnersPage(
+                state, light, limit, offset, more ? (long) offset + limit : null)));
+  }
+
+  /**
+   * An optional filter word, one of {@code allowed}; case, spaces and hyphens do not matter ({@code
+   * completed with errors} is {@code completed_with_errors}). Else a 400 listing them.
+   */
+  private static String word(Context ctx, String name, List<String> allowed) {
+    String v = ctx.queryParam(name);
+    if (v == null) {
+      return null;
+    }
+    String w = v.trim().toLowerCase(Locale.ROOT).replaceAll("[\\s-]+", "_");
+    if (!allowed.contains(w)) {
+      throw InvalidInput.of(
+          name, "must be one of " + String.join(", ", allowed) + " (got '" + v + "')");
+    }
+    return w;
   }
 
   void pause(Context ctx) {
@@ -290,7 +399,13 @@ final class JobsResource {
     Http.optionalBody(ctx).check(); // no fields: anything sent is a mistake
     JobRunRow r = s.launcher.control(j, action);
     ctx.status(HttpStatus.ACCEPTED)
-        .json(Views.run(r, s.sampler.rate(r), s.jobRuns.ownerRuns(r.id())));
+        .json(
+            Views.run(
+                r,
+                s.sampler.rate(r),
+                s.jobRuns.ownerRuns(r.id()),
+                s.jobRuns.ownerTotals(r.id()),
+                null));
   }
 
   // ---- helpers ----------------------------------------------------------------------------

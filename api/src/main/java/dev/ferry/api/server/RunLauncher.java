@@ -64,12 +64,20 @@ final class RunLauncher {
   }
 
   /**
-   * Starts a run of {@code job}: one catalog run per owner and the job run's {@link
+   * Starts a run of every owner of {@code job}: one catalog run per owner and the job run's {@link
    * JobRunWorkflow}, which starts the owners' workflows as its children; 409 when the job has a run
    * that has not ended, 503 when Temporal does not take the run (its owners are then failed).
    */
   JobRunRow start(JobSpecRow job, RunMode mode) {
-    List<OwnerRow> owners = s.jobs.owners(job.id());
+    return start(job, mode, s.jobs.owners(job.id()));
+  }
+
+  /**
+   * Starts a run of {@code owners}, some or all of the job's (a staged start): the job run holds a
+   * catalog run for each of them only, so its state, figures and report are theirs; the others keep
+   * their manifests untouched for a later run.
+   */
+  JobRunRow start(JobSpecRow job, RunMode mode, List<OwnerRow> owners) {
     JobOptions options = JobOptions.fromJson(job.options());
     RunOptions runOptions = options.toRunOptions(Instant.now());
     String queue = job.agentId() == null ? null : AgentRow.taskQueue(job.agentId());

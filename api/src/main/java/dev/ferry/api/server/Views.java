@@ -3,6 +3,7 @@ package dev.ferry.api.server;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.ferry.activities.catalog.AgentRow;
 import dev.ferry.activities.catalog.JobRunRow;
+import dev.ferry.activities.catalog.JobRuns;
 import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.OwnerRow;
 import dev.ferry.activities.catalog.OwnerRunRow;
@@ -25,9 +26,10 @@ final class Views {
 
   record Location(UUID connectionId, String path) {}
 
-  record Owner(String name, String sourcePath, String destinationPath) {
+  /** An owner of a job; its {@code id} names it in a staged start ({@code owners} of a run). */
+  record Owner(UUID id, String name, String sourcePath, String destinationPath) {
     static Owner of(OwnerRow o) {
-      return new Owner(o.name(), o.sourcePath(), o.destPath());
+      return new Owner(o.id(), o.name(), o.sourcePath(), o.destPath());
     }
   }
 
@@ -119,9 +121,27 @@ final class Views {
       Double speedBytesPerSecond,
       Double etaSeconds,
       double successRatePercent,
-      @JsonInclude(JsonInclude.Include.NON_NULL) List<OwnerRun> owners) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<OwnerRun> owners,
+      @JsonInclude(JsonInclude.Include.NON_NULL) JobRuns.OwnerTotals ownerTotals,
+      @JsonInclude(JsonInclude.Include.NON_NULL) OwnersPage ownersPage) {}
+
+  /**
+   * Which owners a run view lists: those of {@code state} and {@code light} (null: all), {@code
+   * limit} from {@code offset}; {@code nextOffset} the offset of the next page, null on the last.
+   */
+  record OwnersPage(String state, String light, int limit, long offset, Long nextOffset) {}
 
   static Run run(JobRunRow r, ProgressSampler.Rate rate, List<OwnerRunRow> owners) {
+    return run(r, rate, owners, null, null);
+  }
+
+  /** A run with a page of its owners, how many there are per state and light, and the page. */
+  static Run run(
+      JobRunRow r,
+      ProgressSampler.Rate rate,
+      List<OwnerRunRow> owners,
+      JobRuns.OwnerTotals totals,
+      OwnersPage page) {
     return new Run(
         r.id(),
         r.jobId(),
@@ -136,20 +156,27 @@ final class Views {
         rate.bytesPerSecond(),
         rate.etaSeconds(),
         successRate(r.filesDone() + r.filesUnchanged(), r.filesFailed()),
-        owners == null ? null : owners.stream().map(Views::ownerRun).toList());
+        owners == null ? null : owners.stream().map(Views::ownerRun).toList(),
+        totals,
+        page);
   }
 
   /**
-   * One owner's part of a run. {@code splitRecommended}: the owner holds more than 400,000 items or
-   * 5 TB, too much for one workflow to move in reasonable time; split it into several owners.
-   * {@code items} and {@code splitRecommended} are given by the run and report endpoints (counting
-   * items reads the manifest), null in a job's {@code lastRun}.
+   * One owner's part of a run: its {@code state} in words ({@link JobRuns#OWNER_STATES}) and, once
+   * it has ended, its traffic {@code light} (green: every file done; yellow: completed with files
+   * skipped or failed; red: failed as a whole; null while it runs and when cancelled). {@code
+   * splitRecommended}: the owner holds more than 400,000 items or 5 TB, too much for one workflow
+   * to move in reasonable time; split it into several owners. {@code items} and {@code
+   * splitRecommended} are given by the run and report endpoints (counting items reads the
+   * manifest), null in a job's {@code lastRun}.
    */
   record OwnerRun(
+      UUID ownerId,
       String name,
       String sourcePath,
       String destinationPath,
       String state,
+      String light,
       String message,
       Long items,
       Files files,
@@ -167,10 +194,12 @@ final class Views {
       split = r.bytesTotal() + " bytes, over the 5 TB an owner should hold";
     }
     return new OwnerRun(
+        o.owner().id(),
         o.owner().name(),
         o.owner().sourcePath(),
         o.owner().destPath(),
-        r.state().name(),
+        o.state(),
+        o.light(),
         r.message(),
         counted ? o.items() : null,
         Files.of(

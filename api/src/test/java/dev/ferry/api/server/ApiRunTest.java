@@ -388,7 +388,7 @@ class ApiRunTest {
       int busy = 0;
       for (JsonNode o : r.get("owners")) {
         String st = o.get("state").asText();
-        busy += st.equals("SCANNING") || st.equals("RUNNING") || st.equals("READY") ? 1 : 0;
+        busy += st.equals("scanning") || st.equals("running") ? 1 : 0;
       }
       mostAtOnce = Math.max(mostAtOnce, busy);
       if (!r.get("finishedAt").isNull()) {

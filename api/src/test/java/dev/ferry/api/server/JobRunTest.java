@@ -190,12 +190,12 @@ class JobRunTest {
         Duration.ofSeconds(15),
         () -> {
           JsonNode r = run(job, run);
-          return r.get("state").asText().equals("PAUSED") && count(r, "PAUSED") == 3;
+          return r.get("state").asText().equals("PAUSED") && count(r, "paused") == 3;
         });
     Thread.sleep(3000);
     JsonNode r = run(job, run);
-    assertThat(count(r, "PAUSED")).as("every running owner paused").isEqualTo(3);
-    assertThat(count(r, "CREATED")).as("no owner starts while paused").isEqualTo(3);
+    assertThat(count(r, "paused")).as("every running owner paused").isEqualTo(3);
+    assertThat(count(r, "queued")).as("no owner starts while paused").isEqualTo(3);
     Res again = api.post("/jobs/" + job + "/pause", null);
     assertThat(again.status()).isEqualTo(409);
     assertThat(again.json().get("error").asText()).isEqualTo("the run is already paused");
@@ -205,7 +205,7 @@ class JobRunTest {
     JsonNode end = api.awaitEnd(job);
     assertThat(end.at("/lastRun/state").asText()).isEqualTo("CANCELLED");
     JsonNode fin = run(job, run);
-    assertThat(count(fin, "CANCELLED")).as(fin.toString()).isEqualTo(6);
+    assertThat(count(fin, "cancelled")).as(fin.toString()).isEqualTo(6);
     assertThat(awaitClosed(parentId(job, run)))
         .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
     List<String> owners = h.server.api().services().launcher.workflowIds(run);
@@ -332,7 +332,7 @@ class JobRunTest {
   }
 
   private static int running(JsonNode run) {
-    return count(run, "SCANNING") + count(run, "RUNNING") + count(run, "READY");
+    return count(run, "scanning") + count(run, "running");
   }
 
   private static int count(JsonNode run, String state) {
