@@ -483,6 +483,19 @@ public final class JobRuns {
                 jobRunId));
   }
 
+  /** Ends every owner run of a job run that has not ended as failed, with the reason. */
+  public void failUnfinished(long jobRunId, String reason) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                """
+                update runs set state = ?, message = ?, finished_at = now()
+                where job_run_id = ? and finished_at is null""",
+                JobState.FAILED.name(),
+                reason,
+                jobRunId));
+  }
+
   /** Marks owner runs that never started as failed, with the reason (a failed launch). */
   public void failUnstarted(long jobRunId, String reason) {
     jdbi.useHandle(

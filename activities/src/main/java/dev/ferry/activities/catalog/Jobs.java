@@ -100,13 +100,51 @@ public final class Jobs {
    * and incremental runs; owners no longer listed are retired.
    */
   public void replaceOwners(Handle h, JobSpecRow job, List<OwnerSpec> owners) {
+    replaceOwners(
+        h,
+        job.id(),
+        job.name(),
+        src -> job.source().resolve(src).uri(),
+        dst -> job.dest().resolve(dst).uri(),
+        owners);
+  }
+
+  /**
+   * Makes the owners of a job of {@code ferry migrate} (source and destination URIs, no
+   * connections) exactly {@code owners}, each below {@code sourceUri} and {@code destUri}; as
+   * {@link #replaceOwners(Handle, JobSpecRow, List)} otherwise: an owner keeps its id, and so its
+   * manifest, while its source path stays.
+   */
+  public void replaceOwners(UUID jobId, String sourceUri, String destUri, List<OwnerSpec> owners) {
+    jdbi.useTransaction(
+        h -> {
+          h.execute("select id from jobs where id = ? for update", jobId);
+          replaceOwners(
+              h, jobId, "owner", src -> below(sourceUri, src), dst -> below(destUri, dst), owners);
+        });
+  }
+
+  private static String below(String uri, String path) {
+    if (path.isEmpty()) {
+      return uri;
+    }
+    return (uri.endsWith("/") ? uri : uri + "/") + path;
+  }
+
+  private void replaceOwners(
+      Handle h,
+      UUID jobId,
+      String jobName,
+      java.util.function.UnaryOperator<String> sourceUri,
+      java.util.function.UnaryOperator<String> destUri,
+      List<OwnerSpec> owners) {
     List<OwnerSpec> wanted =
         owners.isEmpty() ? List.of(new OwnerSpec(null, "", "")) : List.copyOf(owners);
     boolean implicit = owners.isEmpty();
     Map<String, UUID> existing = new HashMap<>();
     h.createQuery(
             "select id, source_path, owner_seq from jobs where parent_job_id = ? and retired_at is null")
-        .bind(0, job.id())
+        .bind(0, jobId)
         .map(
             (rs, ctx) -> {
               String key = (rs.getInt(3) == 0 ? "0:" : "1:") + rs.getString(2);
@@ -128,16 +166,16 @@ public final class Jobs {
                     """
                     select id from jobs where parent_job_id = ? and source_path = ?
                       and (owner_seq = 0) = ? order by updated_at desc limit 1""")
-                .bind(0, job.id())
+                .bind(0, jobId)
                 .bind(1, src)
                 .bind(2, implicit)
                 .mapTo(UUID.class)
                 .findOne()
                 .orElse(null);
       }
-      String name = o.name() != null ? o.name() : job.name();
-      String srcUri = job.source().resolve(src).uri();
-      String dstUri = job.dest().resolve(dst).uri();
+      String name = o.name() != null ? o.name() : jobName;
+      String srcUri = sourceUri.apply(src);
+      String dstUri = destUri.apply(dst);
       if (id == null) {
         id = UUID.randomUUID();
         h.execute(
@@ -149,7 +187,7 @@ public final class Jobs {
             name,
             srcUri,
             dstUri,
-            job.id(),
+            jobId,
             seq,
             src,
             dst);
@@ -173,7 +211,7 @@ public final class Jobs {
             """
             update jobs set retired_at = now() where parent_job_id = :job and retired_at is null
               and id <> all(:keep)""")
-        .bind("job", job.id())
+        .bind("job", jobId)
         .bind("keep", keep.toArray(new UUID[0]))
         .execute();
   }

@@ -1,8 +1,10 @@
 package dev.ferry.api.cli;
 
+import dev.ferry.activities.catalog.Jobs;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.engine.Filters;
 import dev.ferry.activities.storage.Locations;
+import dev.ferry.api.server.OwnersInput;
 import dev.ferry.workflows.Limits;
 import dev.ferry.workflows.MigrationInput;
 import dev.ferry.workflows.RunMode;
@@ -167,6 +169,23 @@ public final class MigrateCommand implements Callable<Integer> {
   Path report;
 
   @Option(
+      names = "--owners",
+      paramLabel = "OWNERS.csv",
+      description =
+          "Copy per owner: a CSV with a header row name,source,destination (folders below SOURCE"
+              + " and DEST; destination defaults to source). Each owner runs as its own workflow,"
+              + " with its own manifest, and a summary per owner ends the run.")
+  Path owners;
+
+  @Option(
+      names = "--only-owner",
+      paramLabel = "NAME",
+      description =
+          "With --owners: run only this owner (by name or source folder; repeatable), e.g. one"
+              + " first, then a few, then everyone. Running an owner again is incremental.")
+  List<String> onlyOwners = new ArrayList<>();
+
+  @Option(
       names = "--s3-endpoint",
       paramLabel = "URL",
       description = "Endpoint of an S3-compatible server (else AWS_ENDPOINT_URL or AWS).")
@@ -180,7 +199,9 @@ public final class MigrateCommand implements Callable<Integer> {
       RunOptions options,
       Limits limits,
       Path report,
-      int retries) {}
+      int retries,
+      List<Jobs.OwnerSpec> owners,
+      List<Jobs.OwnerSpec> chosen) {}
 
   /** Checks every option; returns the request or throws with one line per problem. */
   Request validate(Instant now) {
@@ -320,6 +341,41 @@ public final class MigrateCommand implements Callable<Integer> {
               + retries
               + ")");
     }
+    List<Jobs.OwnerSpec> ownerList = null;
+    List<Jobs.OwnerSpec> chosen = null;
+    if (owners != null) {
+      try {
+        ownerList =
+            OwnersInput.fromCsvFile(Files.readString(owners)).stream()
+                .map(
+                    o ->
+                        o.name() == null
+                            ? new Jobs.OwnerSpec(o.sourcePath(), o.sourcePath(), o.destPath())
+                            : o)
+                .toList();
+        if (ownerList.isEmpty()) {
+          problems.add(
+              "--owners " + owners + " lists no owner: give one per line after the header");
+          ownerList = null;
+        }
+      } catch (java.nio.charset.MalformedInputException e) {
+        problems.add("--owners " + owners + " is not UTF-8 text");
+      } catch (java.io.IOException e) {
+        problems.add(
+            "--owners: cannot read "
+                + owners
+                + (Files.exists(owners) ? " (" + e.getMessage() + ")" : ": no such file"));
+      } catch (IllegalArgumentException e) {
+        for (String line : e.getMessage().split("\n")) {
+          problems.add("--owners " + owners + ": " + line);
+        }
+      }
+    }
+    if (!onlyOwners.isEmpty() && owners == null) {
+      problems.add("--only-owner picks owners of --owners OWNERS.csv: give --owners too");
+    } else if (!onlyOwners.isEmpty() && ownerList != null) {
+      chosen = choose(ownerList, problems);
+    }
     if (!problems.isEmpty()) {
       throw new InvalidOptions(problems);
     }
@@ -339,7 +395,81 @@ public final class MigrateCommand implements Callable<Integer> {
             names,
             links);
     return new Request(
-        src, dst, dryRun ? RunMode.DRY_RUN : RunMode.INCREMENTAL, options, limits, report, retries);
+        src,
+        dst,
+        dryRun ? RunMode.DRY_RUN : RunMode.INCREMENTAL,
+        options,
+        limits,
+        report,
+        retries,
+        ownerList,
+        chosen == null ? ownerList : chosen);
+  }
+
+  /**
+   * The owners {@code --only-owner} names (by name, else by source folder), in the file's order.
+   */
+  private List<Jobs.OwnerSpec> choose(List<Jobs.OwnerSpec> all, List<String> problems) {
+    java.util.Set<Jobs.OwnerSpec> picked = new java.util.LinkedHashSet<>();
+    for (String want : onlyOwners) {
+      String w = want.trim();
+      List<Jobs.OwnerSpec> match = all.stream().filter(o -> o.name().equals(w)).toList();
+      if (match.isEmpty()) {
+        String path = dev.ferry.activities.catalog.ConnectionLocation.normalize(w);
+        match = all.stream().filter(o -> o.sourcePath().equals(path)).toList();
+      }
+      if (match.isEmpty()) {
+        List<String> names = all.stream().map(Jobs.OwnerSpec::name).toList();
+        String near = nearest(w, names);
+        problems.add(
+            "--only-owner '"
+                + w
+                + "': "
+                + owners
+                + " has no owner of that name"
+                + (near != null ? "; did you mean '" + near + "'?" : "")
+                + " (owners: "
+                + String.join(", ", names.stream().limit(10).toList())
+                + (names.size() > 10 ? ", … " + names.size() + " in all" : "")
+                + ")");
+      }
+      picked.addAll(match);
+    }
+    return all.stream().filter(picked::contains).toList();
+  }
+
+  /** The name closest to {@code w} (case ignored) within a third of its length, or null. */
+  static String nearest(String w, List<String> names) {
+    String best = null;
+    int bestD = Math.max(1, w.length() / 3) + 1;
+    for (String n : names) {
+      int d = distance(w.toLowerCase(java.util.Locale.ROOT), n.toLowerCase(java.util.Locale.ROOT));
+      if (d < bestD) {
+        bestD = d;
+        best = n;
+      }
+    }
+    return best;
+  }
+
+  /** Levenshtein distance. */
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   private static long time(String name, String value, Instant now, List<String> problems) {

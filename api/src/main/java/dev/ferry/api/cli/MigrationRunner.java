@@ -146,7 +146,9 @@ final class MigrationRunner {
           phase("Temporal and worker up");
           out.println("Ferry: " + req.source() + " -> " + req.dest());
           out.println("Using " + temporal.describe());
-          return drive(req, jobId, catalog, runtime.client(), temporal.mode());
+          return req.owners() != null
+              ? driveOwners(req, jobId, catalog, runtime.client(), temporal.mode())
+              : drive(req, jobId, catalog, runtime.client(), temporal.mode());
         }
       } finally {
         catalog.close(); // its connections go back to PostgreSQL now
@@ -232,47 +234,7 @@ final class MigrationRunner {
     CompletableFuture<Progress> result = stub.getResultAsync(Progress.class);
 
     AtomicBoolean interrupted = new AtomicBoolean();
-    Runnable cancel =
-        () -> {
-          if (!result.isDone()) {
-            err.println("\nCancelling: files being copied stop now; what was copied stays.");
-            try {
-              stub.cancel(); // Temporal's cancellation: the workflow ends CANCELED
-            } catch (RuntimeException e) {
-              err.println("ferry: could not cancel cleanly: " + e.getMessage());
-            }
-          }
-        };
-    // SIGTERM, SIGHUP (and SIGINT where no handler of ours is installed): cancel, then wait until
-    // the summary is printed and Temporal and the worker are shut down
-    Thread hook =
-        new Thread(
-            () -> {
-              interrupted.set(true);
-              cancel.run();
-              try {
-                finished.await(60, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "ferry-ctrl-c");
-    // Ctrl-C in a process of its own: cancel and let the command end as usual (summary, report,
-    // exit code 130) rather than through the JVM's shutdown, in which the class-data archive the
-    // first run after a build records could crash the JVM (seen: SIGSEGV in the archive dump);
-    // a second Ctrl-C stops at once
-    if (Ferry.ownsProcess()) {
-      sun.misc.Signal.handle(
-          new sun.misc.Signal("INT"),
-          sig -> {
-            if (interrupted.getAndSet(true)) {
-              err.println("\nStopping now; the same command resumes the run.");
-              Runtime.getRuntime().halt(Ferry.EXIT_CANCELLED);
-            }
-            Thread.ofVirtual().start(cancel);
-          });
-    }
-    Runtime.getRuntime().addShutdownHook(hook);
+    Thread hook = cancelOnSignals(stub, result, interrupted);
     Progress end = null;
     String failureType = null;
     Retries retries = new Retries(client, workflowId);
@@ -335,7 +297,88 @@ final class MigrationRunner {
     }
   }
 
-  private static boolean isRunning(WorkflowClient client, String workflowId) {
+  /**
+   * Cancels the workflow behind {@code stub} on SIGTERM, SIGHUP and Ctrl-C (a second Ctrl-C stops
+   * at once); returns the shutdown hook to remove once the summary is printed.
+   */
+  private Thread cancelOnSignals(
+      WorkflowStub stub, CompletableFuture<?> result, AtomicBoolean interrupted) {
+    Runnable cancel =
+        () -> {
+          if (!result.isDone()) {
+            err.println("\nCancelling: files being copied stop now; what was copied stays.");
+            try {
+              stub.cancel(); // Temporal's cancellation: the workflow ends CANCELED
+            } catch (RuntimeException e) {
+              err.println("ferry: could not cancel cleanly: " + e.getMessage());
+            }
+          }
+        };
+    // SIGTERM, SIGHUP (and SIGINT where no handler of ours is installed): cancel, then wait until
+    // the summary is printed and Temporal and the worker are shut down
+    Thread hook =
+        new Thread(
+            () -> {
+              interrupted.set(true);
+              cancel.run();
+              try {
+                finished.await(60, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "ferry-ctrl-c");
+    // Ctrl-C in a process of its own: cancel and let the command end as usual (summary, report,
+    // exit code 130) rather than through the JVM's shutdown, in which the class-data archive the
+    // first run after a build records could crash the JVM (seen: SIGSEGV in the archive dump);
+    // a second Ctrl-C stops at once
+    if (Ferry.ownsProcess()) {
+      sun.misc.Signal.handle(
+          new sun.misc.Signal("INT"),
+          sig -> {
+            if (interrupted.getAndSet(true)) {
+              err.println("\nStopping now; the same command resumes the run.");
+              Runtime.getRuntime().halt(Ferry.EXIT_CANCELLED);
+            }
+            Thread.ofVirtual().start(cancel);
+          });
+    }
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /** {@code ferry migrate --owners}: the owners' job run, driven by {@link OwnersRunner}. */
+  private int driveOwners(
+      MigrateCommand.Request req,
+      UUID jobId,
+      Catalog catalog,
+      WorkflowClient client,
+      LocalTemporal.Mode mode)
+      throws IOException {
+    AtomicBoolean interrupted = new AtomicBoolean();
+    Thread[] hook = new Thread[1];
+    try {
+      return new OwnersRunner(out, err)
+          .drive(
+              req,
+              jobId,
+              catalog,
+              client,
+              mode,
+              (stub, result) -> hook[0] = cancelOnSignals(stub, result, interrupted),
+              interrupted::get);
+    } finally {
+      if (hook[0] != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook[0]);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is running: it waits for the summary above
+        }
+      }
+    }
+  }
+
+  static boolean isRunning(WorkflowClient client, String workflowId) {
     try {
       var resp =
           client

@@ -20,7 +20,7 @@ import org.apache.commons.csv.DuplicateHeaderMode;
  * CSV, and checks them as a set: paths are relative and safe, no two owners share or nest a source
  * path or a destination path. The destination path defaults to the source path.
  */
-final class OwnersInput {
+public final class OwnersInput {
   static final int MAX_OWNERS = 10_000;
   static final int MAX_PATH = 1024;
 
@@ -52,6 +52,8 @@ final class OwnersInput {
     Map<String, String> problems = new TreeMap<>();
     List<Jobs.OwnerSpec> out = new ArrayList<>();
     List<Long> lines = new ArrayList<>();
+    String srcCol;
+    String dstCol;
     try (CSVParser p =
         CSVFormat.DEFAULT
             .builder()
@@ -65,18 +67,34 @@ final class OwnersInput {
             .get()
             .parse(new StringReader(csv))) {
       List<String> header = p.getHeaderNames();
-      if (!header.contains("source_path")) {
+      // source and destination: the short names of ferry migrate --owners, accepted here too
+      srcCol = header.contains("source") ? "source" : "source_path";
+      dstCol =
+          header.contains("destination") || srcCol.equals("source")
+              ? "destination"
+              : "destination_path";
+      if (!header.contains(srcCol)) {
         throw InvalidInput.of(
             "body",
-            "the CSV needs a header row with source_path and optionally destination_path and name"
-                + " (got "
+            "the CSV needs a header row with source_path (or source) and optionally"
+                + " destination_path (or destination) and name (got "
                 + header
                 + ")");
       }
       for (String h : header) {
-        if (!List.of("name", "source_path", "destination_path").contains(h)) {
+        if (!List.of("name", srcCol, dstCol).contains(h)) {
           problems.put(
-              "line 1." + h, "unknown column; accepted: name, source_path, destination_path");
+              "line 1." + h,
+              "unknown column; accepted: name, "
+                  + srcCol
+                  + ", "
+                  + dstCol
+                  + (h.equals("source_path") || h.equals("source")
+                      ? " (a source column twice)"
+                      : "")
+                  + (h.equals("destination_path") || h.equals("destination")
+                      ? " (a destination column twice)"
+                      : ""));
         }
       }
       for (CSVRecord r : p) {
@@ -84,11 +102,8 @@ final class OwnersInput {
           throw InvalidInput.of("body", "at most " + MAX_OWNERS + " owners");
         }
         String name = r.isMapped("name") && r.isSet("name") ? blankToNull(r.get("name")) : null;
-        String src = r.isSet("source_path") ? r.get("source_path") : null;
-        String dst =
-            r.isMapped("destination_path") && r.isSet("destination_path")
-                ? blankToNull(r.get("destination_path"))
-                : null;
+        String src = r.isSet(srcCol) ? r.get(srcCol) : null;
+        String dst = r.isMapped(dstCol) && r.isSet(dstCol) ? blankToNull(r.get(dstCol)) : null;
         out.add(new Jobs.OwnerSpec(name, src, dst));
         lines.add(r.getRecordNumber() + 1);
       }
@@ -98,19 +113,40 @@ final class OwnersInput {
       // Commons CSV's word for a header row with an empty or repeated column name (was a 500)
       throw InvalidInput.of("body", "malformed CSV header row: " + e.getMessage());
     }
+    String fSrc = srcCol;
+    String fDst = dstCol;
     problems.putAll(
         check(out, i -> "line " + lines.get(i) + ".").entrySet().stream()
             .collect(
                 java.util.stream.Collectors.toMap(
                     e ->
                         e.getKey()
-                            .replace(".sourcePath", ".source_path")
-                            .replace(".destinationPath", ".destination_path"),
+                            .replace(".sourcePath", "." + fSrc)
+                            .replace(".destinationPath", "." + fDst),
                     Map.Entry::getValue)));
     if (!problems.isEmpty()) {
       throw new InvalidInput(problems);
     }
     return out.stream().map(OwnersInput::defaults).toList();
+  }
+
+  /**
+   * The owners of a CSV file for {@code ferry migrate --owners} (columns {@code name}, {@code
+   * source}, {@code destination}, or the API's {@code source_path}, {@code destination_path}),
+   * checked as the API checks them; else an exception with one line per problem ({@code line
+   * N.column: message}).
+   */
+  public static List<Jobs.OwnerSpec> fromCsvFile(String csv) {
+    try {
+      return fromCsv(csv);
+    } catch (InvalidInput e) {
+      throw new IllegalArgumentException(
+          String.join(
+              "\n",
+              e.fields().entrySet().stream()
+                  .map(x -> (x.getKey().equals("body") ? "" : x.getKey() + ": ") + x.getValue())
+                  .toList()));
+    }
   }
 
   private static String blankToNull(String s) {
