@@ -209,7 +209,8 @@ final class Input {
     if (v == null) {
       return null;
     }
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+    // 30.0 is a whole number, as JSON Schema's "integer" says (a fuzzer sends it so)
+    if (!v.isNumber() || !v.canConvertToExactIntegral() || !v.canConvertToInt()) {
       error(field, "must be a whole number between " + min + " and " + max);
       return null;
     }

@@ -301,6 +301,27 @@ class ApiValidationTest {
     assertThat(
             api.get("/jobs/" + job + "/owners").json().get("owners").findValuesAsText("sourcePath"))
         .containsExactly("keep");
+    // the short column names of ferry migrate --owners are taken too
+    Res shortNames =
+        api.putCsv("/jobs/" + job + "/owners", "name,source,destination\nKeep,keep,kept\n");
+    assertThat(shortNames.status()).as(shortNames.toString()).isEqualTo(200);
+    assertThat(shortNames.json().at("/owners/0/destinationPath").asText()).isEqualTo("kept");
+  }
+
+  @Test
+  void aWholeNumberWrittenWithAZeroFractionIsAWholeNumber() {
+    Map<String, Object> body = new java.util.HashMap<>();
+    body.put("name", "whole numbers");
+    body.put("source", Map.of("connectionId", src, "path", ""));
+    body.put("destination", Map.of("connectionId", dst, "path", ""));
+    body.put("options", Map.of("concurrency", 4.0));
+    Res ok = api.post("/projects/" + project + "/jobs", body);
+    assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
+    assertThat(ok.json().at("/options/concurrency").asInt()).isEqualTo(4);
+    body.put("options", Map.of("concurrency", 4.5));
+    assertFields(
+        api.post("/projects/" + project + "/jobs", body),
+        Map.of("options.concurrency", "must be a whole number"));
   }
 
   @Test
