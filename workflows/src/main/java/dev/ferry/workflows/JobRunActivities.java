@@ -43,4 +43,31 @@ public interface JobRunActivities {
   /** Ends the job run's owner runs that never started as cancelled. */
   @ActivityMethod
   void cancelUnstarted(JobRunRef run);
+
+  /**
+   * An owner that failed as a whole is rerun.
+   *
+   * @param jobRunId the job run
+   * @param runId the owner's catalog run (the rerun continues it)
+   * @param attempt the attempt the rerun is: 2 for the first rerun, up to 4
+   * @param reason why the attempt before failed (its message)
+   * @param decidedAtMillis when the rerun was decided (workflow time: the failure had just come)
+   * @param startsAtMillis when the rerun starts (after its backoff)
+   * @param mode the rerun's mode: a dry run's rerun is a dry run, any other is incremental
+   */
+  record Rerun(
+      long jobRunId,
+      long runId,
+      int attempt,
+      String reason,
+      long decidedAtMillis,
+      long startsAtMillis,
+      RunMode mode) {}
+
+  /**
+   * Records a rerun (when, why, which attempt) and sets the owner's run back to waiting, in its
+   * mode, so the job run is not seen ended meanwhile. Idempotent.
+   */
+  @ActivityMethod
+  void recordRerun(Rerun rerun);
 }

@@ -20,6 +20,8 @@ import java.util.List;
  *     destination; names only, never settings), each adding its owner and the mode, or null
  * @param labels the job run's ids for search attributes ({@link FerryAttributes}; kind {@code
  *     job_run}), or null when the namespace lacks them: the owners get the same with their own id
+ * @param rerunBackoffSeconds the wait before an owner's first automatic rerun (doubling for each
+ *     next), or null for {@link #DEFAULT_RERUN_BACKOFF_SECONDS}
  */
 public record JobRunInput(
     String jobId,
@@ -32,10 +34,58 @@ public record JobRunInput(
     Integer retries,
     Carried carried,
     String summary,
-    Labels labels) {
+    Labels labels,
+    Integer rerunBackoffSeconds) {
 
   /** The window when a job does not say. */
   public static final int DEFAULT_MAX_PARALLEL = 8;
+
+  /** The wait before an owner's first rerun: then 1, 2 and 4 minutes. */
+  public static final int DEFAULT_RERUN_BACKOFF_SECONDS = 60;
+
+  public JobRunInput(
+      String jobId,
+      long jobRunId,
+      RunMode mode,
+      Limits limits,
+      int maxParallel,
+      BandwidthWindows schedule,
+      String dataTaskQueue,
+      Integer retries,
+      Carried carried,
+      String summary,
+      Labels labels) {
+    this(
+        jobId,
+        jobRunId,
+        mode,
+        limits,
+        maxParallel,
+        schedule,
+        dataTaskQueue,
+        retries,
+        carried,
+        summary,
+        labels,
+        null);
+  }
+
+  /** The wait before an owner's {@code rerun}-th rerun (1, 2, 3): the base, doubled for each. */
+  public java.time.Duration rerunBackoff(int rerun) {
+    long base =
+        rerunBackoffSeconds == null
+            ? DEFAULT_RERUN_BACKOFF_SECONDS
+            : Math.max(1, Math.min(3600, rerunBackoffSeconds));
+    return java.time.Duration.ofSeconds(base << Math.max(0, Math.min(10, rerun - 1)));
+  }
+
+  /**
+   * An owner that failed as a whole and waits for its rerun (a durable timer).
+   *
+   * @param owner the owner's next attempt
+   * @param dueAtMillis when it starts (workflow time)
+   */
+  public record Waiting(OwnerRef owner, long dueAtMillis) {}
 
   /**
    * State handed from one execution of a job run to the next at continue-as-new.
@@ -47,6 +97,8 @@ public record JobRunInput(
    * @param paused whether the run is paused
    * @param tally how the owners that ended so far ended
    * @param executions how many executions came before this one
+   * @param waiting owners waiting for their automatic rerun (recorded in the catalog already), or
+   *     null for none
    */
   public record Carried(
       long cursor,
@@ -55,5 +107,17 @@ public record JobRunInput(
       Limits share,
       boolean paused,
       JobRunStatus tally,
-      int executions) {}
+      int executions,
+      List<Waiting> waiting) {
+    public Carried(
+        long cursor,
+        List<OwnerRef> pending,
+        List<OwnerRef> running,
+        Limits share,
+        boolean paused,
+        JobRunStatus tally,
+        int executions) {
+      this(cursor, pending, running, share, paused, tally, executions, null);
+    }
+  }
 }

@@ -27,6 +27,15 @@ public interface JobRunWorkflow {
     return workflowId(jobId, jobRunId) + "-owner-" + ownerId;
   }
 
+  /**
+   * The workflow id of an owner's attempt: its first as {@link #ownerWorkflowId(String, long,
+   * String)}, an automatic rerun with {@code -rerun-<n>} after it.
+   */
+  static String ownerWorkflowId(String jobId, long jobRunId, OwnerRef owner) {
+    String id = ownerWorkflowId(jobId, jobRunId, owner.ownerId());
+    return owner.rerun() == 0 ? id : id + "-rerun-" + owner.rerun();
+  }
+
   @WorkflowMethod
   JobRunStatus run(JobRunInput input);
 

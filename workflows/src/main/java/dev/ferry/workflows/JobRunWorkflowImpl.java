@@ -37,11 +37,29 @@ import org.slf4j.Logger;
  * <p>Limits: the job's concurrency and bandwidth (the lower of the job's cap and the project's
  * schedule now) are split evenly among the owners running ({@link #share}); when that share
  * changes, every running owner gets it by signal. The schedule's next boundary is a durable timer.
+ *
+ * <p>Reruns: an owner that fails as a whole (its workflow ends FAILED: a scan or batch that failed
+ * after its retries, a crash, a timeout) is started again after a backoff ({@link
+ * JobRunInput#rerunBackoff}: 1, 2, 4 minutes by default, a durable timer), incrementally (a dry
+ * run's rerun is a dry run), up to {@link #MAX_RERUNS} times; then it stays failed. A failure a
+ * rerun cannot fix ({@link MigrationActivities#CONFIG_ERROR}, {@link
+ * MigrationActivities#ACCESS_DENIED}, {@link MigrationActivities#NOT_FOUND}, a workflow terminated
+ * by hand) fails the owner at once. Each rerun is recorded in the catalog ({@link
+ * JobRunActivities#recordRerun}) when it is decided; the owner does not hold a window slot while it
+ * waits, and the waiting owners are carried over continue-as-new. Behind {@code
+ * Workflow.getVersion("owner-reruns")}, asked only when an owner fails.
  */
 public final class JobRunWorkflowImpl implements JobRunWorkflow {
   static final int STARTS_PER_EXECUTION = 250;
   static final int PAGE = 100;
   static final Duration CHECK_AFTER = Duration.ofMinutes(1);
+
+  /** Automatic reruns of an owner that fails as a whole, before it stays failed. */
+  public static final int MAX_RERUNS = 3;
+
+  /** The failure type this workflow gives an owner's workflow terminated by hand. */
+  public static final String TERMINATED = "Terminated";
+
   private static final Logger log = Workflow.getLogger(JobRunWorkflowImpl.class);
 
   private final JobRunActivities catalog =
@@ -69,6 +87,14 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
   private JobRunStatus tally = JobRunStatus.empty();
   private final Deque<OwnerRef> pending = new ArrayDeque<>();
   private final Map<Long, OwnerRef> running = new LinkedHashMap<>();
+  // owners whose workflow ended FAILED, to be rerun or counted failed by the main loop
+  private final Deque<Failed> failures = new ArrayDeque<>();
+  // owners waiting for their rerun's timer, and those whose timer has fired
+  private final List<JobRunInput.Waiting> waiting = new ArrayList<>();
+  private final Deque<OwnerRef> due = new ArrayDeque<>();
+  private Boolean reruns;
+
+  private record Failed(OwnerRef owner, String reason, String type) {}
 
   /**
    * Takes over what the previous execution handed over before any handler runs: the Java SDK runs
@@ -90,6 +116,9 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       paused = c.paused();
       tally = c.tally();
       started = c.tally().started();
+      if (c.waiting() != null) {
+        waiting.addAll(c.waiting());
+      }
     }
   }
 
@@ -107,7 +136,12 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
   private JobRunStatus orchestrate(int executions) {
     int startedHere = 0;
     armScheduleTimer();
+    List.copyOf(waiting).forEach(this::armRerun);
     while (true) {
+      handleFailures();
+      while (!due.isEmpty()) {
+        pending.addFirst(due.pollLast());
+      }
       int window = Math.max(1, input.maxParallel());
       if (!paused && running.size() < window && pending.size() < window && !exhausted) {
         List<OwnerRef> page =
@@ -129,7 +163,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       }
       awaitStarts.forEach(Runnable::run);
       reshare(next);
-      if (running.isEmpty() && pending.isEmpty() && exhausted) {
+      if (running.isEmpty() && pending.isEmpty() && exhausted && waitingNone()) {
         if (input.labels() != null) {
           FerryAttributes.upsertPhase(FerryAttributes.phase(JobState.COMPLETED));
         }
@@ -137,6 +171,10 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       }
       if (startedHere >= STARTS_PER_EXECUTION || Workflow.getInfo().isContinueAsNewSuggested()) {
         Workflow.await(Workflow::isEveryHandlerFinished);
+        handleFailures(); // recorded before handing over; nothing below yields
+        while (!due.isEmpty()) {
+          pending.addFirst(due.pollLast());
+        }
         JobRunWorkflow again = Workflow.newContinueAsNewStub(JobRunWorkflow.class);
         again.run(
             new JobRunInput(
@@ -155,9 +193,11 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
                     share,
                     paused,
                     tally.with(0, started, paused),
-                    executions),
+                    executions,
+                    waiting.isEmpty() ? null : List.copyOf(waiting)),
                 input.summary(),
-                input.labels()));
+                input.labels(),
+                input.rerunBackoffSeconds()));
         return status();
       }
       // Owners may have ended while others started: wait only when there is nothing to do now.
@@ -168,10 +208,12 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
               CHECK_AFTER,
               () ->
                   capChanged
+                      || !failures.isEmpty()
+                      || !due.isEmpty()
                       || paused != wasPaused
                       || !limits.equals(had)
                       || (!paused && running.size() < window && (!pending.isEmpty() || !exhausted))
-                      || (running.isEmpty() && pending.isEmpty() && exhausted)
+                      || (running.isEmpty() && pending.isEmpty() && exhausted && waitingNone())
                       || (!running.isEmpty() && running.size() != sharedFor));
       if (!woke && !running.isEmpty()) {
         // no owner reported for a while: ask Temporal which have closed (a report may be lost)
@@ -230,7 +272,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
 
   /** Starts an owner's workflow; returns what waits until Temporal has started it. */
   private Runnable start(OwnerRef o, Limits l) {
-    String id = JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o.ownerId());
+    String id = JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o);
     Labels jr = input.labels();
     Labels labels =
         jr == null
@@ -254,7 +296,8 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
           input.summary()
               + (o.name() == null ? "" : " — owner " + o.name())
               + " ("
-              + input.mode()
+              + mode(o)
+              + (o.rerun() == 0 ? "" : ", rerun " + o.rerun() + " of " + MAX_RERUNS)
               + ")");
     }
     if (labels != null) {
@@ -264,27 +307,35 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
     MigrationWorkflow child =
         Workflow.newChildWorkflowStub(MigrationWorkflow.class, options.build());
     running.put(o.runId(), o);
-    started++;
+    if (o.rerun() == 0) {
+      started++;
+    }
     Promise<Progress> result =
         Async.function(
             child::run,
             new MigrationInput(
                 o.ownerId(),
                 o.runId(),
-                input.mode(),
+                mode(o),
                 l,
                 null,
                 input.dataTaskQueue(),
                 input.retries(),
-                labels));
+                labels,
+                rerunsOn() ? MAX_RERUNS - o.rerun() : null));
     // A child that closes without reporting (terminated, timed out) still frees its slot.
     result.handle(
         (p, failure) -> {
           if (failure instanceof CanceledFailure) {
             return null; // this workflow is being cancelled: cancelAll() cancels the owner
           }
-          if (running.remove(o.runId()) != null) {
-            tally = tally.ended(failure == null ? p.state() : ended(failure));
+          if (o.equals(running.get(o.runId()))) {
+            running.remove(o.runId());
+            if (failure == null) {
+              ended(o, p.state(), null, null);
+            } else {
+              ended(o, ended(failure), reason(failure), type(failure));
+            }
           }
           return null;
         });
@@ -298,11 +349,119 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       } catch (RuntimeException e) {
         // not started (an id in use): it will not report
         log.warn("owner {} of job run {} did not start: {}", o.ownerId(), input.jobRunId(), e);
-        if (running.remove(o.runId()) != null) {
+        if (o.equals(running.get(o.runId()))) {
+          running.remove(o.runId());
           tally = tally.ended(JobState.FAILED);
         }
       }
     };
+  }
+
+  /** An owner's attempt ended: counted, or (failed) left to the main loop to rerun. */
+  private void ended(OwnerRef o, JobState state, String reason, String type) {
+    if (state == JobState.FAILED && !cancelling) {
+      failures.add(new Failed(o, reason, type));
+    } else {
+      tally = tally.ended(state);
+    }
+  }
+
+  private boolean waitingNone() {
+    return waiting.isEmpty() && due.isEmpty() && failures.isEmpty();
+  }
+
+  /** A dry run's rerun is a dry run; any other rerun is incremental. */
+  private RunMode mode(OwnerRef o) {
+    if (o.rerun() == 0 || input.mode() == RunMode.DRY_RUN) {
+      return input.mode();
+    }
+    return RunMode.INCREMENTAL;
+  }
+
+  /** Whether a failure of this type may go away by running the owner again. */
+  static boolean rerunnable(String type) {
+    return !MigrationActivities.CONFIG_ERROR.equals(type)
+        && !MigrationActivities.ACCESS_DENIED.equals(type)
+        && !MigrationActivities.NOT_FOUND.equals(type)
+        && !TERMINATED.equals(type);
+  }
+
+  /**
+   * Owners that failed: each is rerun after its backoff (recorded in the catalog first) while it
+   * has reruns left and its failure may go away, else counted failed.
+   */
+  private void handleFailures() {
+    while (!failures.isEmpty()) {
+      Failed f = failures.poll();
+      if (cancelling || f.owner().rerun() >= MAX_RERUNS || !rerunnable(f.type()) || !rerunsOn()) {
+        tally = tally.ended(JobState.FAILED);
+        continue;
+      }
+      OwnerRef next = f.owner().again();
+      long now = Workflow.currentTimeMillis();
+      long dueAt = now + input.rerunBackoff(next.rerun()).toMillis();
+      catalog.recordRerun(
+          new JobRunActivities.Rerun(
+              input.jobRunId(),
+              next.runId(),
+              next.rerun() + 1,
+              f.reason() == null ? "the owner's workflow failed" : f.reason(),
+              now,
+              dueAt,
+              mode(next)));
+      tally = tally.rerun();
+      JobRunInput.Waiting w = new JobRunInput.Waiting(next, dueAt);
+      waiting.add(w);
+      armRerun(w);
+    }
+  }
+
+  private boolean rerunsOn() {
+    if (reruns == null) {
+      reruns = Workflow.getVersion("owner-reruns", Workflow.DEFAULT_VERSION, 1) == 1;
+    }
+    return reruns;
+  }
+
+  /** A durable timer to a waiting owner's rerun; when it fires, the owner is due to start. */
+  private void armRerun(JobRunInput.Waiting w) {
+    long wait = w.dueAtMillis() - Workflow.currentTimeMillis();
+    Workflow.newTimer(Duration.ofMillis(Math.max(1, wait)))
+        .thenApply(
+            v -> {
+              if (waiting.remove(w) && !cancelling) {
+                due.add(w.owner());
+              }
+              return v;
+            });
+  }
+
+  /** The message of the failure behind an owner's end, for the rerun's record. */
+  private static String reason(Throwable failure) {
+    Throwable c = failure;
+    while (c instanceof io.temporal.failure.ChildWorkflowFailure && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof io.temporal.failure.TemporalFailure tf) {
+      return c instanceof io.temporal.failure.TimeoutFailure
+          ? "the owner's workflow timed out"
+          : c instanceof io.temporal.failure.TerminatedFailure
+              ? "the owner's workflow was terminated"
+              : tf.getOriginalMessage();
+    }
+    return String.valueOf(c.getMessage());
+  }
+
+  private static String type(Throwable failure) {
+    for (Throwable c = failure; c != null; c = c.getCause()) {
+      if (c instanceof io.temporal.failure.TerminatedFailure) {
+        return TERMINATED;
+      }
+      if (c instanceof io.temporal.failure.ApplicationFailure af) {
+        return af.getType();
+      }
+    }
+    return null;
   }
 
   private static JobState ended(Throwable failure) {
@@ -335,7 +494,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
   private MigrationWorkflow owner(OwnerRef o) {
     return Workflow.newExternalWorkflowStub(
         MigrationWorkflow.class,
-        JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o.ownerId()));
+        JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o));
   }
 
   /** Waits for signals sent; one to an owner that ended meanwhile is of no matter. */
@@ -354,11 +513,16 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
     cancelling = true;
     List<Promise<Void>> sent = new ArrayList<>();
     for (OwnerRef o : List.copyOf(running.values())) {
-      String id = JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o.ownerId());
+      String id = JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o);
       sent.add(Async.procedure(Workflow.newUntypedExternalWorkflowStub(id)::cancel));
     }
     awaitAll(sent);
     pending.clear();
+    // owners waiting for a rerun have no workflow: their runs end with those never started
+    waiting.clear();
+    due.clear();
+    failures.forEach(f -> tally = tally.ended(JobState.FAILED));
+    failures.clear();
     catalog.cancelUnstarted(new JobRunActivities.JobRunRef(input.jobRunId()));
     // the owners stop their batches within seconds and report; do not wait forever for one that
     // cannot (terminated by hand)
@@ -367,8 +531,9 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
 
   @Override
   public void ownerDone(OwnerDone done) {
-    if (running.remove(done.runId()) != null) {
-      tally = tally.ended(done.state());
+    OwnerRef o = running.remove(done.runId());
+    if (o != null) {
+      ended(o, done.state(), done.reason(), done.failureType());
     }
   }
 

@@ -17,6 +17,10 @@ package dev.ferry.workflows;
  *     #DEFAULT_RETRIES}
  * @param labels what the run belongs to, by id, for its search attributes ({@link
  *     FerryAttributes}), or null: then the workflow sets none (the namespace may not have them)
+ * @param rerunsLeft for an owner of a {@link JobRunWorkflow} that reruns owners failing as a whole:
+ *     how many reruns the parent still makes after this attempt; when more than 0 and the failure
+ *     is one a rerun may fix, a failed run records its state without ending its catalog run (the
+ *     parent records the rerun), so the job run is never seen ended in between. Null otherwise.
  */
 public record MigrationInput(
     String jobId,
@@ -26,13 +30,26 @@ public record MigrationInput(
     Carried carried,
     String dataTaskQueue,
     Integer retries,
-    Labels labels) {
+    Labels labels,
+    Integer rerunsLeft) {
 
   /** Retries of a failing scan or batch: with backoff from 1 s to 30 s, about 2.5 minutes. */
   public static final int DEFAULT_RETRIES = 9;
 
   /** The most retries an input may ask for. */
   public static final int MAX_RETRIES = 100;
+
+  public MigrationInput(
+      String jobId,
+      long runId,
+      RunMode mode,
+      Limits limits,
+      Carried carried,
+      String dataTaskQueue,
+      Integer retries,
+      Labels labels) {
+    this(jobId, runId, mode, limits, carried, dataTaskQueue, retries, labels, null);
+  }
 
   /** An input whose activities all run on the workflow's own task queue. */
   public MigrationInput(String jobId, long runId, RunMode mode, Limits limits, Carried carried) {

@@ -114,25 +114,35 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       end = runOwner(in);
     } catch (RuntimeException e) {
       if (cancelRequested) {
-        Workflow.newDetachedCancellationScope(() -> reportToParent(JobState.CANCELLED)).run();
+        Workflow.newDetachedCancellationScope(() -> reportToParent(JobState.CANCELLED, null, null))
+            .run();
       } else if (e instanceof TemporalFailure) {
-        reportToParent(JobState.FAILED); // the workflow fails with it
+        // the workflow fails with it; the parent reruns it unless the type says a rerun cannot help
+        reportToParent(
+            JobState.FAILED,
+            fatal != null ? fatal : reason(e),
+            fatalType != null
+                ? fatalType
+                : type(e) != null ? type(e) : MigrationWorkflow.RUN_FAILED);
       }
       throw e;
     }
-    reportToParent(end.state());
+    reportToParent(end.state(), null, null);
     return end;
   }
 
-  /** A child of a {@link JobRunWorkflow} tells its parent it ended, so the next owner starts. */
-  private void reportToParent(JobState state) {
+  /**
+   * A child of a {@link JobRunWorkflow} tells its parent it ended (and, when it failed, why), so
+   * the next owner starts or this one is rerun.
+   */
+  private void reportToParent(JobState state, String reason, String failureType) {
     Workflow.getInfo()
         .getParentWorkflowId()
         .ifPresent(
             parent -> {
               try {
                 Workflow.newExternalWorkflowStub(JobRunWorkflow.class, parent)
-                    .ownerDone(new OwnerDone(input.runId(), state));
+                    .ownerDone(new OwnerDone(input.runId(), state, reason, failureType));
               } catch (RuntimeException e) {
                 // the parent has ended (terminated by hand): nobody waits for this report
               }
@@ -183,8 +193,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         && Workflow.getVersion("failed-run-fails-workflow", Workflow.DEFAULT_VERSION, 1) == 1) {
       // the status tells the truth: a failed run is a failed workflow, its type saying why
       throw ApplicationFailure.newNonRetryableFailure(
-          fatal == null ? "the run failed" : fatal,
-          fatalType == null ? MigrationWorkflow.RUN_FAILED : fatalType);
+          fatal == null ? "the run failed" : fatal, failureType());
     }
     return end;
   }
@@ -293,7 +302,8 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
                 new MigrationInput.Carried(carryCursor, progress, paused, executions),
                 input.dataTaskQueue(),
                 input.retries(),
-                input.labels()));
+                input.labels(),
+                input.rerunsLeft()));
         return progress;
       }
     }
@@ -391,7 +401,16 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     return String.valueOf(c.getMessage());
   }
 
+  /** The type a failed run fails its workflow with. */
+  private String failureType() {
+    return fatalType == null ? MigrationWorkflow.RUN_FAILED : fatalType;
+  }
+
   private void setState(JobState s) {
+    setState(s, null);
+  }
+
+  private void setState(JobState s, String message) {
     progress = progress.withState(s);
     showPhase(FerryAttributes.phase(s));
     Workflow.newActivityStub(
@@ -399,11 +418,19 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
             ActivityOptions.newBuilder(CATALOG)
                 .setSummary("state: " + FerryAttributes.phase(s))
                 .build())
-        .setState(input.runId(), s, null);
+        .setState(input.runId(), s, message);
   }
 
   private Progress finish(JobState s) {
     progress = progress.withState(s).withMessage(fatal);
+    if (s == JobState.FAILED
+        && input.rerunsLeft() != null
+        && input.rerunsLeft() > 0
+        && JobRunWorkflowImpl.rerunnable(failureType())) {
+      // the parent reruns this owner: its catalog run records the failure but does not end
+      setState(JobState.FAILED, fatal);
+      return progress;
+    }
     showPhase(FerryAttributes.FINISHING);
     progress =
         Workflow.newActivityStub(

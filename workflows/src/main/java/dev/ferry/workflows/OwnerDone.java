@@ -6,5 +6,13 @@ package dev.ferry.workflows;
  *
  * @param runId the owner's catalog run
  * @param state how it ended
+ * @param reason why it failed (the run's message), or null
+ * @param failureType the type of its failure ({@link MigrationActivities#CONFIG_ERROR} and the
+ *     others a rerun cannot fix, else {@link MigrationWorkflow#RUN_FAILED} or the activity's), or
+ *     null
  */
-public record OwnerDone(long runId, JobState state) {}
+public record OwnerDone(long runId, JobState state, String reason, String failureType) {
+  public OwnerDone(long runId, JobState state) {
+    this(runId, state, null, null);
+  }
+}

@@ -27,6 +27,14 @@ final class FakeActivities
   /** Files each batch reports failed (the rest of its 1,000 transferred). */
   volatile int failedPerBatch;
 
+  /**
+   * Scans that fail as a whole, by run id: how many more times (-1 for always), with {@link
+   * #scanFailureType} (retried by Temporal unless it is one of the config-error types).
+   */
+  final java.util.Map<Long, Integer> scanFailures = new java.util.concurrent.ConcurrentHashMap<>();
+
+  volatile String scanFailureType = "FerryTransient";
+
   final AtomicInteger scansStarted = new AtomicInteger();
   final List<JobState> states = new CopyOnWriteArrayList<>();
   final List<Limits> limitsSeen = new CopyOnWriteArrayList<>();
@@ -43,6 +51,14 @@ final class FakeActivities
   @Override
   public ScanResult scan(long runId) {
     scansStarted.incrementAndGet();
+    Integer left = scanFailures.get(runId);
+    if (left != null && left != 0) {
+      scanFailures.put(runId, left < 0 ? left : left - 1);
+      String message = "list /data/o" + runId + ": Input/output error";
+      throw scanFailureType.equals("FerryTransient")
+          ? ApplicationFailure.newFailure(message, scanFailureType)
+          : ApplicationFailure.newNonRetryableFailure(message, scanFailureType);
+    }
     long until = System.currentTimeMillis() + scanMillis;
     try {
       while (System.currentTimeMillis() < until) {

@@ -37,7 +37,7 @@ final class FakeJobRunActivities implements JobRunActivities {
     WorkflowClient client = Activity.getExecutionContext().getWorkflowClient();
     List<OwnerDone> out = new ArrayList<>();
     for (OwnerRef o : owners.owners()) {
-      String id = JobRunWorkflow.ownerWorkflowId(owners.jobId(), owners.jobRunId(), o.ownerId());
+      String id = JobRunWorkflow.ownerWorkflowId(owners.jobId(), owners.jobRunId(), o);
       WorkflowExecutionStatus s;
       try {
         s =
@@ -73,5 +73,12 @@ final class FakeJobRunActivities implements JobRunActivities {
   @Override
   public void cancelUnstarted(JobRunRef run) {
     cancelUnstarted.incrementAndGet();
+  }
+
+  final List<Rerun> reruns = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void recordRerun(Rerun rerun) {
+    reruns.add(rerun);
   }
 }

@@ -30,9 +30,22 @@ class JobRunWorkflowTest {
   private WorkflowClient client;
   private FakeJobRunActivities catalog;
   private FakeActivities owners;
+  // scans to fail (by run id: how many times, -1 always) in the next start()'s owners
+  private java.util.Map<Long, Integer> scanFailures = java.util.Map.of();
+  private String scanFailureType = "FerryTransient";
 
   private JobRunWorkflow start(
       int n, int maxParallel, Limits limits, BandwidthWindows schedule, boolean fast) {
+    return start(n, maxParallel, limits, schedule, fast, null);
+  }
+
+  private JobRunWorkflow start(
+      int n,
+      int maxParallel,
+      Limits limits,
+      BandwidthWindows schedule,
+      boolean fast,
+      Integer retries) {
     // the many-owner test runs in real time: time skipping raced the parent's run to a timeout
     env =
         TestWorkflowEnvironment.newInstance(
@@ -46,6 +59,8 @@ class JobRunWorkflowTest {
       w.registerActivitiesImplementations(catalog);
     } else {
       owners = new FakeActivities(3, 400);
+      owners.scanFailures.putAll(scanFailures);
+      owners.scanFailureType = scanFailureType;
       w.registerWorkflowImplementationTypes(JobRunWorkflowImpl.class, MigrationWorkflowImpl.class);
       w.registerActivitiesImplementations(catalog, owners);
     }
@@ -61,7 +76,17 @@ class JobRunWorkflowTest {
     WorkflowClient.start(
         wf::run,
         new JobRunInput(
-            "job", 7, RunMode.FULL, limits, maxParallel, schedule, null, null, null, null, null));
+            "job",
+            7,
+            RunMode.FULL,
+            limits,
+            maxParallel,
+            schedule,
+            null,
+            retries,
+            null,
+            null,
+            null));
     return wf;
   }
 
@@ -241,6 +266,146 @@ class JobRunWorkflowTest {
     assertThat(FastOwner.limitsSeen)
         .startsWith(new Limits(2, 20), new Limits(2, 20), new Limits(2, 0), new Limits(2, 0));
     Histories.record(client, JobRunWorkflow.workflowId("job", 7), "jobrun-schedule");
+  }
+
+  /** A rerun's workflow's id: the owner's, then {@code -rerun-<n>}. */
+  private static String rerunId(String owner, int n) {
+    return JobRunWorkflow.ownerWorkflowId("job", 7, new OwnerRef(owner, 0, null, n));
+  }
+
+  /** How long after one workflow closed the next started (the rerun's backoff). */
+  private Duration gap(String before, String after) {
+    var closed = describe(before).getCloseTime();
+    var startedAt = describe(after).getStartTime();
+    return Duration.ofSeconds(
+        startedAt.getSeconds() - closed.getSeconds(), startedAt.getNanos() - closed.getNanos());
+  }
+
+  private io.temporal.api.workflow.v1.WorkflowExecutionInfo describe(String id) {
+    return env.getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(env.getNamespace())
+                .setExecution(
+                    io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(id))
+                .build())
+        .getWorkflowExecutionInfo();
+  }
+
+  private String input(String workflowId) {
+    return client
+        .fetchHistory(workflowId)
+        .getEvents()
+        .getFirst()
+        .getWorkflowExecutionStartedEventAttributes()
+        .getInput()
+        .getPayloads(0)
+        .getData()
+        .toStringUtf8();
+  }
+
+  @Test
+  void anOwnerFailingThreeRerunsEndsFailedWhileTheOthersComplete() {
+    // no retries inside the owner's run: its scan failing once fails the owner as a whole
+    scanFailures = java.util.Map.of(2L, -1);
+    start(4, 2, new Limits(4, 0), null, false, 0);
+    JobRunWorkflow wf =
+        client.newWorkflowStub(JobRunWorkflow.class, JobRunWorkflow.workflowId("job", 7));
+    JobRunStatus end = WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class);
+    assertThat(end.completed()).isEqualTo(3);
+    assertThat(end.failed()).isEqualTo(1);
+    assertThat(end.reruns()).isEqualTo(3);
+    assertThat(end.started()).as("a rerun is not a new owner").isEqualTo(4);
+    // each rerun recorded: which attempt, why, incremental
+    assertThat(catalog.reruns).extracting(JobRunActivities.Rerun::attempt).containsExactly(2, 3, 4);
+    assertThat(catalog.reruns)
+        .allSatisfy(
+            r -> {
+              assertThat(r.runId()).isEqualTo(2);
+              assertThat(r.reason()).isEqualTo("scan failed: list /data/o2: Input/output error");
+              assertThat(r.mode()).isEqualTo(RunMode.INCREMENTAL);
+            });
+    // with a backoff of 1, 2 and 4 minutes (durable timers, skipped here)
+    String previous = JobRunWorkflow.ownerWorkflowId("job", 7, "o2");
+    for (int n = 1; n <= 3; n++) {
+      assertThat(gap(previous, rerunId("o2", n)))
+          .as("backoff before rerun " + n)
+          .isBetween( // the failed attempt closes just after it reported
+              Duration.ofMinutes(1L << (n - 1)).minusSeconds(2),
+              Duration.ofMinutes(1L << (n - 1)).plusSeconds(30));
+      previous = rerunId("o2", n);
+    }
+    // four attempts, each its own workflow, all FAILED; the others green
+    assertThat(status(JobRunWorkflow.ownerWorkflowId("job", 7, "o2")))
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED);
+    for (int n = 1; n <= 3; n++) {
+      assertThat(status(rerunId("o2", n)))
+          .as("rerun " + n)
+          .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED);
+      assertThat(input(rerunId("o2", n))).contains("\"INCREMENTAL\"");
+    }
+    assertThat(owners.scanFailures).containsEntry(2L, -1);
+    for (String o : List.of("o1", "o3", "o4")) {
+      assertThat(status(JobRunWorkflow.ownerWorkflowId("job", 7, o)))
+          .as(o)
+          .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
+    }
+    assertThat(listed(rerunId("o2", 4))).isFalse();
+  }
+
+  @Test
+  void aTransientFailureIsFixedByTheSecondAttempt() {
+    scanFailures = java.util.Map.of(1L, 1);
+    start(3, 3, new Limits(3, 0), null, false, 0);
+    JobRunWorkflow wf =
+        client.newWorkflowStub(JobRunWorkflow.class, JobRunWorkflow.workflowId("job", 7));
+    JobRunStatus end = WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class);
+    assertThat(end.completed()).isEqualTo(3);
+    assertThat(end.failed()).isZero();
+    assertThat(end.reruns()).isEqualTo(1);
+    assertThat(catalog.reruns).hasSize(1);
+    assertThat(catalog.reruns.getFirst().attempt()).isEqualTo(2);
+    assertThat(status(JobRunWorkflow.ownerWorkflowId("job", 7, "o1")))
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED);
+    assertThat(status(rerunId("o1", 1)))
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
+    assertThat(listed(rerunId("o1", 2))).isFalse();
+    assertThat(gap(JobRunWorkflow.ownerWorkflowId("job", 7, "o1"), rerunId("o1", 1)))
+        .isBetween(Duration.ofSeconds(58), Duration.ofSeconds(90));
+    Histories.record(client, JobRunWorkflow.workflowId("job", 7), "jobrun-owner-rerun");
+    Histories.record(client, rerunId("o1", 1), "migration-owner-rerun");
+    Histories.record(
+        client,
+        JobRunWorkflow.ownerWorkflowId("job", 7, "o1"),
+        "migration-owner-failed-before-rerun");
+  }
+
+  @Test
+  void aFailureARerunCannotFixFailsTheOwnerAtOnce() {
+    scanFailureType = MigrationActivities.ACCESS_DENIED;
+    scanFailures = java.util.Map.of(3L, -1);
+    start(3, 3, new Limits(3, 0), null, false, 0);
+    JobRunWorkflow wf =
+        client.newWorkflowStub(JobRunWorkflow.class, JobRunWorkflow.workflowId("job", 7));
+    JobRunStatus end = WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class);
+    assertThat(end.completed()).isEqualTo(2);
+    assertThat(end.failed()).isEqualTo(1);
+    assertThat(end.reruns()).isZero();
+    assertThat(catalog.reruns).isEmpty();
+    assertThat(listed(rerunId("o3", 1))).isFalse();
+    assertThat(owners.scansStarted).as("one attempt").hasValue(3);
+  }
+
+  /** Whether a workflow with this id exists. */
+  private boolean listed(String id) {
+    try {
+      status(id);
+      return true;
+    } catch (io.grpc.StatusRuntimeException e) {
+      assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND);
+      return false;
+    }
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.ferry.workflows.RunMode;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,6 +165,7 @@ public final class JobRuns {
       """
       case when r.finished_at is null then
           case when r.state = 'CREATED' and r.workflow_id is null then 'queued'
+            when r.state = 'FAILED' then 'queued' -- an attempt that failed, its rerun to come
             when r.state in ('CREATED', 'SCANNING') then 'scanning'
             when r.state = 'PAUSED' then 'paused'
             else 'running' end
@@ -470,17 +472,138 @@ public final class JobRuns {
     jdbi.useHandle(h -> h.execute("update job_runs set paused = ? where id = ?", paused, jobRunId));
   }
 
-  /** Ends the owner runs that no workflow took up yet as cancelled. */
+  /**
+   * Ends the owner runs that no workflow took up yet (or waiting for a rerun) as cancelled, and
+   * those whose last attempt failed and was left open for a rerun as failed.
+   */
   public void cancelUnstarted(long jobRunId) {
     jdbi.useHandle(
-        h ->
-            h.execute(
-                """
+        h -> {
+          h.execute(
+              """
+              update runs set finished_at = now()
+              where job_run_id = ? and state = 'FAILED' and finished_at is null""",
+              jobRunId);
+          h.execute(
+              """
                 update runs set state = ?, message = 'cancelled before it started',
                   finished_at = now()
                 where job_run_id = ? and workflow_id is null and finished_at is null""",
-                JobState.CANCELLED.name(),
-                jobRunId));
+              JobState.CANCELLED.name(),
+              jobRunId);
+        });
+  }
+
+  /** An automatic rerun of an owner that failed as a whole. */
+  public record RerunRow(
+      long runId, int attempt, Instant decidedAt, Instant startsAt, String reason) {}
+
+  /**
+   * Records a rerun of an owner's run and sets the run back to waiting for it: not ended (so the
+   * job run is not seen ended and no other run of the job starts meanwhile), no workflow yet, its
+   * figures cleared until the rerun's scan, and a FULL run's rerun incremental. Idempotent: an
+   * attempt already recorded changes nothing.
+   */
+  public void recordRerun(
+      long jobRunId,
+      long runId,
+      int attempt,
+      String reason,
+      Instant decidedAt,
+      Instant startsAt,
+      RunMode mode) {
+    jdbi.useTransaction(
+        h -> {
+          int added =
+              h.createUpdate(
+                      """
+                      insert into owner_reruns(run_id, attempt, decided_at, starts_at, reason)
+                      select id, :attempt, :decided, :starts, :reason from runs
+                      where id = :run and job_run_id = :jr
+                      on conflict do nothing""")
+                  .bind("run", runId)
+                  .bind("jr", jobRunId)
+                  .bind("attempt", attempt)
+                  .bind("decided", Timestamp.from(decidedAt))
+                  .bind("starts", Timestamp.from(startsAt))
+                  .bind("reason", reason)
+                  .execute();
+          if (added == 0) {
+            return;
+          }
+          String note =
+              "rerun "
+                  + (attempt - 1)
+                  + " of 3 (attempt "
+                  + attempt
+                  + ") at "
+                  + startsAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                  + " after: "
+                  + reason;
+          h.createUpdate(
+                  """
+                  update runs set state = 'CREATED', mode = :mode, message = :note,
+                    workflow_id = null, finished_at = null,
+                    files_total = 0, bytes_total = 0, files_to_copy = 0, bytes_to_copy = 0,
+                    files_done = 0, bytes_done = 0, files_unchanged = 0, files_skipped = 0,
+                    files_failed = 0, files_finished = 0, bytes_finished = 0
+                  where id = :run""")
+              .bind("mode", mode.name())
+              .bind("note", note)
+              .bind("run", runId)
+              .execute();
+          h.execute("delete from run_inflight where run_id = ?", runId);
+          h.execute(
+              "update jobs set state = 'CREATED', updated_at = now()"
+                  + " where id = (select job_id from runs where id = ?)",
+              runId);
+          h.execute(
+              "insert into run_events(run_id, path, event, detail) values (?, null, 'rerun', ?)",
+              runId,
+              note);
+        });
+  }
+
+  /** The reruns of a job run's owners, by owner run, oldest first. */
+  public Map<Long, List<RerunRow>> reruns(long jobRunId) {
+    Map<Long, List<RerunRow>> out = new LinkedHashMap<>();
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select x.* from owner_reruns x join runs r on r.id = x.run_id
+                    where r.job_run_id = ? order by x.run_id, x.attempt""")
+                .bind(0, jobRunId)
+                .map(
+                    (rs, ctx) ->
+                        new RerunRow(
+                            rs.getLong("run_id"),
+                            rs.getInt("attempt"),
+                            rs.getTimestamp("decided_at").toInstant(),
+                            rs.getTimestamp("starts_at").toInstant(),
+                            rs.getString("reason")))
+                .forEach(
+                    r -> out.computeIfAbsent(r.runId(), k -> new java.util.ArrayList<>()).add(r)));
+    return out;
+  }
+
+  /** {@code owners} (of one job run) with their reruns. */
+  public List<OwnerRunRow> withReruns(long jobRunId, List<OwnerRunRow> owners) {
+    Map<Long, List<RerunRow>> all = reruns(jobRunId);
+    if (all.isEmpty()) {
+      return owners;
+    }
+    return owners.stream()
+        .map(
+            o ->
+                new OwnerRunRow(
+                    o.owner(),
+                    o.run(),
+                    o.items(),
+                    o.state(),
+                    o.light(),
+                    all.getOrDefault(o.run().id(), List.of())))
+        .toList();
   }
 
   /** Ends every owner run of a job run that has not ended as failed, with the reason. */

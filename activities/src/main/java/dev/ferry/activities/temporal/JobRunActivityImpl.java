@@ -3,6 +3,7 @@ package dev.ferry.activities.temporal;
 import dev.ferry.activities.catalog.JobRuns;
 import dev.ferry.workflows.JobRunActivities;
 import dev.ferry.workflows.JobRunWorkflow;
+import dev.ferry.workflows.JobRunWorkflowImpl;
 import dev.ferry.workflows.JobState;
 import dev.ferry.workflows.OwnerDone;
 import dev.ferry.workflows.OwnerRef;
@@ -40,7 +41,7 @@ public final class JobRunActivityImpl implements JobRunActivities {
   public static List<OwnerDone> ended(WorkflowClient client, Owners owners) {
     List<OwnerDone> out = new ArrayList<>();
     for (OwnerRef o : owners.owners()) {
-      String id = JobRunWorkflow.ownerWorkflowId(owners.jobId(), owners.jobRunId(), o.ownerId());
+      String id = JobRunWorkflow.ownerWorkflowId(owners.jobId(), owners.jobRunId(), o);
       WorkflowExecutionStatus status;
       try {
         status =
@@ -66,7 +67,21 @@ public final class JobRunActivityImpl implements JobRunActivities {
             out.add(new OwnerDone(o.runId(), JobState.COMPLETED));
         case WORKFLOW_EXECUTION_STATUS_CANCELED ->
             out.add(new OwnerDone(o.runId(), JobState.CANCELLED));
-        default -> out.add(new OwnerDone(o.runId(), JobState.FAILED));
+        case WORKFLOW_EXECUTION_STATUS_TERMINATED ->
+            out.add(
+                new OwnerDone(
+                    o.runId(),
+                    JobState.FAILED,
+                    "the owner's workflow was terminated",
+                    JobRunWorkflowImpl.TERMINATED));
+        default ->
+            out.add(
+                new OwnerDone(
+                    o.runId(),
+                    JobState.FAILED,
+                    "the owner's workflow ended "
+                        + status.name().replace("WORKFLOW_EXECUTION_STATUS_", ""),
+                    null));
       }
     }
     return out;
@@ -80,5 +95,17 @@ public final class JobRunActivityImpl implements JobRunActivities {
   @Override
   public void cancelUnstarted(JobRunRef run) {
     KeepAlive.run(() -> jobRuns.cancelUnstarted(run.jobRunId()));
+  }
+
+  @Override
+  public void recordRerun(Rerun rerun) {
+    jobRuns.recordRerun(
+        rerun.jobRunId(),
+        rerun.runId(),
+        rerun.attempt(),
+        rerun.reason(),
+        java.time.Instant.ofEpochMilli(rerun.decidedAtMillis()),
+        java.time.Instant.ofEpochMilli(rerun.startsAtMillis()),
+        rerun.mode());
   }
 }

@@ -6,6 +6,7 @@ import dev.ferry.activities.engine.Filters;
 import dev.ferry.api.cli.TimeSpec;
 import dev.ferry.workflows.JobRunInput;
 import dev.ferry.workflows.Limits;
+import dev.ferry.workflows.MigrationInput;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -15,7 +16,10 @@ import java.util.List;
  * options — stored with the job as JSON. Ages ({@code 30d}) are kept as given and resolved when a
  * run starts. {@code concurrency} is the job's transfer streams in all, shared among the owners
  * running; {@code maxParallelOwners} how many owners run at once (the job run's sliding window).
- * Jobs stored before {@code maxParallelOwners} existed read as the default.
+ * Jobs stored before {@code maxParallelOwners} existed read as the default. {@code retries} is how
+ * many times a scan or batch of an owner that fails as a whole is tried again before the owner's
+ * run fails (as {@code ferry migrate --retries}); the job run then reruns the owner (up to three
+ * times) unless a rerun cannot help.
  */
 record JobOptions(
     List<String> include,
@@ -30,7 +34,8 @@ record JobOptions(
     boolean deleteSource,
     boolean removeEmptyDirs,
     String names,
-    String links) {
+    String links,
+    Integer retries) {
 
   static final int MAX_GLOBS = 200;
 
@@ -49,6 +54,7 @@ record JobOptions(
     exclude = exclude == null ? List.of() : List.copyOf(exclude);
     names = names == null ? RunOptions.NAMES_REFUSE : names;
     links = links == null ? RunOptions.LINKS_SKIP : links;
+    retries = retries == null ? MigrationInput.DEFAULT_RETRIES : retries;
   }
 
   static JobOptions defaults() {
@@ -66,7 +72,8 @@ record JobOptions(
         d.deleteSource(),
         d.removeEmptyDirs(),
         d.names(),
-        d.links());
+        d.links(),
+        MigrationInput.DEFAULT_RETRIES);
   }
 
   /**
@@ -110,6 +117,7 @@ record JobOptions(
     boolean removeEmpty = base.removeEmptyDirs();
     String names = base.names();
     String links = base.links();
+    int retries = base.retries();
     Input o = in.object("options");
     if (o != null) {
       Integer c = o.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
@@ -130,6 +138,8 @@ record JobOptions(
       names = n != null ? n : names;
       String l = o.oneOf("links", false, RunOptions.LINKS);
       links = l != null ? l : links;
+      Integer rt = o.integer("retries", 0, MigrationInput.MAX_RETRIES);
+      retries = rt != null ? rt : retries;
       if (!o.hasErrors()) {
         if (removeEmpty && !delete) {
           o.error("removeEmptyDirs", "only applies with deleteSource");
@@ -160,7 +170,8 @@ record JobOptions(
         delete,
         removeEmpty,
         names,
-        links);
+        links,
+        retries);
   }
 
   private static List<String> globs(Input f, String field) {
@@ -246,7 +257,8 @@ record JobOptions(
       boolean deleteSource,
       boolean removeEmptyDirs,
       String names,
-      String links) {}
+      String links,
+      int retries) {}
 
   FiltersView filtersView() {
     return new FiltersView(include, exclude, olderThan, newerThan);
@@ -262,6 +274,7 @@ record JobOptions(
         deleteSource,
         removeEmptyDirs,
         names,
-        links);
+        links,
+        retries);
   }
 }

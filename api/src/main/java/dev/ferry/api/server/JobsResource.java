@@ -358,7 +358,7 @@ final class JobsResource {
         Views.run(
             r,
             s.sampler.rate(r),
-            more ? owners.subList(0, limit) : owners,
+            s.jobRuns.withReruns(r.id(), more ? owners.subList(0, limit) : owners),
             s.jobRuns.ownerTotals(r.id()),
             new Views.OwnersPage(
                 state, light, limit, offset, more ? (long) offset + limit : null)));

@@ -131,10 +131,11 @@ final class RunLauncher {
               options.maxParallelOwners(),
               schedule,
               queue,
-              null,
+              options.retries(),
               null,
               summary(job),
-              labels));
+              labels,
+              rerunBackoffSeconds()));
     } catch (RuntimeException e) {
       log.error("cannot start run {} of job {}", created.jobRunId(), job.id(), e);
       s.jobRuns.failUnstarted(created.jobRunId(), "could not start: " + e.getMessage());
@@ -144,6 +145,27 @@ final class RunLauncher {
               + "); owners not started are failed");
     }
     return s.jobRuns.find(job.id(), created.jobRunId()).orElseThrow();
+  }
+
+  /**
+   * The wait before an owner's first automatic rerun, in seconds (doubling for each next): the
+   * system property {@code ferry.rerunBackoffSeconds} or the variable {@code
+   * FERRY_RERUN_BACKOFF_SECONDS} (tests use a second), else null for the workflow's default (60).
+   */
+  static Integer rerunBackoffSeconds() {
+    String v =
+        System.getProperty(
+            "ferry.rerunBackoffSeconds", System.getenv("FERRY_RERUN_BACKOFF_SECONDS"));
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    try {
+      return Math.max(1, Integer.parseInt(v.trim()));
+    } catch (NumberFormatException e) {
+      log.warn(
+          "FERRY_RERUN_BACKOFF_SECONDS '{}' is not a number of seconds: the default is used", v);
+      return null;
+    }
   }
 
   /** Names only: connection names and paths, never settings or secrets. */

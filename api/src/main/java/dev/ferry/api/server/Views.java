@@ -182,7 +182,18 @@ final class Views {
       Files files,
       Bytes bytes,
       Boolean splitRecommended,
-      String splitReason) {}
+      String splitReason,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Rerun> reruns) {}
+
+  /**
+   * An automatic rerun of an owner that failed as a whole: which attempt it is (2 for the first
+   * rerun), when it was decided, when it starts (after its backoff) and why (the failure before).
+   */
+  record Rerun(int attempt, Instant at, Instant startsAt, String reason) {
+    static Rerun of(dev.ferry.activities.catalog.JobRuns.RerunRow r) {
+      return new Rerun(r.attempt(), r.decidedAt(), r.startsAt(), r.reason());
+    }
+  }
 
   static OwnerRun ownerRun(OwnerRunRow o) {
     RunRow r = o.run();
@@ -206,7 +217,8 @@ final class Views {
             r.filesTotal(), r.filesDone(), r.filesUnchanged(), r.filesSkipped(), r.filesFailed()),
         new Bytes(r.bytesToCopy(), r.bytesDone(), r.bytesTotal()),
         counted ? split != null : null,
-        split);
+        split,
+        o.reruns().stream().map(Rerun::of).toList());
   }
 
   /** Files done (transferred or unchanged) as a share of those attempted, as the CLI reports it. */
