@@ -30,7 +30,8 @@ final class OwnersSummary {
     long green = owners.stream().filter(o -> "green".equals(o.light())).count();
     long yellow = owners.stream().filter(o -> "yellow".equals(o.light())).count();
     long red = owners.stream().filter(o -> "red".equals(o.light())).count();
-    long other = owners.size() - green - yellow - red;
+    long cancelled = owners.stream().filter(o -> "cancelled".equals(o.state())).count();
+    long other = owners.size() - green - yellow - red - cancelled;
     b.append("Owners: ")
         .append(Units.count(owners.size()))
         .append(" — ")
@@ -40,6 +41,9 @@ final class OwnersSummary {
         .append(" yellow, ")
         .append(Units.count(red))
         .append(" red");
+    if (cancelled > 0) {
+      b.append(", ").append(Units.count(cancelled)).append(" cancelled");
+    }
     if (other > 0) {
       b.append(", ").append(Units.count(other)).append(" not ended");
     }

@@ -88,6 +88,19 @@ class OwnersSummaryTest {
   }
 
   @Test
+  void cancelledOwnersHaveNoLightAndAreCountedAsSuch() {
+    String text =
+        OwnersSummary.text(
+            List.of(
+                owner("ann", "completed", "green", 0, 0),
+                owner("bea", "cancelled", null, 0, 0),
+                owner("cid", "running", null, 0, 0)));
+    assertThat(text).startsWith("Owners: 3 — 1 green, 0 yellow, 0 red, 1 cancelled, 1 not ended\n");
+    assertThat(text).containsPattern("  bea +- +cancelled ");
+    assertThat(text.indexOf("  bea ")).as("before the green").isLessThan(text.indexOf("  ann "));
+  }
+
+  @Test
   void aLongNameIsCutToItsColumn() {
     String text =
         OwnersSummary.text(
