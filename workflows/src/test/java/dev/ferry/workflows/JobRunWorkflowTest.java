@@ -397,6 +397,51 @@ class JobRunWorkflowTest {
     assertThat(owners.scansStarted).as("one attempt").hasValue(3);
   }
 
+  @Test
+  void anOwnerWaitingForItsRerunIsCarriedOverContinueAsNew() throws Exception {
+    // what an execution hands over when it continues as new while o1 waits for its first rerun
+    env = TestWorkflowEnvironment.newInstance();
+    catalog = new FakeJobRunActivities(1);
+    Worker w = env.newWorker(MigrationWorkflow.TASK_QUEUE);
+    w.registerWorkflowImplementationTypes(JobRunWorkflowImpl.class, FastOwner.class);
+    w.registerActivitiesImplementations(catalog);
+    env.start();
+    client = env.getWorkflowClient();
+    FastOwner.millis = 10;
+    OwnerRef o1 = catalog.owners.getFirst();
+    long due = env.currentTimeMillis() + Duration.ofMinutes(2).toMillis();
+    JobRunInput.Carried carried =
+        new JobRunInput.Carried(
+            1,
+            List.of(),
+            List.of(),
+            null,
+            false,
+            JobRunStatus.empty().with(0, 1, false).rerun(),
+            0,
+            List.of(new JobRunInput.Waiting(o1.again(), due)));
+    JobRunWorkflow wf =
+        client.newWorkflowStub(
+            JobRunWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(JobRunWorkflow.workflowId("job", 7))
+                .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+                .build());
+    WorkflowClient.start(
+        wf::run,
+        new JobRunInput(
+            "job", 7, RunMode.FULL, new Limits(2, 0), 2, null, null, null, carried, null, null));
+    JobRunStatus end = WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class);
+    assertThat(end.completed()).isEqualTo(1);
+    assertThat(end.reruns()).isEqualTo(1);
+    assertThat(status(rerunId("o1", 1)))
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
+    assertThat(describe(rerunId("o1", 1)).getStartTime().getSeconds() * 1000)
+        .as("started when its timer, re-armed by the new execution, fired")
+        .isGreaterThanOrEqualTo(due - 1000);
+    assertThat(input(rerunId("o1", 1))).contains("\"INCREMENTAL\"");
+  }
+
   /** Whether a workflow with this id exists. */
   private boolean listed(String id) {
     try {
