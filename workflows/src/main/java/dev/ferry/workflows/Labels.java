@@ -22,4 +22,9 @@ public record Labels(
     String projectId,
     String ownerId,
     String agentId,
-    String kind) {}
+    String kind) {
+  /** The same labels for a workflow of another kind (a shard of this owner). */
+  public Labels withKind(String k) {
+    return new Labels(jobId, runId, clientId, projectId, ownerId, agentId, k);
+  }
+}

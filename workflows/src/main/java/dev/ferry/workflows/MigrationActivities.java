@@ -38,6 +38,26 @@ public final class MigrationActivities {
      */
     @ActivityMethod
     List<BatchRef> nextBatches(long runId, long afterSeq, int max);
+
+    /** As {@link #nextBatches}, within a shard's range of the manifest. */
+    @ActivityMethod
+    List<BatchRef> nextBatchesIn(PlanRange range);
+  }
+
+  /** Splitting a large owner into shards along its folder tree. */
+  @ActivityInterface
+  public interface Shards {
+    /**
+     * After the scan: when the run's manifest holds more than the job's shard thresholds (or the
+     * job names split points), puts the manifest in folder-tree order, cuts it into shards, records
+     * them in the catalog and returns them; an empty list when the owner stays whole.
+     */
+    @ActivityMethod
+    List<ShardRef> split(long runId);
+
+    /** Records a shard's workflow, state and figures in the catalog. */
+    @ActivityMethod
+    void recordShard(ShardEnd shard);
   }
 
   /** Moving the bytes. */

@@ -21,6 +21,8 @@ package dev.ferry.workflows;
  *     how many reruns the parent still makes after this attempt; when more than 0 and the failure
  *     is one a rerun may fix, a failed run records its state without ending its catalog run (the
  *     parent records the rerun), so the job run is never seen ended in between. Null otherwise.
+ * @param shard the shard of a large owner this run transfers (a child of the owner's workflow: no
+ *     scan, only the shard's rows), or null for an owner's own run
  */
 public record MigrationInput(
     String jobId,
@@ -31,7 +33,8 @@ public record MigrationInput(
     String dataTaskQueue,
     Integer retries,
     Labels labels,
-    Integer rerunsLeft) {
+    Integer rerunsLeft,
+    ShardRef shard) {
 
   /** Retries of a failing scan or batch: with backoff from 1 s to 30 s, about 2.5 minutes. */
   public static final int DEFAULT_RETRIES = 9;
@@ -48,12 +51,26 @@ public record MigrationInput(
       String dataTaskQueue,
       Integer retries,
       Labels labels) {
-    this(jobId, runId, mode, limits, carried, dataTaskQueue, retries, labels, null);
+    this(jobId, runId, mode, limits, carried, dataTaskQueue, retries, labels, null, null);
+  }
+
+  /** An owner's input (not a shard's). */
+  public MigrationInput(
+      String jobId,
+      long runId,
+      RunMode mode,
+      Limits limits,
+      Carried carried,
+      String dataTaskQueue,
+      Integer retries,
+      Labels labels,
+      Integer rerunsLeft) {
+    this(jobId, runId, mode, limits, carried, dataTaskQueue, retries, labels, rerunsLeft, null);
   }
 
   /** An input whose activities all run on the workflow's own task queue. */
   public MigrationInput(String jobId, long runId, RunMode mode, Limits limits, Carried carried) {
-    this(jobId, runId, mode, limits, carried, null, null, null);
+    this(jobId, runId, mode, limits, carried, null, null, null, null, null);
   }
 
   public MigrationInput(
@@ -63,7 +80,7 @@ public record MigrationInput(
       Limits limits,
       Carried carried,
       String dataTaskQueue) {
-    this(jobId, runId, mode, limits, carried, dataTaskQueue, null, null);
+    this(jobId, runId, mode, limits, carried, dataTaskQueue, null, null, null, null);
   }
 
   public MigrationInput(
@@ -74,7 +91,7 @@ public record MigrationInput(
       Carried carried,
       String dataTaskQueue,
       Integer retries) {
-    this(jobId, runId, mode, limits, carried, dataTaskQueue, retries, null);
+    this(jobId, runId, mode, limits, carried, dataTaskQueue, retries, null, null, null);
   }
 
   /** The retries in force. */

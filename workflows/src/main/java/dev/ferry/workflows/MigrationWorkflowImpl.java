@@ -2,6 +2,7 @@ package dev.ferry.workflows;
 
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -9,6 +10,7 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -37,6 +39,9 @@ import java.util.Map;
 public final class MigrationWorkflowImpl implements MigrationWorkflow {
   static final int WINDOW = 2;
   static final int BATCHES_PER_EXECUTION = 500;
+
+  /** Shards of a large owner running at once (fewer when the owner has fewer streams). */
+  static final int SHARD_WINDOW = 4;
 
   private static final RetryOptions RETRY =
       RetryOptions.newBuilder()
@@ -106,6 +111,11 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   // that has them (version 1 of "search-attributes"; recorded histories have none).
   private boolean attributes;
   private String phase;
+  // A shard of a large owner (input.shard() set): transfers its range of the owner's manifest and
+  // leaves the run's state and end to the owner's workflow.
+  private boolean isShard;
+  // An owner split into shards: the shards' workflows running (to pass pause, resume and limits on)
+  private final List<MigrationWorkflow> runningShards = new ArrayList<>();
 
   @Override
   public Progress run(MigrationInput in) {
@@ -136,6 +146,9 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
    * the next owner starts or this one is rerun.
    */
   private void reportToParent(JobState state, String reason, String failureType) {
+    if (isShard) {
+      return; // a shard's parent is its owner's workflow, which waits for its result
+    }
     Workflow.getInfo()
         .getParentWorkflowId()
         .ifPresent(
@@ -151,6 +164,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
 
   private Progress runOwner(MigrationInput in) {
     input = in;
+    isShard = in.shard() != null;
     limits = in.limits();
     if (in.carried() != null) {
       progress = in.carried().progress();
@@ -219,7 +233,31 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private Progress execute() {
     long cursor = 0;
     int executions = 0;
-    if (input.carried() == null) {
+    long upTo = Long.MAX_VALUE;
+    if (isShard) {
+      ShardRef s = input.shard();
+      upTo = s.toSeq();
+      if (input.carried() == null) {
+        cursor = s.fromSeq();
+        progress =
+            new Progress(
+                JobState.CREATED,
+                s.filesToTransfer(),
+                s.bytesToTransfer(),
+                s.filesToTransfer(),
+                s.bytesToTransfer(),
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                null);
+        setState(paused ? JobState.PAUSED : JobState.RUNNING);
+        recordShard();
+      }
+    }
+    if (input.carried() == null && !isShard) {
       setState(JobState.SCANNING);
       try {
         progress = progress.scanned(scan.scan(input.runId()));
@@ -232,12 +270,28 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         fatalType = type(f);
         return finish(JobState.FAILED);
       }
+      // A large owner is split into shards along its folder tree, each its own child workflow
+      // (version 1 of "shards"; recorded histories before it go on as one workflow).
+      List<ShardRef> shards = List.of();
+      if (Workflow.getVersion("shards", Workflow.DEFAULT_VERSION, 1) == 1) {
+        shards =
+            Workflow.newActivityStub(
+                    MigrationActivities.Shards.class,
+                    ActivityOptions.newBuilder(CATALOG)
+                        .setStartToCloseTimeout(Duration.ofHours(1))
+                        .setSummary("split: cut a large owner into shards along its folder tree")
+                        .build())
+                .split(input.runId());
+      }
       if (input.mode() == RunMode.DRY_RUN) {
         return finish(JobState.READY);
       }
       setState(JobState.READY);
       setState(paused ? JobState.PAUSED : JobState.RUNNING);
-    } else {
+      if (!shards.isEmpty()) {
+        return runShards(shards);
+      }
+    } else if (input.carried() != null) {
       MigrationInput.Carried c = input.carried();
       cursor = c.cursor();
       progress = c.progress();
@@ -254,13 +308,19 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         break;
       }
       if (planned.isEmpty() && again.isEmpty() && !exhausted) {
-        List<BatchRef> next =
+        MigrationActivities.Plan plan =
             Workflow.newActivityStub(
-                    MigrationActivities.Plan.class,
-                    ActivityOptions.newBuilder(PLAN)
-                        .setSummary("plan: next batches after manifest row " + cursor)
-                        .build())
-                .nextBatches(input.runId(), cursor, WINDOW * 2);
+                MigrationActivities.Plan.class,
+                ActivityOptions.newBuilder(PLAN)
+                    .setSummary(
+                        "plan: next batches after manifest row "
+                            + cursor
+                            + (isShard ? " (shard " + input.shard().index() + ")" : ""))
+                    .build());
+        List<BatchRef> next =
+            isShard
+                ? plan.nextBatchesIn(new PlanRange(input.runId(), cursor, upTo, WINDOW * 2))
+                : plan.nextBatches(input.runId(), cursor, WINDOW * 2);
         if (next.isEmpty()) {
           exhausted = true;
         } else {
@@ -303,7 +363,8 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
                 input.dataTaskQueue(),
                 input.retries(),
                 input.labels(),
-                input.rerunsLeft()));
+                input.rerunsLeft(),
+                input.shard()));
         return progress;
       }
     }
@@ -413,6 +474,9 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private void setState(JobState s, String message) {
     progress = progress.withState(s);
     showPhase(FerryAttributes.phase(s));
+    if (isShard) {
+      return; // the run's state in the catalog is the owner's
+    }
     Workflow.newActivityStub(
             MigrationActivities.Catalog.class,
             ActivityOptions.newBuilder(CATALOG)
@@ -422,6 +486,17 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   }
 
   private Progress finish(JobState s) {
+    if (isShard) {
+      // a shard's figures are its batches'; the owner's workflow records the run's end
+      JobState end =
+          s == JobState.COMPLETED && progress.filesFailed() > 0
+              ? JobState.COMPLETED_WITH_ERRORS
+              : s;
+      progress = progress.withState(end).withMessage(fatal);
+      recordShard();
+      showPhase(FerryAttributes.phase(end));
+      return progress;
+    }
     progress = progress.withState(s).withMessage(fatal);
     if (s == JobState.FAILED
         && input.rerunsLeft() != null
@@ -441,6 +516,148 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
             .finish(input.runId(), progress);
     showPhase(FerryAttributes.phase(progress.state()));
     return progress;
+  }
+
+  /** Records this shard's state and figures in the catalog (the scan report lists shards). */
+  private void recordShard() {
+    Workflow.newActivityStub(
+            MigrationActivities.Shards.class,
+            ActivityOptions.newBuilder(CATALOG)
+                .setSummary(
+                    "shard "
+                        + input.shard().index()
+                        + " of "
+                        + input.shard().count()
+                        + ": "
+                        + FerryAttributes.phase(progress.state()))
+                .build())
+        .recordShard(
+            new ShardEnd(
+                input.runId(),
+                input.shard().index(),
+                Workflow.getInfo().getWorkflowId(),
+                progress));
+  }
+
+  /**
+   * Transfers a large owner's shards, each a child workflow, at most {@link #SHARD_WINDOW} (and no
+   * more than the owner's streams) at once. Every shard gets the owner's limits: the streams and
+   * the bandwidth are the run's, shared by its batches whichever shard they belong to. A shard that
+   * fails does not stop the others; the owner ends failed once all have ended.
+   */
+  private Progress runShards(List<ShardRef> shards) {
+    Deque<ShardRef> queue = new ArrayDeque<>(shards);
+    while (!queue.isEmpty()) {
+      Workflow.await(() -> cancelRequested || (!paused && inFlight < shardWindow()));
+      if (cancelRequested) {
+        break;
+      }
+      startShard(queue.poll());
+    }
+    Workflow.await(() -> inFlight == 0);
+    if (fatal != null) {
+      return finish(JobState.FAILED);
+    }
+    return finish(cancelRequested ? JobState.CANCELLED : JobState.COMPLETED);
+  }
+
+  private int shardWindow() {
+    return Math.max(1, Math.min(SHARD_WINDOW, limits.concurrency()));
+  }
+
+  /** The workflow id of a shard of the owner whose workflow id is {@code ownerId}. */
+  public static String shardWorkflowId(String ownerId, int index) {
+    return ownerId + "-shard-" + index;
+  }
+
+  private void startShard(ShardRef s) {
+    inFlight++;
+    ChildWorkflowOptions.Builder o =
+        ChildWorkflowOptions.newBuilder()
+            .setWorkflowId(shardWorkflowId(Workflow.getInfo().getWorkflowId(), s.index()))
+            .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+            .setStaticSummary(shardSummary(s));
+    Labels labels =
+        input.labels() == null ? null : input.labels().withKind(FerryAttributes.KIND_SHARD);
+    if (attributes) {
+      o.setTypedSearchAttributes(
+          FerryAttributes.atStart(labels, FerryAttributes.phase(JobState.RUNNING)));
+    }
+    MigrationWorkflow child = Workflow.newChildWorkflowStub(MigrationWorkflow.class, o.build());
+    Promise<Progress> result =
+        Async.function(
+            child::run,
+            new MigrationInput(
+                input.jobId(),
+                input.runId(),
+                input.mode(),
+                limits,
+                null,
+                input.dataTaskQueue(),
+                input.retries(),
+                labels,
+                null, // a shard is not rerun alone: its owner fails, and is rerun as a whole
+                s.numbersOnly()));
+    Workflow.getWorkflowExecution(child).get(); // started: it takes signals from now on
+    runningShards.add(child);
+    if (paused) {
+      child.pauseFromJob(); // paused while it was starting
+    }
+    result.handle(
+        (p, failure) -> {
+          inFlight--;
+          // by identity: a stub's equals() is a call to the workflow, not an object method
+          runningShards.removeIf(c -> c == child);
+          if (failure == null) {
+            progress = withShard(progress, p);
+            showDetails();
+          } else if (!isCancellation(failure) && fatal == null) {
+            fatal = "shard " + s.index() + " of " + s.count() + " failed: " + reason(failure);
+            fatalType = type(failure);
+          }
+          return null;
+        });
+  }
+
+  /** The shard's workflow as the Temporal UI names it: its place, its paths and its size. */
+  static String shardSummary(ShardRef s) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "shard %d of %d: %s … %s — %,d files, %s",
+        s.index(),
+        s.count(),
+        s.firstPath() == null ? "(start)" : s.firstPath(),
+        s.lastPath() == null ? "(end)" : s.lastPath(),
+        s.files(),
+        Progress.bytes(s.bytes()));
+  }
+
+  /** The owner's figures with a finished shard's work added. */
+  private static Progress withShard(Progress p, Progress shard) {
+    return new Progress(
+        p.state(),
+        p.filesTotal(),
+        p.bytesTotal(),
+        p.filesToTransfer(),
+        p.bytesToTransfer(),
+        p.filesTransferred() + shard.filesTransferred(),
+        p.bytesTransferred() + shard.bytesTransferred(),
+        p.filesUnchanged() + shard.filesUnchanged(),
+        p.filesSkipped() + shard.filesSkipped(),
+        p.filesFailed() + shard.filesFailed(),
+        p.batchesDone() + shard.batchesDone(),
+        p.message());
+  }
+
+  /** Passes a pause, resume or new limits on to the shards running (one that just ended: none). */
+  private void toShards(java.util.function.Consumer<MigrationWorkflow> signal) {
+    for (MigrationWorkflow child : List.copyOf(runningShards)) {
+      try {
+        signal.accept(child);
+      } catch (RuntimeException e) {
+        // the shard has just ended: nothing to pass on
+      }
+    }
   }
 
   /** A batch as the timeline shows it: its manifest rows, files and bytes. */
@@ -499,6 +716,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     if (!paused) {
       paused = true;
       cancelInFlight();
+      toShards(MigrationWorkflow::pauseFromJob);
       if (progress.state() == JobState.RUNNING || progress.state() == JobState.SCANNING) {
         setState(JobState.PAUSED);
       }
@@ -536,6 +754,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   public Progress resume() {
     if (paused) {
       paused = false;
+      toShards(MigrationWorkflow::resumeFromJob);
       if (progress.state() == JobState.PAUSED) {
         setState(JobState.RUNNING);
       }
@@ -553,6 +772,7 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     limits = l;
     // Batches in flight keep their limits; restart them so the change holds within seconds.
     cancelInFlight();
+    toShards(child -> child.limitsFromJob(l));
     return limits;
   }
 

@@ -18,7 +18,8 @@ final class FakeActivities
     implements MigrationActivities.Scan,
         MigrationActivities.Plan,
         MigrationActivities.Transfer,
-        MigrationActivities.Catalog {
+        MigrationActivities.Catalog,
+        MigrationActivities.Shards {
   final int batches;
   volatile long batchMillis;
   volatile boolean failTransfers;
@@ -42,6 +43,11 @@ final class FakeActivities
   final AtomicInteger transfersCancelled = new AtomicInteger();
   final List<Long> done = Collections.synchronizedList(new ArrayList<>());
   volatile Progress finished;
+
+  /** Shards the split cuts the manifest into (0: the owner stays whole). */
+  volatile int shards;
+
+  final List<ShardEnd> shardEnds = new CopyOnWriteArrayList<>();
 
   FakeActivities(int batches, long batchMillis) {
     this.batches = batches;
@@ -88,6 +94,42 @@ final class FakeActivities
       }
     }
     return out;
+  }
+
+  @Override
+  public List<BatchRef> nextBatchesIn(PlanRange r) {
+    List<BatchRef> out = new ArrayList<>();
+    for (BatchRef b : nextBatches(r.runId(), r.afterSeq(), r.max())) {
+      if (b.toSeq() <= r.toSeq()) {
+        out.add(b);
+      }
+    }
+    return out;
+  }
+
+  /** Cuts the batches into {@link #shards} ranges of about equal size (one batch per row here). */
+  @Override
+  public List<ShardRef> split(long runId) {
+    int n = shards;
+    List<ShardRef> out = new ArrayList<>();
+    if (n < 2) {
+      return out;
+    }
+    long from = 0;
+    for (int i = 1; i <= n; i++) {
+      long to = (long) batches * i / n;
+      long files = (to - from) * 1000;
+      out.add(
+          new ShardRef(
+              i, n, from, to, files, files * 10, files, files * 10, "f" + from, "f" + (to - 1)));
+      from = to;
+    }
+    return out;
+  }
+
+  @Override
+  public void recordShard(ShardEnd shard) {
+    shardEnds.add(shard);
   }
 
   @Override

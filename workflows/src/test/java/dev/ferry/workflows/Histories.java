@@ -33,13 +33,26 @@ public final class Histories {
 
   /** Reads a history stored by {@link #record}. */
   public static WorkflowExecutionHistory read(Path file) throws IOException {
+    String json;
     if (file.toString().endsWith(".gz")) {
       try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
-        return WorkflowExecutionHistory.fromJson(
-            new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
+    } else {
+      json = Files.readString(file);
     }
-    return WorkflowExecutionHistory.fromJson(Files.readString(file));
+    // the workflow's id, for workflows whose commands depend on it (a large owner names its
+    // shards' workflows after its own): recorded next to the history, else the replayer's default
+    Path id = idFile(file);
+    return Files.exists(id)
+        ? WorkflowExecutionHistory.fromJson(json, Files.readString(id).strip())
+        : WorkflowExecutionHistory.fromJson(json);
+  }
+
+  /** {@code x.json} or {@code x.json.gz} → {@code x.workflow-id}. */
+  static Path idFile(Path history) {
+    String name = history.getFileName().toString().replaceAll("\\.json(\\.gz)?$", "");
+    return history.resolveSibling(name + ".workflow-id");
   }
 
   /** Writes the histories of {@code workflowId} under {@code name} when recording is on. */
@@ -62,6 +75,7 @@ public final class Histories {
       for (int i = 0; i < chain.size(); i++) {
         String file = name + (i == 0 ? "" : "-" + (i + 1)) + ".json";
         String json = chain.get(i).toJson(true);
+        Files.writeString(idFile(Path.of(dir, file)), workflowId + "\n");
         if (json.length() > LARGE) {
           try (OutputStream out =
               new GZIPOutputStream(Files.newOutputStream(Path.of(dir, file + ".gz")))) {

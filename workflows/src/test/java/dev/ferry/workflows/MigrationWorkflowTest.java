@@ -98,6 +98,74 @@ class MigrationWorkflowTest {
   }
 
   @Test
+  void aLargeOwnerRunsItsShardsAsChildWorkflowsAndSumsThem() throws Exception {
+    FakeActivities fakes = new FakeActivities(6, 60_000);
+    fakes.shards = 3;
+    MigrationWorkflow wf = start(fakes, RunMode.INCREMENTAL);
+    waitFor(() -> acts.transfersStarted.get() >= 6); // two batches in each shard
+    // a pause of the owner reaches its shards: their batches stop, and none starts while it holds
+    wf.pause();
+    waitFor(() -> acts.transfersCancelled.get() >= 6);
+    int startedWhilePaused = acts.transfersStarted.get();
+    Thread.sleep(1500);
+    assertThat(acts.transfersStarted.get()).isEqualTo(startedWhilePaused);
+    acts.batchMillis = 10;
+    wf.resume();
+    Progress p = result();
+    assertThat(p.state()).isEqualTo(JobState.COMPLETED);
+    assertThat(p.filesTransferred()).as("%s / ends %s", p, acts.shardEnds).isEqualTo(6000);
+    // every batch once: the shards' ranges cover the owner without overlap
+    assertThat(acts.done).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
+    for (int i = 1; i <= 3; i++) {
+      String id = MigrationWorkflowImpl.shardWorkflowId("wf-test", i);
+      assertThat(
+              client
+                  .newUntypedWorkflowStub(id)
+                  .getResult(10, java.util.concurrent.TimeUnit.SECONDS, Progress.class)
+                  .filesTransferred())
+          .isEqualTo(2000);
+    }
+    assertThat(acts.shardEnds)
+        .filteredOn(e -> e.progress().state() == JobState.COMPLETED)
+        .extracting(ShardEnd::index)
+        .containsExactlyInAnyOrder(1, 2, 3);
+    // the shards leave the run's state to the owner: one end recorded, the owner's
+    assertThat(acts.states).containsOnlyOnce(JobState.COMPLETED);
+    Histories.record(client, "wf-test", "migration-sharded-owner");
+    Histories.record(
+        client, MigrationWorkflowImpl.shardWorkflowId("wf-test", 1), "migration-shard");
+  }
+
+  @Test
+  void cancellingALargeOwnerCancelsItsShards() {
+    FakeActivities fakes = new FakeActivities(4, 60_000);
+    fakes.shards = 2;
+    start(fakes, RunMode.INCREMENTAL);
+    waitFor(() -> acts.transfersStarted.get() >= 2);
+    client.newUntypedWorkflowStub("wf-test").cancel();
+    assertThatThrownBy(this::result).hasRootCauseInstanceOf(CanceledFailure.class);
+    for (int i = 1; i <= 2; i++) {
+      String id = MigrationWorkflowImpl.shardWorkflowId("wf-test", i);
+      assertThat(
+              client
+                  .getWorkflowServiceStubs()
+                  .blockingStub()
+                  .describeWorkflowExecution(
+                      io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest
+                          .newBuilder()
+                          .setNamespace(client.getOptions().getNamespace())
+                          .setExecution(
+                              io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                                  .setWorkflowId(id))
+                          .build())
+                  .getWorkflowExecutionInfo()
+                  .getStatus())
+          .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    }
+    assertThat(acts.finished.state()).isEqualTo(JobState.CANCELLED);
+  }
+
+  @Test
   void dryRunScansAndMovesNothing() {
     start(3, 10, RunMode.DRY_RUN);
     assertThat(result().state()).isEqualTo(JobState.READY);

@@ -335,6 +335,12 @@ public final class Catalog {
    */
   public List<BatchRef> nextBatches(
       long runId, long afterSeq, int max, int maxFiles, long maxBytes) {
+    return nextBatches(runId, afterSeq, Long.MAX_VALUE, max, maxFiles, maxBytes);
+  }
+
+  /** As {@link #nextBatches(long, long, int, int, long)}, for files with {@code seq <= toSeq}. */
+  public List<BatchRef> nextBatches(
+      long runId, long afterSeq, long toSeq, int max, int maxFiles, long maxBytes) {
     List<BatchRef> out = new ArrayList<>();
     long[] cur = {afterSeq, afterSeq, 0, 0}; // from, to, files, bytes
     jdbi.useHandle(
@@ -342,11 +348,12 @@ public final class Catalog {
             h.createQuery(
                     """
                     select seq, size from run_files
-                    where run_id = ? and seq > ? and outcome is null
+                    where run_id = ? and seq > ? and seq <= ? and outcome is null
                     order by seq limit ?""")
                 .bind(0, runId)
                 .bind(1, afterSeq)
-                .bind(2, max * maxFiles)
+                .bind(2, toSeq)
+                .bind(3, max * maxFiles)
                 .setFetchSize(5000)
                 .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)})
                 .useStream(

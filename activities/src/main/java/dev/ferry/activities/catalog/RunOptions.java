@@ -22,6 +22,7 @@ import java.util.List;
  * @param links what to do with a symbolic link at the source: {@code skip} (report it as skipped,
  *     the default), {@code follow} (copy what it leads to when that lies inside the source root;
  *     refuse it otherwise) or {@code preserve} (recreate the link, on destinations that hold links)
+ * @param shards when a large owner is split into shards (null: the defaults)
  */
 public record RunOptions(
     List<String> include,
@@ -36,7 +37,8 @@ public record RunOptions(
     boolean removeEmptyDirs,
     String s3Endpoint,
     String names,
-    String links) {
+    String links,
+    ShardOptions shards) {
 
   public static final int MIN_CHUNK_MIB = 5;
   public static final int MAX_CHUNK_MIB = 256;
@@ -62,6 +64,58 @@ public record RunOptions(
     }
     include = include == null ? List.of() : List.copyOf(include);
     exclude = exclude == null ? List.of() : List.copyOf(exclude);
+    shards = shards == null ? ShardOptions.defaults() : shards;
+  }
+
+  /** Options with the default shard thresholds. */
+  public RunOptions(
+      List<String> include,
+      List<String> exclude,
+      long olderThanMillis,
+      long newerThanMillis,
+      int concurrency,
+      int chunkSizeMiB,
+      double bwlimitMbps,
+      boolean verify,
+      boolean deleteSource,
+      boolean removeEmptyDirs,
+      String s3Endpoint,
+      String names,
+      String links) {
+    this(
+        include,
+        exclude,
+        olderThanMillis,
+        newerThanMillis,
+        concurrency,
+        chunkSizeMiB,
+        bwlimitMbps,
+        verify,
+        deleteSource,
+        removeEmptyDirs,
+        s3Endpoint,
+        names,
+        links,
+        null);
+  }
+
+  /** The same options with other shard thresholds. */
+  public RunOptions withShards(ShardOptions s) {
+    return new RunOptions(
+        include,
+        exclude,
+        olderThanMillis,
+        newerThanMillis,
+        concurrency,
+        chunkSizeMiB,
+        bwlimitMbps,
+        verify,
+        deleteSource,
+        removeEmptyDirs,
+        s3Endpoint,
+        names,
+        links,
+        s);
   }
 
   /** Options without a choice for links: they are skipped. */

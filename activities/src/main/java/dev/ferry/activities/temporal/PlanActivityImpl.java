@@ -3,6 +3,7 @@ package dev.ferry.activities.temporal;
 import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.workflows.BatchRef;
 import dev.ferry.workflows.MigrationActivities;
+import dev.ferry.workflows.PlanRange;
 import java.util.List;
 
 /** Cuts the manifest into batches: up to 1,000 files or 1 GiB each; a larger file goes alone. */
@@ -19,5 +20,10 @@ public final class PlanActivityImpl implements MigrationActivities.Plan {
   @Override
   public List<BatchRef> nextBatches(long runId, long afterSeq, int max) {
     return KeepAlive.call(() -> catalog.nextBatches(runId, afterSeq, max, MAX_FILES, MAX_BYTES));
+  }
+
+  @Override
+  public List<BatchRef> nextBatchesIn(PlanRange r) {
+    return catalog.nextBatches(r.runId(), r.afterSeq(), r.toSeq(), r.max(), MAX_FILES, MAX_BYTES);
   }
 }

@@ -163,6 +163,20 @@ public final class MigrateCommand implements Callable<Integer> {
   String links;
 
   @Option(
+      names = "--shard-items",
+      paramLabel = "N",
+      description =
+          "Split a source of more than N files and folders into shards along its folder tree,"
+              + " each its own workflow (default 400000).")
+  long shardItems = dev.ferry.activities.catalog.ShardOptions.DEFAULT_ITEMS;
+
+  @Option(
+      names = "--split-at",
+      paramLabel = "PATH",
+      description = "Start a shard at PATH (relative to SOURCE) whatever the size; repeatable.")
+  List<String> splitAt = new ArrayList<>();
+
+  @Option(
       names = "--report",
       paramLabel = "FILE.csv",
       description = "Write the run's report (one row per file, and a summary) as CSV.")
@@ -376,6 +390,15 @@ public final class MigrateCommand implements Callable<Integer> {
     } else if (!onlyOwners.isEmpty() && ownerList != null) {
       chosen = choose(ownerList, problems);
     }
+    if (shardItems < 1) {
+      problems.add("--shard-items must be at least 1 (got " + shardItems + ")");
+    }
+    for (String p : splitAt) {
+      String why = dev.ferry.activities.catalog.ShardOptions.problem(p);
+      if (why != null) {
+        problems.add("--split-at '" + p + "' " + why);
+      }
+    }
     if (!problems.isEmpty()) {
       throw new InvalidOptions(problems);
     }
@@ -393,7 +416,9 @@ public final class MigrateCommand implements Callable<Integer> {
             removeEmptyDirs,
             s3Endpoint,
             names,
-            links);
+            links,
+            new dev.ferry.activities.catalog.ShardOptions(
+                shardItems, dev.ferry.activities.catalog.ShardOptions.DEFAULT_BYTES, splitAt));
     return new Request(
         src,
         dst,

@@ -65,6 +65,7 @@ public final class FerryRuntime implements AutoCloseable {
     worker.registerActivitiesImplementations(
         new ScanActivityImpl(new ScanService(catalog, storage), catalog),
         new PlanActivityImpl(catalog),
+        new dev.ferry.activities.temporal.ShardsActivityImpl(catalog),
         new TransferActivityImpl(new TransferService(catalog, storage), catalog),
         new CatalogActivityImpl(catalog, new FinishService(catalog, storage)),
         new dev.ferry.activities.temporal.JobRunActivityImpl(

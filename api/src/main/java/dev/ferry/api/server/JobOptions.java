@@ -2,6 +2,7 @@ package dev.ferry.api.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.ferry.activities.catalog.RunOptions;
+import dev.ferry.activities.catalog.ShardOptions;
 import dev.ferry.activities.engine.Filters;
 import dev.ferry.api.cli.TimeSpec;
 import dev.ferry.workflows.JobRunInput;
@@ -35,7 +36,8 @@ record JobOptions(
     boolean removeEmptyDirs,
     String names,
     String links,
-    Integer retries) {
+    Integer retries,
+    ShardOptions shards) {
 
   static final int MAX_GLOBS = 200;
 
@@ -55,6 +57,7 @@ record JobOptions(
     names = names == null ? RunOptions.NAMES_REFUSE : names;
     links = links == null ? RunOptions.LINKS_SKIP : links;
     retries = retries == null ? MigrationInput.DEFAULT_RETRIES : retries;
+    shards = shards == null ? ShardOptions.defaults() : shards;
   }
 
   static JobOptions defaults() {
@@ -73,7 +76,8 @@ record JobOptions(
         d.removeEmptyDirs(),
         d.names(),
         d.links(),
-        MigrationInput.DEFAULT_RETRIES);
+        MigrationInput.DEFAULT_RETRIES,
+        d.shards());
   }
 
   /**
@@ -118,6 +122,7 @@ record JobOptions(
     String names = base.names();
     String links = base.links();
     int retries = base.retries();
+    ShardOptions shards = base.shards();
     Input o = in.object("options");
     if (o != null) {
       Integer c = o.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
@@ -140,6 +145,10 @@ record JobOptions(
       links = l != null ? l : links;
       Integer rt = o.integer("retries", 0, MigrationInput.MAX_RETRIES);
       retries = rt != null ? rt : retries;
+      Input sh = o.object("shards");
+      if (sh != null) {
+        shards = shards(sh, shards);
+      }
       if (!o.hasErrors()) {
         if (removeEmpty && !delete) {
           o.error("removeEmptyDirs", "only applies with deleteSource");
@@ -171,7 +180,43 @@ record JobOptions(
         removeEmpty,
         names,
         links,
-        retries);
+        retries,
+        shards);
+  }
+
+  /**
+   * {@code base} changed by an {@code options.shards} object: {@code items} and {@code bytes} (an
+   * owner over either is split), {@code splitAt} (explicit split points).
+   */
+  private static ShardOptions shards(Input sh, ShardOptions base) {
+    Double items = sh.number("items", 1, 1e12);
+    Double bytes = sh.number("bytes", 1, 1e18);
+    List<String> splitAt = base.splitAt();
+    if (sh.has("splitAt")) {
+      List<String> points = sh.strings("splitAt", ShardOptions.MAX_SPLIT_POINTS, 4096);
+      splitAt = points == null ? List.of() : points;
+      for (int i = 0; i < splitAt.size(); i++) {
+        String p = ShardOptions.problem(splitAt.get(i));
+        if (p != null) {
+          sh.error(
+              "splitAt[" + i + "]",
+              "'" + splitAt.get(i) + "' " + p + " (e.g. \"projects/m\" starts a shard there)");
+        }
+      }
+      if (new java.util.HashSet<>(splitAt).size() != splitAt.size()) {
+        sh.error("splitAt", "names a split point twice");
+      }
+    }
+    for (String f : List.of("items", "bytes")) {
+      Double v = f.equals("items") ? items : bytes;
+      if (v != null && v != Math.floor(v)) {
+        sh.error(f, "must be a whole number");
+      }
+    }
+    return new ShardOptions(
+        items != null ? items.longValue() : base.items(),
+        bytes != null ? bytes.longValue() : base.bytes(),
+        splitAt);
   }
 
   private static List<String> globs(Input f, String field) {
@@ -221,7 +266,8 @@ record JobOptions(
         removeEmptyDirs,
         null,
         names,
-        links);
+        links,
+        shards);
   }
 
   String toJson() {
@@ -258,7 +304,8 @@ record JobOptions(
       boolean removeEmptyDirs,
       String names,
       String links,
-      int retries) {}
+      int retries,
+      ShardOptions shards) {}
 
   FiltersView filtersView() {
     return new FiltersView(include, exclude, olderThan, newerThan);
@@ -275,6 +322,7 @@ record JobOptions(
         removeEmptyDirs,
         names,
         links,
-        retries);
+        retries,
+        shards);
   }
 }

@@ -360,8 +360,8 @@ final class JobsResource {
             s.sampler.rate(r),
             s.jobRuns.withReruns(r.id(), more ? owners.subList(0, limit) : owners),
             s.jobRuns.ownerTotals(r.id()),
-            new Views.OwnersPage(
-                state, light, limit, offset, more ? (long) offset + limit : null)));
+            new Views.OwnersPage(state, light, limit, offset, more ? (long) offset + limit : null),
+            s.shards::of));
   }
 
   /**

@@ -114,7 +114,7 @@ final class RunsResource {
     Http.onlyQuery(ctx);
     JobRunRow r = visibleRun(s, ctx);
     List<OwnerRunRow> owners = s.jobRuns.ownerRuns(r.id(), true);
-    Views.Run run = Views.run(r, s.sampler.rate(r), owners);
+    Views.Run run = Views.run(r, s.sampler.rate(r), owners, null, null, s.shards::of);
     ctx.contentType("application/json");
     OutputStream out = ctx.outputStream();
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {

@@ -34,6 +34,7 @@ final class Services {
   final AgentSecrets agentSecrets;
   final Jobs jobs;
   final JobRuns jobRuns;
+  final dev.ferry.activities.catalog.RunShards shards;
   final ConnectionKinds kinds;
   final AgentEndpoints endpoints;
   final RunLauncher launcher;
@@ -56,6 +57,7 @@ final class Services {
     this.agentSecrets = new AgentSecrets(jdbi);
     this.jobs = new Jobs(jdbi);
     this.jobRuns = new JobRuns(jdbi);
+    this.shards = new dev.ferry.activities.catalog.RunShards(jdbi);
     this.kinds = kinds;
     this.endpoints = endpoints;
     this.launcher = new RunLauncher(this, client);

@@ -8,6 +8,7 @@ import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.OwnerRow;
 import dev.ferry.activities.catalog.OwnerRunRow;
 import dev.ferry.activities.catalog.RunRow;
+import dev.ferry.activities.catalog.RunShards;
 import dev.ferry.workflows.RunMode;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,12 +18,6 @@ import java.util.UUID;
 /** The shapes of jobs, runs and agents in responses. */
 final class Views {
   private Views() {}
-
-  /** An owner is "over the line" for one workflow at this many items (files and folders). */
-  static final long SPLIT_ITEMS = 400_000;
-
-  /** ... or at this many bytes (5 TB, decimal). */
-  static final long SPLIT_BYTES = 5_000_000_000_000L;
 
   record Location(UUID connectionId, String path) {}
 
@@ -142,6 +137,17 @@ final class Views {
       List<OwnerRunRow> owners,
       JobRuns.OwnerTotals totals,
       OwnersPage page) {
+    return run(r, rate, owners, totals, page, null);
+  }
+
+  /** As above, with each large owner's shards ({@code shards}: a run's by its id). */
+  static Run run(
+      JobRunRow r,
+      ProgressSampler.Rate rate,
+      List<OwnerRunRow> owners,
+      JobRuns.OwnerTotals totals,
+      OwnersPage page,
+      java.util.function.LongFunction<List<RunShards.ShardRow>> shards) {
     return new Run(
         r.id(),
         r.jobId(),
@@ -156,7 +162,11 @@ final class Views {
         rate.bytesPerSecond(),
         rate.etaSeconds(),
         successRate(r.filesDone() + r.filesUnchanged(), r.filesFailed()),
-        owners == null ? null : owners.stream().map(Views::ownerRun).toList(),
+        owners == null
+            ? null
+            : owners.stream()
+                .map(o -> ownerRun(o, shards == null ? null : shards.apply(o.run().id())))
+                .toList(),
         totals,
         page);
   }
@@ -165,10 +175,11 @@ final class Views {
    * One owner's part of a run: its {@code state} in words ({@link JobRuns#OWNER_STATES}) and, once
    * it has ended, its traffic {@code light} (green: every file done; yellow: completed with files
    * skipped or failed; red: failed as a whole; null while it runs and when cancelled). {@code
-   * splitRecommended}: the owner holds more than 400,000 items or 5 TB, too much for one workflow
-   * to move in reasonable time; split it into several owners. {@code items} and {@code
-   * splitRecommended} are given by the run and report endpoints (counting items reads the
-   * manifest), null in a job's {@code lastRun}.
+   * shards}: how a large owner (over the job's {@code shards.items} or {@code shards.bytes}, or cut
+   * at explicit {@code shards.splitAt} points) was split along its folder tree, each shard its own
+   * child workflow; absent when the owner ran whole. {@code items} and {@code shards} are given by
+   * the run and report endpoints (counting items reads the manifest), null in a job's {@code
+   * lastRun}.
    */
   record OwnerRun(
       UUID ownerId,
@@ -181,9 +192,47 @@ final class Views {
       Long items,
       Files files,
       Bytes bytes,
-      Boolean splitRecommended,
-      String splitReason,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Shard> shards,
       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Rerun> reruns) {}
+
+  /**
+   * One shard of a large owner: its place, the range of paths it covers (first and last in
+   * folder-tree order), its size, and its state and figures as its workflow recorded them. {@code
+   * overThreshold}: larger than the job's thresholds, because one folder directly holds that many
+   * files (a folder's files are never cut apart). {@code workflowId}: the shard's child workflow
+   * (null for an owner that could not be cut at all, which runs as one workflow).
+   */
+  record Shard(
+      int shard,
+      int of,
+      String firstPath,
+      String lastPath,
+      long items,
+      long files,
+      long bytes,
+      boolean overThreshold,
+      String state,
+      String workflowId,
+      long filesDone,
+      long bytesDone,
+      long filesFailed) {
+    static Shard of(RunShards.ShardRow r) {
+      return new Shard(
+          r.shard(),
+          r.count(),
+          r.firstPath(),
+          r.lastPath(),
+          r.items(),
+          r.files(),
+          r.bytes(),
+          r.overThreshold(),
+          r.state().name(),
+          r.workflowId(),
+          r.filesDone(),
+          r.bytesDone(),
+          r.filesFailed());
+    }
+  }
 
   /**
    * An automatic rerun of an owner that failed as a whole: which attempt it is (2 for the first
@@ -196,14 +245,12 @@ final class Views {
   }
 
   static OwnerRun ownerRun(OwnerRunRow o) {
+    return ownerRun(o, null);
+  }
+
+  static OwnerRun ownerRun(OwnerRunRow o, List<RunShards.ShardRow> shards) {
     RunRow r = o.run();
     boolean counted = o.items() >= 0;
-    String split = null;
-    if (counted && o.items() > SPLIT_ITEMS) {
-      split = o.items() + " items, over the " + SPLIT_ITEMS + " an owner should hold";
-    } else if (r.bytesTotal() > SPLIT_BYTES) {
-      split = r.bytesTotal() + " bytes, over the 5 TB an owner should hold";
-    }
     return new OwnerRun(
         o.owner().id(),
         o.owner().name(),
@@ -216,8 +263,7 @@ final class Views {
         Files.of(
             r.filesTotal(), r.filesDone(), r.filesUnchanged(), r.filesSkipped(), r.filesFailed()),
         new Bytes(r.bytesToCopy(), r.bytesDone(), r.bytesTotal()),
-        counted ? split != null : null,
-        split,
+        shards == null || shards.isEmpty() ? null : shards.stream().map(Shard::of).toList(),
         o.reruns().stream().map(Rerun::of).toList());
   }
 

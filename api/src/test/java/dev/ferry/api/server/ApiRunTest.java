@@ -93,7 +93,7 @@ class ApiRunTest {
     assertThat(r.at("/bytes/completed").asLong()).isZero();
     JsonNode owner = api.get("/jobs/" + job + "/runs/" + run).json().at("/owners/0");
     assertThat(owner.get("items").asLong()).isEqualTo(14); // 13 files and the folder
-    assertThat(owner.get("splitRecommended").asBoolean()).isFalse();
+    assertThat(owner.has("shards")).as("a small owner runs whole").isFalse();
     assertThat(dst).doesNotExist();
 
     JsonNode report = api.get("/jobs/" + job + "/runs/" + run + "/report").json();
