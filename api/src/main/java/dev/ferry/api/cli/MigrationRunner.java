@@ -422,6 +422,32 @@ final class MigrationRunner {
         || dev.ferry.workflows.MigrationActivities.NOT_FOUND.equals(type);
   }
 
+  /** How a large source was split into shards, or null when it ran whole. */
+  static String shardsLine(List<dev.ferry.activities.catalog.RunShards.ShardRow> shards) {
+    if (shards.isEmpty()) {
+      return null;
+    }
+    long over =
+        shards.stream()
+            .filter(dev.ferry.activities.catalog.RunShards.ShardRow::overThreshold)
+            .count();
+    if (shards.size() == 1) {
+      return "Large source: one folder holds more than --shard-items files and cannot be cut; it"
+          + " ran as one workflow";
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "Large source: split along its folder tree into %d shards, each its own workflow"
+            + " (…-shard-<n>): %s%s",
+        shards.size(),
+        String.join(
+            ", ",
+            shards.stream()
+                .map(r -> String.format(java.util.Locale.ROOT, "%,d items", r.items()))
+                .toList()),
+        over > 0 ? "; " + over + " over the threshold (one folder's files are never cut)" : "");
+  }
+
   private int summarize(Catalog catalog, long runId, Progress end, String failureType, Path report)
       throws IOException {
     RunRow run = catalog.run(runId);
@@ -431,6 +457,11 @@ final class MigrationRunner {
             / 1000.0;
     JobState state = end != null ? end.state() : run.state();
     out.print(Summary.text(run, state, secs, catalog.failedFolders(runId)));
+    String shards =
+        shardsLine(new dev.ferry.activities.catalog.RunShards(catalog.jdbi()).of(runId));
+    if (shards != null) {
+      out.println(shards);
+    }
     if (run.message() != null) {
       out.println("Reason: " + run.message());
     }
