@@ -423,7 +423,8 @@ final class MigrationRunner {
   }
 
   /** How a large source was split into shards, or null when it ran whole. */
-  static String shardsLine(List<dev.ferry.activities.catalog.RunShards.ShardRow> shards) {
+  static String shardsLine(
+      List<dev.ferry.activities.catalog.RunShards.ShardRow> shards, boolean dryRun) {
     if (shards.isEmpty()) {
       return null;
     }
@@ -433,12 +434,14 @@ final class MigrationRunner {
             .count();
     if (shards.size() == 1) {
       return "Large source: one folder holds more than --shard-items files and cannot be cut; it"
-          + " ran as one workflow";
+          + (dryRun ? " would run" : " ran")
+          + " as one workflow";
     }
     return String.format(
         java.util.Locale.ROOT,
-        "Large source: split along its folder tree into %d shards, each its own workflow"
+        "Large source: %s along its folder tree into %d shards, each its own workflow"
             + " (…-shard-<n>): %s%s",
+        dryRun ? "would be split" : "split",
         shards.size(),
         String.join(
             ", ",
@@ -458,7 +461,9 @@ final class MigrationRunner {
     JobState state = end != null ? end.state() : run.state();
     out.print(Summary.text(run, state, secs, catalog.failedFolders(runId)));
     String shards =
-        shardsLine(new dev.ferry.activities.catalog.RunShards(catalog.jdbi()).of(runId));
+        shardsLine(
+            new dev.ferry.activities.catalog.RunShards(catalog.jdbi()).of(runId),
+            run.mode() == RunMode.DRY_RUN);
     if (shards != null) {
       out.println(shards);
     }

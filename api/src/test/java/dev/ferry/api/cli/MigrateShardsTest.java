@@ -66,6 +66,21 @@ class MigrateShardsTest {
     assertThat(again.code()).as(again.all()).isZero();
     assertThat(again.out()).contains("0 transferred").contains("60 unchanged");
 
+    // a dry run says how it would be split, here at an explicit point
+    var scan =
+        ferry.ferry(
+            "migrate",
+            src.toString(),
+            dir.resolve("elsewhere").toString(),
+            "--dry-run",
+            "--split-at",
+            "dept3");
+    assertThat(scan.code()).as(scan.all()).isZero();
+    assertThat(scan.out())
+        .contains(
+            "Large source: would be split along its folder tree into 2 shards, each its own"
+                + " workflow (…-shard-<n>): 33 items, 33 items");
+
     var bad = ferry.ferry("migrate", src.toString(), dst.toString(), "--split-at", "../etc");
     assertThat(bad.code()).isEqualTo(Ferry.EXIT_USAGE);
     assertThat(bad.err()).contains("--split-at '../etc' must not contain empty, '.' or '..' parts");
