@@ -48,6 +48,9 @@ public final class FerryAttributes {
   /** {@link #KIND} of one owner's {@code MigrationWorkflow}. */
   public static final String KIND_OWNER = "owner";
 
+  /** {@link #KIND} of a job's cutover ({@code CutoverWorkflow}). */
+  public static final String KIND_CUTOVER = "cutover";
+
   /** {@link #KIND} of a shard of a large owner. */
   public static final String KIND_SHARD = "shard";
 

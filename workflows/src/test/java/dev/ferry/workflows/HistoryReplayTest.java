@@ -25,7 +25,8 @@ class HistoryReplayTest {
   static final Map<String, Class<?>> IMPLEMENTATIONS =
       Map.of(
           "MigrationWorkflow", MigrationWorkflowImpl.class,
-          "JobRunWorkflow", JobRunWorkflowImpl.class);
+          "JobRunWorkflow", JobRunWorkflowImpl.class,
+          "CutoverWorkflow", CutoverWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException, URISyntaxException {
     Path dir = Path.of(HistoryReplayTest.class.getResource("/histories").toURI());

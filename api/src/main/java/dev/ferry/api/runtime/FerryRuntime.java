@@ -61,7 +61,9 @@ public final class FerryRuntime implements AutoCloseable {
             MigrationWorkflow.TASK_QUEUE,
             WorkerSettings.options().setMaxConcurrentActivityExecutionSize(64).build());
     worker.registerWorkflowImplementationTypes(
-        MigrationWorkflowImpl.class, dev.ferry.workflows.JobRunWorkflowImpl.class);
+        MigrationWorkflowImpl.class,
+        dev.ferry.workflows.JobRunWorkflowImpl.class,
+        dev.ferry.workflows.CutoverWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new ScanActivityImpl(new ScanService(catalog, storage), catalog),
         new PlanActivityImpl(catalog),

@@ -30,7 +30,14 @@ public final class ApiServer implements AutoCloseable {
   private final Services services;
   private final ScheduledExecutorService background;
 
-  private ApiServer(Javalin app, Services services, ScheduledExecutorService background) {
+  private final io.temporal.worker.WorkerFactory control;
+
+  private ApiServer(
+      Javalin app,
+      Services services,
+      ScheduledExecutorService background,
+      io.temporal.worker.WorkerFactory control) {
+    this.control = control;
     this.app = app;
     this.services = services;
     this.background = background;
@@ -93,7 +100,14 @@ public final class ApiServer implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("ferry-api-bg").factory());
     bg.scheduleWithFixedDelay(s.sampler::sampleActive, 1, 1, TimeUnit.SECONDS);
-    return new ApiServer(app, s, bg);
+    // the activities only a server can do (a cutover's rounds, hooks and checks)
+    io.temporal.worker.WorkerFactory control =
+        io.temporal.worker.WorkerFactory.newInstance(c.client());
+    control
+        .newWorker(dev.ferry.workflows.CutoverWorkflow.SERVER_QUEUE)
+        .registerActivitiesImplementations(new CutoverActivitiesImpl(s));
+    control.start();
+    return new ApiServer(app, s, bg, control);
   }
 
   /** The port the server listens on (useful with port 0). */
@@ -127,6 +141,7 @@ public final class ApiServer implements AutoCloseable {
   @Override
   public void close() {
     background.shutdownNow();
+    control.shutdownNow();
     app.stop();
   }
 

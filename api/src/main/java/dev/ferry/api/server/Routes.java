@@ -62,6 +62,13 @@ final class Routes {
     d.get(BASE + "/jobs/{jobId}/runs/{runId}/report", runs::report);
     d.get(BASE + "/jobs/{jobId}/runs/{runId}/report.csv", runs::reportCsv);
 
+    CutoverResource cutover = new CutoverResource(s);
+    d.post(BASE + "/jobs/{jobId}/cutover", cutover::start);
+    d.get(BASE + "/jobs/{jobId}/cutover", cutover::get);
+    d.get(BASE + "/jobs/{jobId}/cutover/differences", cutover::differences);
+    d.get(BASE + "/jobs/{jobId}/cutover/differences.csv", cutover::differencesCsv);
+    d.post(BASE + "/jobs/{jobId}/cutover/{step}", cutover::step);
+
     AgentsResource agents = new AgentsResource(s);
     d.post(BASE + "/agents/registration-codes", agents::createCode);
     d.post(REGISTER, agents::register);

@@ -78,6 +78,36 @@ final class RunLauncher {
    * their manifests untouched for a later run.
    */
   JobRunRow start(JobSpecRow job, RunMode mode, List<OwnerRow> owners) {
+    JobRunInput in = prepare(job, mode, owners);
+    WorkflowOptions.Builder wo =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(JobRunWorkflow.workflowId(in.jobId(), in.jobRunId()))
+            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+            .setStaticSummary(in.summary() + " (" + mode + ")");
+    if (in.labels() != null) {
+      wo.setTypedSearchAttributes(
+          FerryAttributes.atStart(in.labels(), FerryAttributes.phase(JobState.RUNNING)));
+    }
+    JobRunWorkflow wf = client.newWorkflowStub(JobRunWorkflow.class, wo.build());
+    try {
+      WorkflowClient.start(wf::run, in);
+    } catch (RuntimeException e) {
+      log.error("cannot start run {} of job {}", in.jobRunId(), job.id(), e);
+      s.jobRuns.failUnstarted(in.jobRunId(), "could not start: " + e.getMessage());
+      throw new ServiceUnavailableResponse(
+          "Temporal did not accept the run ("
+              + e.getMessage()
+              + "); owners not started are failed");
+    }
+    return s.jobRuns.find(job.id(), in.jobRunId()).orElseThrow();
+  }
+
+  /**
+   * Creates a run of {@code owners} in the catalog (one run per owner) and returns the input of its
+   * {@link JobRunWorkflow}, not started: {@link #start} starts it, a cutover starts it as the child
+   * that is its round. 409 when the job has a run that has not ended.
+   */
+  JobRunInput prepare(JobSpecRow job, RunMode mode, List<OwnerRow> owners) {
     JobOptions options = JobOptions.fromJson(job.options());
     RunOptions runOptions = options.toRunOptions(Instant.now());
     String queue = job.agentId() == null ? null : AgentRow.taskQueue(job.agentId());
@@ -97,7 +127,6 @@ final class RunLauncher {
                 .map(BandwidthSchedule::fromJson)
                 .map(BandwidthSchedule::toWorkflow)
                 .orElse(null);
-    String id = JobRunWorkflow.workflowId(job.id().toString(), created.jobRunId());
     // search attributes (FerryJobId, FerryRunId, FerryKind=job_run...) when the namespace has them
     Labels labels =
         SearchAttributeSetup.ready(client)
@@ -110,41 +139,19 @@ final class RunLauncher {
                 job.agentId() == null ? null : job.agentId().toString(),
                 FerryAttributes.KIND_JOB_RUN)
             : null;
-    WorkflowOptions.Builder wo =
-        WorkflowOptions.newBuilder()
-            .setWorkflowId(id)
-            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-            .setStaticSummary(summary(job) + " (" + mode + ")");
-    if (labels != null) {
-      wo.setTypedSearchAttributes(
-          FerryAttributes.atStart(labels, FerryAttributes.phase(JobState.RUNNING)));
-    }
-    JobRunWorkflow wf = client.newWorkflowStub(JobRunWorkflow.class, wo.build());
-    try {
-      WorkflowClient.start(
-          wf::run,
-          new JobRunInput(
-              job.id().toString(),
-              created.jobRunId(),
-              mode,
-              new Limits(runOptions.concurrency(), runOptions.bwlimitMbps()),
-              options.maxParallelOwners(),
-              schedule,
-              queue,
-              options.retries(),
-              null,
-              summary(job),
-              labels,
-              rerunBackoffSeconds()));
-    } catch (RuntimeException e) {
-      log.error("cannot start run {} of job {}", created.jobRunId(), job.id(), e);
-      s.jobRuns.failUnstarted(created.jobRunId(), "could not start: " + e.getMessage());
-      throw new ServiceUnavailableResponse(
-          "Temporal did not accept the run ("
-              + e.getMessage()
-              + "); owners not started are failed");
-    }
-    return s.jobRuns.find(job.id(), created.jobRunId()).orElseThrow();
+    return new JobRunInput(
+        job.id().toString(),
+        created.jobRunId(),
+        mode,
+        new Limits(runOptions.concurrency(), runOptions.bwlimitMbps()),
+        options.maxParallelOwners(),
+        schedule,
+        queue,
+        options.retries(),
+        null,
+        summary(job),
+        labels,
+        rerunBackoffSeconds());
   }
 
   /**

@@ -1,0 +1,221 @@
+package dev.ferry.api.server;
+
+import dev.ferry.activities.catalog.CatalogStorageResolver;
+import dev.ferry.activities.catalog.ConnectionRow;
+import dev.ferry.activities.catalog.Cutovers;
+import dev.ferry.activities.catalog.JobRow;
+import dev.ferry.activities.catalog.JobRunRow;
+import dev.ferry.activities.catalog.JobSpecRow;
+import dev.ferry.activities.catalog.OwnerRow;
+import dev.ferry.activities.catalog.RunOptions;
+import dev.ferry.activities.engine.CheckService;
+import dev.ferry.activities.engine.Filters;
+import dev.ferry.activities.engine.HookRunner;
+import dev.ferry.activities.engine.StorageResolver;
+import dev.ferry.activities.storage.Storage;
+import dev.ferry.activities.temporal.KeepAlive;
+import dev.ferry.workflows.CutoverActivities;
+import dev.ferry.workflows.CutoverStatus;
+import dev.ferry.workflows.CutoverWorkflowImpl;
+import dev.ferry.workflows.JobRunInput;
+import dev.ferry.workflows.RunMode;
+import io.javalin.http.HttpResponseException;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The server's side of a cutover (task queue {@code ferry-server}): a round's catalog rows are
+ * prepared exactly as {@code POST /jobs/{id}/runs} prepares a run ({@link RunLauncher#prepare}),
+ * hooks are read from the catalog and run here, the verification compares every owner's source and
+ * destination ({@link CheckService}) and stores the differences in the catalog.
+ */
+final class CutoverActivitiesImpl implements CutoverActivities {
+  private final Services s;
+  private final Cutovers cutovers;
+  private final StorageResolver storage;
+
+  CutoverActivitiesImpl(Services s) {
+    this.s = s;
+    this.cutovers = new Cutovers(s.jdbi);
+    this.storage = new CatalogStorageResolver(s.connections::resolve, s.kinds);
+  }
+
+  private JobSpecRow job(String id) {
+    return s.jobs
+        .find(UUID.fromString(id))
+        .orElseThrow(
+            () ->
+                ApplicationFailure.newNonRetryableFailure(
+                    "the job was deleted", CutoverWorkflowImpl.CUTOVER_REFUSED));
+  }
+
+  @Override
+  public JobRunInput prepareRound(RoundRequest request) {
+    return KeepAlive.call(
+        () -> {
+          JobSpecRow job = job(request.jobId());
+          boolean copiedBefore =
+              s.jobRuns.list(job.id(), 500).stream()
+                  .anyMatch(
+                      r ->
+                          r.mode() != RunMode.DRY_RUN
+                              && (r.state().equals("COMPLETED")
+                                  || r.state().equals("COMPLETED_WITH_ERRORS")));
+          RunMode mode = request.finalRound() || copiedBefore ? RunMode.INCREMENTAL : RunMode.FULL;
+          try {
+            return s.launcher.prepare(job, mode, s.jobs.owners(job.id()));
+          } catch (HttpResponseException e) {
+            throw ApplicationFailure.newNonRetryableFailure(
+                e.getMessage(), CutoverWorkflowImpl.CUTOVER_REFUSED);
+          }
+        });
+  }
+
+  @Override
+  public RoundFigures roundFigures(RoundRef round) {
+    return KeepAlive.call(
+        () -> {
+          UUID jobId = s.jobRuns.control(round.jobRunId()).map(c -> c.jobId()).orElseThrow();
+          JobRunRow r = s.jobRuns.find(jobId, round.jobRunId()).orElseThrow();
+          long seconds =
+              r.finishedAt() == null
+                  ? 0
+                  : Duration.between(r.startedAt(), r.finishedAt()).toSeconds();
+          return new RoundFigures(
+              r.state(), r.filesDone(), r.bytesDone(), r.filesFailed(), seconds);
+        });
+  }
+
+  @Override
+  public HookResult runHook(HookCall call) {
+    JobSpecRow job = job(call.jobId());
+    var hook = cutovers.hook(job.id(), call.hook());
+    if (hook.isEmpty()) {
+      return new HookResult(false, true, null);
+    }
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    Map<String, String> env = new HashMap<>();
+    env.put("FERRY_JOB_ID", job.id().toString());
+    env.put("FERRY_DESTINATION", destination(job));
+    HookRunner.Outcome o =
+        new HookRunner()
+            .run(
+                hook.get(),
+                call.hook(),
+                env,
+                () -> {
+                  try {
+                    ctx.heartbeat(null);
+                  } catch (RuntimeException e) {
+                    // the hook's outcome is what matters; it is not stopped halfway
+                  }
+                });
+    return new HookResult(true, o.ok(), o.outcome());
+  }
+
+  private String destination(JobSpecRow job) {
+    String conn = s.connections.find(job.destConnectionId()).map(ConnectionRow::name).orElse("?");
+    return conn + ":/" + job.destPath();
+  }
+
+  @Override
+  public CutoverStatus.Check verify(VerifyRequest request) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    JobSpecRow job = job(request.jobId());
+    if (job.agentId() != null) {
+      return new CutoverStatus.Check(
+          request.number(),
+          System.currentTimeMillis(),
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          "the job's data is moved by an agent, and the verification runs on the server, which"
+              + " cannot reach the agent's files yet; compare them with `ferry check` at the agent");
+    }
+    long files = 0;
+    long bytes = 0;
+    List<Cutovers.Difference> all = new ArrayList<>();
+    for (OwnerRow o : s.jobs.owners(job.id())) {
+      Long runId =
+          s.jdbi.withHandle(
+              h ->
+                  h.createQuery("select max(id) from runs where job_id = ?")
+                      .bind(0, o.id())
+                      .mapTo(Long.class)
+                      .findOne()
+                      .orElse(null));
+      if (runId == null) {
+        all.add(new Cutovers.Difference(o.sourcePath(), "missing", "the owner never ran"));
+        continue;
+      }
+      JobRow owner = s.catalog.job(o.id());
+      RunOptions options = s.catalog.options(runId);
+      Map<String, String> renames = new HashMap<>();
+      s.jdbi.useHandle(
+          h ->
+              h.createQuery(
+                      "select path, dest_path from run_files where run_id = ? and dest_path is"
+                          + " not null")
+                  .bind(0, runId)
+                  .map((rs, c) -> Map.entry(rs.getString(1), rs.getString(2)))
+                  .forEach(e -> renames.put(e.getKey(), e.getValue())));
+      String prefix =
+          o.implicit() || o.sourcePath() == null || o.sourcePath().isEmpty()
+              ? ""
+              : o.sourcePath() + "/";
+      try (Storage src = storage.open(owner.sourceUri(), options);
+          Storage dst = storage.open(owner.destUri(), options)) {
+        CheckService.Result r =
+            new CheckService()
+                .compare(
+                    src,
+                    dst,
+                    renames,
+                    Filters.of(options),
+                    request.frozenAtMillis(),
+                    () -> {
+                      try {
+                        ctx.heartbeat(null);
+                      } catch (RuntimeException e) {
+                        // a comparison is read-only: it may end on its own
+                      }
+                    });
+        files += r.files();
+        bytes += r.bytes();
+        r.differences()
+            .forEach(
+                d -> all.add(new Cutovers.Difference(prefix + d.path(), d.kind(), d.detail())));
+      }
+      ctx.heartbeat(null);
+    }
+    cutovers.replaceDifferences(job.id(), request.number(), all);
+    return new CutoverStatus.Check(
+        request.number(),
+        System.currentTimeMillis(),
+        files,
+        bytes,
+        all.size(),
+        count(all, "missing"),
+        count(all, "extra"),
+        count(all, "size"),
+        count(all, "content"),
+        count(all, "changed_since_freeze"),
+        null);
+  }
+
+  private static long count(List<Cutovers.Difference> all, String kind) {
+    return all.stream().filter(d -> d.kind().equals(kind)).count();
+  }
+}

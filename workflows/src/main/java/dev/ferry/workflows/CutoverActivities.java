@@ -1,0 +1,85 @@
+package dev.ferry.workflows;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+
+/**
+ * The work of a {@link CutoverWorkflow} outside it, done by {@code ferry server} (task queue {@link
+ * CutoverWorkflow#SERVER_QUEUE}): preparing a round as the API prepares a run, reading a round's
+ * figures, running a hook, verifying. Each method takes one input record.
+ */
+@ActivityInterface
+public interface CutoverActivities {
+  /**
+   * A round to prepare.
+   *
+   * @param jobId the job
+   * @param finalRound whether it is the final round (after the freeze): always incremental
+   */
+  record RoundRequest(String jobId, boolean finalRound) {}
+
+  /**
+   * Creates the job run of a round in the catalog as {@code POST /jobs/{id}/runs} does (the first
+   * round of a job that never completed a run is FULL, the others INCREMENTAL) and returns the
+   * input of its {@link JobRunWorkflow}, which the cutover starts as its child. Fails non-retryably
+   * when the job has a run that has not ended.
+   */
+  @ActivityMethod
+  JobRunInput prepareRound(RoundRequest request);
+
+  /** A job run. */
+  record RoundRef(long jobRunId) {}
+
+  /**
+   * A round's figures from the catalog.
+   *
+   * @param state the job run's state
+   * @param filesCopied files transferred
+   * @param bytesCopied bytes transferred
+   * @param filesFailed files failed
+   * @param seconds how long it ran
+   */
+  record RoundFigures(
+      String state, long filesCopied, long bytesCopied, long filesFailed, long seconds) {}
+
+  @ActivityMethod
+  RoundFigures roundFigures(RoundRef round);
+
+  /**
+   * A hook to run: the job's freeze or switch hook, as the cutover's start stored it.
+   *
+   * @param jobId the job
+   * @param hook {@code freeze} or {@code switch}
+   */
+  record HookCall(String jobId, String hook) {}
+
+  /**
+   * What a hook did.
+   *
+   * @param ran false when the job has no such hook
+   * @param ok whether it succeeded (exit status 0, HTTP 2xx)
+   * @param outcome its exit status or HTTP status and the end of its output, short
+   */
+  record HookResult(boolean ran, boolean ok, String outcome) {}
+
+  /** Runs a hook: a command by {@code sh -c} on the server, or an HTTP POST. */
+  @ActivityMethod
+  HookResult runHook(HookCall call);
+
+  /**
+   * A verification to run.
+   *
+   * @param jobId the job
+   * @param number the verification's number (its differences are stored under it)
+   * @param frozenAtMillis when the source was frozen (a source file modified later is named), or 0
+   */
+  record VerifyRequest(String jobId, int number, long frozenAtMillis) {}
+
+  /**
+   * Compares every owner's source and destination in full (presence, size, content read on both
+   * sides, the rename map for names the destination refused) and stores the differences in the
+   * catalog; returns the figures.
+   */
+  @ActivityMethod
+  CutoverStatus.Check verify(VerifyRequest request);
+}

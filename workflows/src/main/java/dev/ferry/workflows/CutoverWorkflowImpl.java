@@ -1,0 +1,706 @@
+package dev.ferry.workflows;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * A job's cutover as a small state machine driven by validated Updates (see {@link
+ * CutoverWorkflow}). The Update handlers only record the step and raise a flag; the workflow's loop
+ * does the work in order — a round, the freeze, a verification, the switch — so a step never runs
+ * twice at once, and every step is in the history. Rounds are child {@link JobRunWorkflow}s
+ * (readable ids {@code ferry-job-<job>-run-<n>}, the same the API's runs have); their catalog rows
+ * are prepared by {@code ferry server} ({@link CutoverActivities#prepareRound}). The interval
+ * between rounds and the fallback period are durable timers.
+ */
+public final class CutoverWorkflowImpl implements CutoverWorkflow {
+  /** The name of Ferry's own steps (automatic rounds, hook outcomes, reminders). */
+  static final String FERRY = "ferry";
+
+  /** Rounds per execution before it continues as new (about fifteen events each). */
+  static final int ROUNDS_PER_EXECUTION = 100;
+
+  /** The type of a failure no retry mends (the job has a run that has not ended...). */
+  public static final String CUTOVER_REFUSED = "CutoverRefused";
+
+  private static final RetryOptions RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setMaximumInterval(Duration.ofSeconds(30))
+          .setDoNotRetry(MigrationActivities.CONFIG_ERROR, CUTOVER_REFUSED)
+          .build();
+
+  private static final ActivityOptions SERVER =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(SERVER_QUEUE)
+          .setStartToCloseTimeout(Duration.ofMinutes(10))
+          .setHeartbeatTimeout(MigrationWorkflowImpl.KEEPALIVE_TIMEOUT)
+          .setRetryOptions(RETRY)
+          .build();
+
+  // A hook runs at most once per step: never retried by Temporal, whatever happened to its worker.
+  private static final ActivityOptions HOOK =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(SERVER_QUEUE)
+          .setStartToCloseTimeout(Duration.ofMinutes(15))
+          .setHeartbeatTimeout(MigrationWorkflowImpl.KEEPALIVE_TIMEOUT)
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+          .build();
+
+  private final CutoverActivities server =
+      Workflow.newActivityStub(CutoverActivities.class, SERVER);
+
+  private final CutoverActivities checker =
+      Workflow.newActivityStub(
+          CutoverActivities.class,
+          ActivityOptions.newBuilder()
+              .setTaskQueue(SERVER_QUEUE)
+              .setStartToCloseTimeout(Duration.ofHours(24))
+              .setHeartbeatTimeout(MigrationWorkflowImpl.KEEPALIVE_TIMEOUT)
+              .setRetryOptions(RetryOptions.newBuilder(RETRY).setMaximumAttempts(3).build())
+              .setSummary("verify: compare source and destination in full")
+              .build());
+
+  private final CutoverInput input;
+  private CutoverState state;
+  private boolean ready;
+  private boolean roundRunning;
+  private boolean freezeRequested;
+  private long frozenAt;
+  private final List<CutoverStatus.Round> rounds = new ArrayList<>();
+  private CutoverStatus.Check lastCheck;
+  private final List<CutoverStatus.Step> steps = new ArrayList<>();
+  private Long estimate;
+  private long fallbackEnd;
+  private String message;
+
+  private boolean roundRequested;
+  private boolean verifyRequested;
+  private boolean switchRequested;
+  private boolean abortRequested;
+  private boolean decommissionRequested;
+  private String abortBy;
+  private String abortReason;
+  private String phase;
+
+  @WorkflowInit
+  public CutoverWorkflowImpl(CutoverInput in) {
+    input = in;
+    CutoverStatus c = in.carried() == null ? CutoverStatus.start() : in.carried();
+    state = c.state();
+    ready = c.ready();
+    freezeRequested = c.freezeRequested();
+    frozenAt = c.frozenAtMillis();
+    rounds.addAll(c.rounds());
+    lastCheck = c.lastCheck();
+    steps.addAll(c.steps());
+    estimate = c.estimatedFinalSyncSeconds();
+    fallbackEnd = c.fallbackEndsAtMillis();
+    message = c.message();
+  }
+
+  @Override
+  public CutoverStatus run(CutoverInput in) {
+    if (in.carried() == null) {
+      step("start", in.startedBy(), null);
+      roundRequested = true; // the first round at once
+    }
+    showPhase();
+    int roundsHere = 0;
+    while (true) {
+      if (abortRequested) {
+        state = CutoverState.ABORTED;
+        message =
+            "aborted by "
+                + abortBy
+                + (abortReason == null ? "" : ": " + abortReason)
+                + "; the destination keeps what was copied, the source is as it was";
+        showPhase();
+        return status();
+      }
+      if (decommissionRequested) {
+        state = CutoverState.DECOMMISSIONED;
+        message = "decommissioned: the source is no longer needed (Ferry deleted nothing)";
+        showPhase();
+        return status();
+      }
+      if (roundRequested) {
+        roundRequested = false;
+        boolean finalRound = state != CutoverState.SYNCING;
+        runRound(finalRound);
+        roundsHere++;
+        if (finalRound && !abortRequested) {
+          verifyRequested = true; // the gate follows the final round
+        }
+        continue;
+      }
+      if (freezeRequested && canFreeze()) {
+        freeze();
+        continue;
+      }
+      if (verifyRequested) {
+        verifyRequested = false;
+        verify();
+        continue;
+      }
+      if (switchRequested) {
+        switchRequested = false;
+        switchOver();
+        continue;
+      }
+      if (roundsHere >= ROUNDS_PER_EXECUTION || Workflow.getInfo().isContinueAsNewSuggested()) {
+        Workflow.await(Workflow::isEveryHandlerFinished);
+        if (!pending()) {
+          CutoverWorkflow next = Workflow.newContinueAsNewStub(CutoverWorkflow.class);
+          next.run(
+              new CutoverInput(
+                  input.jobId(),
+                  input.roundIntervalMinutes(),
+                  input.readyWhenDeltaBelowFiles(),
+                  input.readyWhenDeltaBelowBytes(),
+                  input.fallbackDays(),
+                  input.startedBy(),
+                  input.labels(),
+                  status()));
+          return status();
+        }
+        continue;
+      }
+      Duration wait = nextWait();
+      Supplier<Boolean> news = this::pending;
+      boolean woke;
+      if (wait == null) {
+        Workflow.await(news::get);
+        woke = true;
+      } else {
+        woke = Workflow.await(wait, news::get);
+      }
+      if (!woke) {
+        onTimer();
+      }
+    }
+  }
+
+  private boolean pending() {
+    return roundRequested
+        || (freezeRequested && canFreeze())
+        || verifyRequested
+        || switchRequested
+        || abortRequested
+        || decommissionRequested;
+  }
+
+  /**
+   * Freezing applies while syncing, and again after a failed gate (the source changed after it).
+   */
+  private boolean canFreeze() {
+    return state == CutoverState.SYNCING || state == CutoverState.VERIFICATION_FAILED;
+  }
+
+  private long now() {
+    return Workflow.currentTimeMillis();
+  }
+
+  /** Until the next automatic round, the fallback's reminder or its end; null for none. */
+  private Duration nextWait() {
+    if (state == CutoverState.SYNCING && input.roundIntervalMinutes() != null) {
+      long last = rounds.isEmpty() ? now() : rounds.getLast().endedAtMillis();
+      long at = last + Duration.ofMinutes(input.roundIntervalMinutes()).toMillis();
+      return Duration.ofMillis(Math.max(1, at - now()));
+    }
+    if (state == CutoverState.FALLBACK) {
+      if (!noted(REMINDER)) {
+        return Duration.ofMillis(Math.max(1, reminderAt() - now()));
+      }
+      if (!noted(FALLBACK_ENDED)) {
+        return Duration.ofMillis(Math.max(1, fallbackEnd - now()));
+      }
+    }
+    return null;
+  }
+
+  static final String REMINDER = "reminder";
+  static final String FALLBACK_ENDED = "fallback ended";
+
+  private long reminderAt() {
+    return fallbackEnd - Duration.ofDays(1).toMillis(); // at once when the period is shorter
+  }
+
+  private boolean noted(String name) {
+    return steps.stream().anyMatch(s -> s.name().equals(name) && FERRY.equals(s.by()));
+  }
+
+  private void onTimer() {
+    if (state == CutoverState.SYNCING && input.roundIntervalMinutes() != null) {
+      roundRequested = true;
+    } else if (state == CutoverState.FALLBACK) {
+      if (!noted(REMINDER) && now() >= reminderAt()) {
+        step(
+            REMINDER,
+            FERRY,
+            "the fallback period ends in a day, at "
+                + Instant.ofEpochMilli(fallbackEnd)
+                + ": decommission the source after that, or keep it longer");
+      } else if (!noted(FALLBACK_ENDED) && now() >= fallbackEnd) {
+        step(FALLBACK_ENDED, FERRY, "the source is no longer needed as a fallback");
+        message =
+            "the fallback period ended at "
+                + Instant.ofEpochMilli(fallbackEnd)
+                + ": decommission the source when ready";
+        showPhase();
+      }
+    }
+  }
+
+  private void runRound(boolean finalRound) {
+    roundRunning = true;
+    int n = rounds.size() + 1;
+    long t0 = now();
+    JobRunInput run;
+    try {
+      run =
+          Workflow.newActivityStub(
+                  CutoverActivities.class,
+                  ActivityOptions.newBuilder(SERVER)
+                      .setSummary("prepare round " + n + (finalRound ? " (final)" : ""))
+                      .build())
+              .prepareRound(new CutoverActivities.RoundRequest(input.jobId(), finalRound));
+    } catch (ActivityFailure f) {
+      rounds.add(
+          new CutoverStatus.Round(
+              n, 0, null, finalRound, t0, now(), "FAILED", 0, 0, 0, "could not start: " + why(f)));
+      roundRunning = false;
+      message = "round " + n + " could not start: " + why(f);
+      showPhase();
+      return;
+    }
+    rounds.add(
+        new CutoverStatus.Round(
+            n, run.jobRunId(), run.mode(), finalRound, t0, 0, null, 0, 0, 0, null));
+    showPhase();
+    ChildWorkflowOptions.Builder o =
+        ChildWorkflowOptions.newBuilder()
+            .setWorkflowId(JobRunWorkflow.workflowId(input.jobId(), run.jobRunId()))
+            .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+            .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL);
+    if (run.summary() != null) {
+      o.setStaticSummary(
+          run.summary()
+              + " ("
+              + run.mode()
+              + ") — cutover round "
+              + n
+              + (finalRound ? ", final" : ""));
+    }
+    if (run.labels() != null) {
+      o.setTypedSearchAttributes(
+          FerryAttributes.atStart(run.labels(), FerryAttributes.phase(JobState.RUNNING)));
+    }
+    JobRunWorkflow child = Workflow.newChildWorkflowStub(JobRunWorkflow.class, o.build());
+    List<Promise<JobRunStatus>> holder = new ArrayList<>(1);
+    CancellationScope scope =
+        Workflow.newCancellationScope(() -> holder.add(Async.function(child::run, run)));
+    scope.run();
+    Promise<JobRunStatus> result = holder.getFirst();
+    Workflow.await(() -> result.isCompleted() || abortRequested);
+    if (!result.isCompleted()) {
+      scope.cancel(); // abort: the round's owners stop, what they copied stays
+    }
+    String failure = null;
+    try {
+      result.get();
+    } catch (TemporalFailure e) {
+      failure = why(e);
+    }
+    CutoverActivities.RoundFigures f =
+        server.roundFigures(new CutoverActivities.RoundRef(run.jobRunId()));
+    rounds.set(
+        n - 1,
+        new CutoverStatus.Round(
+            n,
+            run.jobRunId(),
+            run.mode(),
+            finalRound,
+            t0,
+            now(),
+            f.state(),
+            f.filesCopied(),
+            f.bytesCopied(),
+            f.filesFailed(),
+            failure));
+    roundRunning = false;
+    boolean ok = failure == null && !"FAILED".equals(f.state()) && !"CANCELLED".equals(f.state());
+    Long files = input.readyWhenDeltaBelowFiles();
+    Long bytes = input.readyWhenDeltaBelowBytes();
+    ready =
+        ok
+            && (files == null && bytes == null
+                ? f.filesCopied() == 0
+                : (files == null || f.filesCopied() < files)
+                    && (bytes == null || f.bytesCopied() < bytes));
+    if (ok) {
+      estimate = f.seconds();
+    }
+    if (state == CutoverState.SYNCING) {
+      message =
+          ok
+              ? "round "
+                  + n
+                  + " copied "
+                  + f.filesCopied()
+                  + " files ("
+                  + Progress.bytes(f.bytesCopied())
+                  + ")"
+                  + (ready ? "; ready: freeze the source when you are" : "")
+              : "round " + n + " ended " + f.state().toLowerCase(Locale.ROOT) + why(failure);
+    }
+    showPhase();
+  }
+
+  private void freeze() {
+    freezeRequested = false;
+    CutoverActivities.HookResult h = hook("freeze");
+    if (h.ran() && !h.ok()) {
+      message = "the freeze hook failed (" + h.outcome() + "): fix it, then freeze again";
+      showPhase();
+      return;
+    }
+    state = CutoverState.FROZEN;
+    frozenAt = now();
+    message =
+        (h.ran()
+                ? "frozen by the freeze hook"
+                : "frozen: the operator confirmed the source is read-only")
+            + "; the final round runs, then the verification";
+    roundRequested = true; // the final round
+    showPhase();
+  }
+
+  private CutoverActivities.HookResult hook(String which) {
+    try {
+      CutoverActivities.HookResult h =
+          Workflow.newActivityStub(
+                  CutoverActivities.class,
+                  ActivityOptions.newBuilder(HOOK).setSummary(which + " hook").build())
+              .runHook(new CutoverActivities.HookCall(input.jobId(), which));
+      if (h.ran()) {
+        step(which + " hook", FERRY, (h.ok() ? "succeeded: " : "failed: ") + h.outcome());
+      }
+      return h;
+    } catch (ActivityFailure f) {
+      String outcome =
+          isTimeout(f)
+              ? "its outcome is unknown: the worker running it stopped answering; Ferry does not"
+                  + " run it again by itself — check what it did"
+              : why(f);
+      step(which + " hook", FERRY, "failed: " + outcome);
+      return new CutoverActivities.HookResult(true, false, outcome);
+    }
+  }
+
+  private static boolean isTimeout(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof TimeoutFailure) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void verify() {
+    state = CutoverState.VERIFYING;
+    showPhase();
+    int n = lastCheck == null ? 1 : lastCheck.number() + 1;
+    CutoverStatus.Check c;
+    try {
+      c = checker.verify(new CutoverActivities.VerifyRequest(input.jobId(), n, frozenAt));
+    } catch (ActivityFailure f) {
+      c = new CutoverStatus.Check(n, now(), 0, 0, 0, 0, 0, 0, 0, 0, why(f));
+    }
+    lastCheck = c;
+    if (c.passed()) {
+      state = CutoverState.VERIFIED;
+      message =
+          "verified: "
+              + c.filesCompared()
+              + " files identical on both sides; switch when you are ready";
+    } else {
+      state = CutoverState.VERIFICATION_FAILED;
+      message =
+          c.message() != null
+              ? "the verification could not run: " + c.message()
+              : "the verification found "
+                  + c.differences()
+                  + " difference"
+                  + (c.differences() == 1 ? "" : "s")
+                  + " (GET .../cutover/differences lists them): run another round and verify"
+                  + " again, or abort";
+    }
+    step("verification", FERRY, message);
+    showPhase();
+  }
+
+  private void switchOver() {
+    CutoverActivities.HookResult h = hook("switch");
+    if (h.ran() && !h.ok()) {
+      message =
+          "the switch hook failed ("
+              + h.outcome()
+              + "): users still use the source; check, then switch again or abort";
+      showPhase();
+      return;
+    }
+    state = CutoverState.SWITCHED;
+    showPhase();
+    state = CutoverState.FALLBACK;
+    fallbackEnd = now() + Duration.ofDays(input.fallbackDays()).toMillis();
+    message =
+        "switched"
+            + (h.ran() ? " by the switch hook" : "")
+            + "; keep the source read-only as a fallback until "
+            + Instant.ofEpochMilli(fallbackEnd)
+            + ", then decommission it";
+    showPhase();
+  }
+
+  private void step(String name, String by, String outcome) {
+    steps.add(new CutoverStatus.Step(name, by, now(), outcome));
+  }
+
+  private static String why(Throwable t) {
+    String m = t.getMessage();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ApplicationFailure af) {
+        m = af.getOriginalMessage();
+      } else if (c instanceof TemporalFailure tf && tf.getOriginalMessage() != null) {
+        m = tf.getOriginalMessage();
+      }
+    }
+    return m;
+  }
+
+  private static String why(String failure) {
+    return failure == null ? "" : ": " + failure;
+  }
+
+  /** The phase attribute (when the namespace has it) and the current details. */
+  private void showPhase() {
+    String p = state.label();
+    if (input.labels() != null && !p.equals(phase)) {
+      FerryAttributes.upsertPhase(p);
+    }
+    phase = p;
+    StringBuilder b = new StringBuilder("**cutover: ").append(p.replace('_', ' ')).append("**");
+    if (!rounds.isEmpty()) {
+      CutoverStatus.Round r = rounds.getLast();
+      b.append("  \nround ").append(r.number());
+      if (r.endedAtMillis() == 0) {
+        b.append(" running");
+      } else {
+        b.append(": ")
+            .append(r.filesCopied())
+            .append(" files, ")
+            .append(Progress.bytes(r.bytesCopied()))
+            .append(" copied");
+      }
+    }
+    if (message != null) {
+      b.append("  \n").append(message);
+    }
+    Workflow.setCurrentDetails(b.toString());
+  }
+
+  @Override
+  public CutoverStatus status() {
+    return new CutoverStatus(
+        state,
+        ready,
+        roundRunning,
+        freezeRequested,
+        frozenAt,
+        List.copyOf(rounds),
+        lastCheck,
+        List.copyOf(steps),
+        estimate,
+        fallbackEnd,
+        message);
+  }
+
+  private void accept(String name, StepRequest s) {
+    step(name, s == null || s.by() == null ? "unknown" : s.by(), s == null ? null : s.reason());
+  }
+
+  /** The number of the round that runs or is about to. */
+  private int runningRound() {
+    boolean listed = !rounds.isEmpty() && rounds.getLast().endedAtMillis() == 0;
+    return listed ? rounds.size() : rounds.size() + 1;
+  }
+
+  private void requireOpen(String what) {
+    if (state == CutoverState.ABORTED || state == CutoverState.DECOMMISSIONED || abortRequested) {
+      throw new IllegalStateException(
+          "cannot " + what + ": the cutover is " + (abortRequested ? "aborting" : state.label()));
+    }
+    if (decommissionRequested) {
+      throw new IllegalStateException("cannot " + what + ": the cutover is being decommissioned");
+    }
+  }
+
+  @Override
+  public CutoverStatus round(StepRequest s) {
+    accept("round", s);
+    roundRequested = true;
+    return status();
+  }
+
+  @Override
+  public void validateRound(StepRequest s) {
+    requireOpen("run a round");
+    if (roundRunning || roundRequested) {
+      throw new IllegalStateException(
+          "cannot run a round: round " + runningRound() + " is running; wait for it to end");
+    }
+    if (state == CutoverState.VERIFYING || verifyRequested) {
+      throw new IllegalStateException("cannot run a round: the verification is running");
+    }
+    if (!state.beforeSwitch()) {
+      throw new IllegalStateException("cannot run a round: the cutover has switched");
+    }
+  }
+
+  @Override
+  public CutoverStatus freeze(StepRequest s) {
+    accept("freeze", s);
+    freezeRequested = true;
+    if (roundRunning) {
+      message = "the freeze waits for round " + runningRound() + " to end";
+    }
+    return status();
+  }
+
+  @Override
+  public void validateFreeze(StepRequest s) {
+    requireOpen("freeze");
+    if (freezeRequested) {
+      throw new IllegalStateException("cannot freeze: a freeze is already waiting");
+    }
+    if (!canFreeze()) {
+      throw new IllegalStateException(
+          "cannot freeze: the source is already frozen"
+              + (state.beforeSwitch() ? "" : " and the cutover has switched"));
+    }
+    if (roundRunning && state != CutoverState.SYNCING) {
+      throw new IllegalStateException("cannot freeze: the final round is running");
+    }
+  }
+
+  @Override
+  public CutoverStatus verify(StepRequest s) {
+    accept("verify", s);
+    verifyRequested = true;
+    return status();
+  }
+
+  @Override
+  public void validateVerify(StepRequest s) {
+    requireOpen("verify");
+    if (state == CutoverState.SYNCING) {
+      throw new IllegalStateException(
+          "cannot verify before the source is frozen: freeze first (the final round runs, then"
+              + " the verification)");
+    }
+    if (roundRunning || roundRequested) {
+      throw new IllegalStateException(
+          "cannot verify: round " + runningRound() + " is running; the verification follows it");
+    }
+    if (state == CutoverState.VERIFYING || verifyRequested) {
+      throw new IllegalStateException("cannot verify: the verification is running");
+    }
+    if (!state.beforeSwitch()) {
+      throw new IllegalStateException("cannot verify: the cutover has switched");
+    }
+  }
+
+  @Override
+  public CutoverStatus switchOver(StepRequest s) {
+    accept("switch", s);
+    switchRequested = true;
+    return status();
+  }
+
+  @Override
+  public void validateSwitchOver(StepRequest s) {
+    requireOpen("switch");
+    if (switchRequested) {
+      throw new IllegalStateException("cannot switch: the switch is running");
+    }
+    if (!state.beforeSwitch()) {
+      throw new IllegalStateException("cannot switch: the cutover has switched already");
+    }
+    if (state == CutoverState.VERIFICATION_FAILED && lastCheck != null) {
+      throw new IllegalStateException(
+          lastCheck.message() != null
+              ? "cannot switch: the last verification could not run (" + lastCheck.message() + ")"
+              : "cannot switch: the last verification found "
+                  + lastCheck.differences()
+                  + " difference"
+                  + (lastCheck.differences() == 1 ? "" : "s"));
+    }
+    if (state != CutoverState.VERIFIED || roundRunning || roundRequested || verifyRequested) {
+      throw new IllegalStateException(
+          "cannot switch before a verification passes"
+              + (state == CutoverState.SYNCING ? ": freeze the source first" : ""));
+    }
+  }
+
+  @Override
+  public CutoverStatus abort(StepRequest s) {
+    accept("abort", s);
+    abortRequested = true;
+    abortBy = s == null || s.by() == null ? "unknown" : s.by();
+    abortReason = s == null ? null : s.reason();
+    return status();
+  }
+
+  @Override
+  public void validateAbort(StepRequest s) {
+    requireOpen("abort");
+    if (!state.beforeSwitch() || switchRequested) {
+      throw new IllegalStateException(
+          "cannot abort after the switch: users are on the destination; keep the source as the"
+              + " fallback, or decommission it");
+    }
+  }
+
+  @Override
+  public CutoverStatus decommission(StepRequest s) {
+    accept("decommission", s);
+    decommissionRequested = true;
+    return status();
+  }
+
+  @Override
+  public void validateDecommission(StepRequest s) {
+    requireOpen("decommission");
+    if (state != CutoverState.FALLBACK) {
+      throw new IllegalStateException(
+          "cannot decommission before the switch: the source is still the one in use");
+    }
+  }
+}
