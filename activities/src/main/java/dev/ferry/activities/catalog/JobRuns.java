@@ -144,6 +144,33 @@ public final class JobRuns {
   }
 
   /** Job runs that have not ended, of every job (for the progress sampler). */
+  /**
+   * How many of a job run's owners have been scanned: until all are, the run's totals are partial
+   * (they grow as each owner's scan ends).
+   *
+   * @param owners the job run's owners
+   * @param scanned those whose scan has ended (or whose run has)
+   */
+  public record ScanProgress(int owners, int scanned) {
+    public boolean partial() {
+      return scanned < owners;
+    }
+  }
+
+  public ScanProgress scanProgress(long jobRunId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select count(*),
+                           count(*) filter (where finished_at is not null
+                                            or state not in ('CREATED', 'SCANNING'))
+                    from runs where job_run_id = ?""")
+                .bind(0, jobRunId)
+                .map((rs, ctx) -> new ScanProgress(rs.getInt(1), rs.getInt(2)))
+                .one());
+  }
+
   public List<JobRunRow> active() {
     return jdbi.withHandle(
         h ->

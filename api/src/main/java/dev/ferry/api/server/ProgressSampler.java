@@ -22,8 +22,16 @@ final class ProgressSampler {
 
   private record Sample(long nanos, long bytes) {}
 
-  /** Speed in bytes per second and seconds left, either null when unknown. */
-  record Rate(Double bytesPerSecond, Double etaSeconds) {}
+  /**
+   * Speed in bytes per second and seconds left, either null when unknown; {@code scan} says how
+   * many owners are scanned while not all are (the totals are partial: no ETA from them), else
+   * null.
+   */
+  record Rate(Double bytesPerSecond, Double etaSeconds, JobRuns.ScanProgress scan) {
+    Rate(Double bytesPerSecond, Double etaSeconds) {
+      this(bytesPerSecond, etaSeconds, null);
+    }
+  }
 
   private final JobRuns jobRuns;
   private final Map<Long, Deque<Sample>> samples = new ConcurrentHashMap<>();
@@ -60,8 +68,15 @@ final class ProgressSampler {
 
   /** The rate of a job run; null figures while it has not run long enough to tell. */
   Rate rate(JobRunRow r) {
-    if (r.finishedAt() != null || !"RUNNING".equals(r.state())) {
+    if (r.finishedAt() != null) {
       return new Rate(null, null);
+    }
+    JobRuns.ScanProgress scan = jobRuns.scanProgress(r.id());
+    if (!scan.partial()) {
+      scan = null;
+    }
+    if (!"RUNNING".equals(r.state())) {
+      return new Rate(null, null, scan);
     }
     Deque<Sample> d = add(r);
     Sample first;
@@ -72,16 +87,18 @@ final class ProgressSampler {
     }
     double secs = (last.nanos() - first.nanos()) / 1e9;
     if (secs < 1.0) {
-      return new Rate(null, null);
+      return new Rate(null, null, scan);
     }
     double speed = Math.max(0, last.bytes() - first.bytes()) / secs;
     long left = Math.max(0, r.bytesToCopy() - r.bytesDone());
     Double eta = null;
-    if (left == 0) {
+    if (scan != null) {
+      eta = null; // a total that will grow gives no honest ETA
+    } else if (left == 0) {
       eta = 0.0;
     } else if (speed > 0) {
       eta = left / speed;
     }
-    return new Rate(speed, eta);
+    return new Rate(speed, eta, scan);
   }
 }

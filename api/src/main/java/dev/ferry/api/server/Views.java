@@ -118,7 +118,26 @@ final class Views {
       double successRatePercent,
       @JsonInclude(JsonInclude.Include.NON_NULL) List<OwnerRun> owners,
       @JsonInclude(JsonInclude.Include.NON_NULL) JobRuns.OwnerTotals ownerTotals,
-      @JsonInclude(JsonInclude.Include.NON_NULL) OwnersPage ownersPage) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) OwnersPage ownersPage,
+      @JsonInclude(JsonInclude.Include.NON_NULL) PartialTotals partialTotals) {}
+
+  /**
+   * While some owners are still being scanned: the run's totals (files and bytes to copy) are those
+   * of the owners scanned so far and will grow, so there is no ETA yet.
+   */
+  record PartialTotals(int ownersScanned, int owners, String note) {
+    static PartialTotals of(JobRuns.ScanProgress p) {
+      return p == null
+          ? null
+          : new PartialTotals(
+              p.scanned(),
+              p.owners(),
+              p.scanned()
+                  + " of "
+                  + p.owners()
+                  + " owners scanned: the totals are partial and will grow; no ETA until all are");
+    }
+  }
 
   /**
    * Which owners a run view lists: those of {@code state} and {@code light} (null: all), {@code
@@ -168,7 +187,8 @@ final class Views {
                 .map(o -> ownerRun(o, shards == null ? null : shards.apply(o.run().id())))
                 .toList(),
         totals,
-        page);
+        page,
+        PartialTotals.of(rate.scan()));
   }
 
   /**

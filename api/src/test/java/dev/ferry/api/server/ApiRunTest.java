@@ -383,8 +383,20 @@ class ApiRunTest {
     long t0 = System.nanoTime();
     long run = api.run(job, "FULL");
     int mostAtOnce = 0;
+    boolean sawPartial = false;
     while (true) {
       JsonNode r = api.get("/jobs/" + job + "/runs/" + run).json();
+      if (r.has("partialTotals")) {
+        // owners not scanned yet: the totals are partial, said so, and give no ETA
+        sawPartial = true;
+        assertThat(r.at("/partialTotals/owners").asInt()).isEqualTo(3);
+        assertThat(r.at("/partialTotals/ownersScanned").asInt()).isLessThan(3);
+        assertThat(r.at("/partialTotals/note").asText()).contains("owners scanned");
+        assertThat(r.get("etaSeconds").isNull()).as(r.toString()).isTrue();
+        assertThat(r.at("/bytes/total").asLong()).isLessThan(12L << 20);
+      } else if (r.get("finishedAt").isNull()) {
+        assertThat(r.at("/bytes/total").asLong()).as("all scanned").isEqualTo(12L << 20);
+      }
       int busy = 0;
       for (JsonNode o : r.get("owners")) {
         String st = o.get("state").asText();
@@ -399,6 +411,8 @@ class ApiRunTest {
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     assertThat(mostAtOnce).isEqualTo(1);
+    assertThat(sawPartial).as("the totals were partial while owners waited").isTrue();
+    assertThat(api.get("/jobs/" + job + "/runs/" + run).json().has("partialTotals")).isFalse();
     assertThat(secs).isGreaterThan(12.0 * (1 << 20) / 4e6 * 0.9);
     assertThat(FilesCount.of(dst)).isEqualTo(12);
   }
