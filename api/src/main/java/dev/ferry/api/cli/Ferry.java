@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     description = "Durable file migrations between storage systems, orchestrated by Temporal.",
     subcommands = {
       MigrateCommand.class,
+      CheckCommand.class,
       DemoCommand.class,
       ServerCommand.class,
       AgentCommand.class,
