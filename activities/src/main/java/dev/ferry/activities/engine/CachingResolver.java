@@ -78,6 +78,11 @@ public final class CachingResolver implements StorageResolver, AutoCloseable {
     }
 
     @Override
+    public void requireRoot() {
+      s.requireRoot();
+    }
+
+    @Override
     public Optional<Entry> stat(String path) {
       return s.stat(path);
     }

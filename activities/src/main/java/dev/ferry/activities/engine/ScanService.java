@@ -50,6 +50,7 @@ public final class ScanService {
     Filters filters = Filters.of(options);
     try (Storage source = storage.open(job.sourceUri(), options);
         Storage dest = storage.open(job.destUri(), options)) {
+      source.requireRoot(); // a source that is not there is an error, not an empty migration
       Capabilities caps = dest.capabilities();
       if (options.preserveLinks() && !caps.links()) {
         throw new IllegalArgumentException(Links.preserveRefused(dest.describe()));

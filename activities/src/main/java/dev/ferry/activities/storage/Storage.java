@@ -79,6 +79,13 @@ public interface Storage extends AutoCloseable {
   /** The entry at {@code path}, if there is one. */
   Optional<Entry> stat(String path);
 
+  /**
+   * Throws {@link StorageException.NotFound} when the location's root does not exist, on stores
+   * where a folder exists or not (a local folder); elsewhere (a bucket prefix) an empty root is
+   * simply empty. Asked of a migration's source only: a destination's root is created.
+   */
+  default void requireRoot() {}
+
   /** Opens a file for reading from its first byte. The caller closes the stream. */
   InputStream open(String path);
 

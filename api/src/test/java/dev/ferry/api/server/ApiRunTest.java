@@ -393,7 +393,6 @@ class ApiRunTest {
         assertThat(r.at("/partialTotals/ownersScanned").asInt()).isLessThan(3);
         assertThat(r.at("/partialTotals/note").asText()).contains("owners scanned");
         assertThat(r.get("etaSeconds").isNull()).as(r.toString()).isTrue();
-        assertThat(r.at("/bytes/total").asLong()).isLessThan(12L << 20);
       } else if (r.get("finishedAt").isNull()) {
         assertThat(r.at("/bytes/total").asLong()).as("all scanned").isEqualTo(12L << 20);
       }

@@ -72,6 +72,23 @@ class OwnersTest {
   }
 
   @Test
+  void anOwnerWhoseSourceFolderDoesNotExistIsRedNotAnEmptyGreenOwner() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    ApiRunTest.write(src.resolve("alice/a1.txt"), 1000, 1);
+    ApiRunTest.write(src.resolve("bob/b1.txt"), 3000, 3);
+    String job = job(src, dst, Map.of("retries", 0)); // carol/ is not there (a typo, a move)
+    long run = start(job, Map.of("mode", "FULL"));
+    api.awaitEnd(job);
+    Map<String, JsonNode> owners = byName(run(job, run, "").get("owners"));
+    assertThat(owners.get("Carol").get("light").asText()).isEqualTo("red");
+    assertThat(owners.get("Carol").toString()).contains("does not exist");
+    assertThat(owners.get("Alice").get("light").asText()).isEqualTo("green");
+    assertThat(owners.get("Bob").get("light").asText()).isEqualTo("green");
+    assertThat(owners.get("Carol").path("reruns").size()).as("not found is not rerun").isZero();
+  }
+
+  @Test
   void aStagedStartOfOneOwnerThenEveryoneCopiesTheFirstOwnersFilesOnce() throws Exception {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");

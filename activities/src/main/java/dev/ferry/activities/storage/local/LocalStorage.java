@@ -117,6 +117,14 @@ public final class LocalStorage implements Storage {
   }
 
   @Override
+  public void requireRoot() {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.exists(root)) {
+      throw new StorageException.NotFound(
+          root + " does not exist: check the source's path (nothing was copied)", null);
+    }
+  }
+
+  @Override
   public void list(boolean followLinks, Consumer<Entry> sink, Consumer<ListingProblem> problems) {
     if (!Files.isDirectory(root)) {
       if (Files.exists(root)) {
