@@ -74,11 +74,12 @@ class DevServerLifetimeTest {
   void noServerOutlivesAKilledFerryAndTheNextRunResumesOnOneServer(Kill kill) throws Exception {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
-    // four 1 MiB files at 8 Mbps (1 MB/s): about four seconds
+    // four 1 MiB files at 4 Mbps (0.5 MB/s): about eight seconds, so that a kill after the first
+    // file lands well before the end (at 8 Mbps the run once completed before its kill took effect)
     for (int i = 0; i < 4; i++) {
       write(src.resolve("f" + i + ".bin"), random(1 << 20, 40 + i), MTIME);
     }
-    String[] args = {"migrate", src.toString(), dst.toString(), "--bwlimit", "8"};
+    String[] args = {"migrate", src.toString(), dst.toString(), "--bwlimit", "4"};
     Path db = database(src, dst);
 
     Process first = ferry.start(dir.resolve("first.log"), true, Map.of(), args);
@@ -88,7 +89,10 @@ class DevServerLifetimeTest {
           () -> {
             assertThat(first.isAlive()).as(log("first.log")).isTrue();
             RunRow r = latestRun(src);
-            return r != null && r.state() == JobState.RUNNING && r.bytesDone() > 0;
+            return r != null
+                && r.state() == JobState.RUNNING
+                && r.bytesDone() > 0
+                && r.bytesDone() <= (2L << 20);
           });
       assertThat(servers(db)).as("servers while the first run copies").hasSize(1);
       ProcessHandle jvm = first.toHandle();
