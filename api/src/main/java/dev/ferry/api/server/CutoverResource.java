@@ -21,7 +21,6 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowUpdateException;
-import io.temporal.failure.ApplicationFailure;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -96,11 +95,10 @@ final class CutoverResource {
     String id = CutoverWorkflow.workflowId(j.id().toString());
     try {
       CutoverStatus now = client().newWorkflowStub(CutoverWorkflow.class, id).status();
-      if (now.state().beforeSwitch() || now.state() == dev.ferry.workflows.CutoverState.FALLBACK) {
-        if (now.state() != dev.ferry.workflows.CutoverState.ABORTED) {
-          throw new ConflictResponse(
-              "the job has a cutover in progress (" + now.state().label() + ")");
-        }
+      if (now.state() != dev.ferry.workflows.CutoverState.ABORTED
+          && now.state() != dev.ferry.workflows.CutoverState.DECOMMISSIONED) {
+        throw new ConflictResponse(
+            "the job has a cutover in progress (" + now.state().label() + ")");
       }
     } catch (WorkflowNotFoundException e) {
       // none yet
@@ -218,23 +216,13 @@ final class CutoverResource {
           .newUntypedWorkflowStub(CutoverWorkflow.workflowId(j.id().toString()))
           .update(update, CutoverStatus.class, req);
     } catch (WorkflowUpdateException e) {
-      throw new ConflictResponse(reason(e));
+      throw new ConflictResponse(RunLauncher.message(e));
     } catch (WorkflowNotFoundException e) {
       throw new ConflictResponse("cannot " + step + ": the cutover has ended");
     } catch (io.temporal.client.WorkflowServiceException e) {
-      throw new ConflictResponse("cannot " + step + ": " + reason(e));
+      throw new ConflictResponse("cannot " + step + ": " + RunLauncher.message(e));
     }
     ctx.json(view(j, status(j)));
-  }
-
-  private static String reason(Throwable e) {
-    String m = e.getMessage();
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof ApplicationFailure af) {
-        m = af.getOriginalMessage();
-      }
-    }
-    return m;
   }
 
   void differences(Context ctx) {

@@ -313,7 +313,7 @@ final class RunLauncher {
   }
 
   /** The innermost failure's own message: the validator's words. */
-  private static String message(Throwable e) {
+  static String message(Throwable e) {
     String m = e.getMessage();
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof ApplicationFailure af) {

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.api.server.ApiHarness.Api;
 import dev.ferry.api.server.ApiHarness.Res;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,13 +36,6 @@ class CutoverApiTest {
     api = h.admin;
     client = api.client("Cutover " + UUID.randomUUID());
     project = api.project(client, "cutover");
-  }
-
-  static void write(Path f, int size, long seed) throws IOException {
-    Files.createDirectories(f.getParent());
-    byte[] b = new byte[size];
-    new Random(seed).nextBytes(b);
-    Files.write(f, b);
   }
 
   JsonNode cutover(String job) {
@@ -82,7 +73,7 @@ class CutoverApiTest {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
     for (int i = 0; i < 20; i++) {
-      write(src.resolve("docs/f" + i + ".bin"), 10_000 + i, i);
+      ApiRunTest.write(src.resolve("docs/f" + i + ".bin"), 10_000 + i, i);
     }
     Path hooks = dir.resolve("hooks.log");
     String s = api.localConnection(client, "src " + UUID.randomUUID(), src);
@@ -128,13 +119,13 @@ class CutoverApiTest {
 
     // the source changes: round 2 copies the five changed, round 3 the one new
     for (int i = 0; i < 5; i++) {
-      write(src.resolve("docs/f" + i + ".bin"), 20_000 + i, 100 + i);
+      ApiRunTest.write(src.resolve("docs/f" + i + ".bin"), 20_000 + i, 100 + i);
     }
     assertThat(step(job, "round").status()).isEqualTo(200);
     c = awaitCutover(job, x -> x.get("rounds").size() == 2 && idle(x));
     assertThat(c.at("/rounds/1/mode").asText()).isEqualTo("INCREMENTAL");
     assertThat(c.at("/rounds/1/filesCopied").asLong()).isEqualTo(5);
-    write(src.resolve("docs/new.bin"), 500, 7);
+    ApiRunTest.write(src.resolve("docs/new.bin"), 500, 7);
     assertThat(step(job, "round").status()).isEqualTo(200);
     c = awaitCutover(job, x -> x.get("rounds").size() == 3 && idle(x));
     assertThat(c.at("/rounds/2/filesCopied").asLong()).isEqualTo(1);
@@ -156,7 +147,7 @@ class CutoverApiTest {
     assertThat(c.at("/lastCheck/filesCompared").asLong()).isEqualTo(21);
     // a late change, then another final round is asked for but the gate is run by hand first
     Path late = dst.resolve("docs/f7.bin");
-    write(late, 10_007, 999); // same size, other content, at the destination
+    ApiRunTest.write(late, 10_007, 999); // same size, other content, at the destination
     Files.setLastModifiedTime(late, Files.getLastModifiedTime(src.resolve("docs/f7.bin")));
     assertThat(step(job, "verify").status()).isEqualTo(200);
     c = awaitCutover(job, x -> x.get("state").asText().equals("verification_failed"));
@@ -173,7 +164,7 @@ class CutoverApiTest {
 
     // a source file written after the freeze is named as such, whatever else the gate finds
     Files.copy(src.resolve("docs/f7.bin"), late, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    write(src.resolve("docs/f3.bin"), 300, 33);
+    ApiRunTest.write(src.resolve("docs/f3.bin"), 300, 33);
     Files.setLastModifiedTime(
         src.resolve("docs/f3.bin"), FileTime.from(Instant.now().plusSeconds(5)));
     assertThat(step(job, "verify").status()).isEqualTo(200);
@@ -228,7 +219,7 @@ class CutoverApiTest {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
     for (int i = 0; i < 6; i++) {
-      write(src.resolve("f" + i + ".bin"), 1 << 20, i);
+      ApiRunTest.write(src.resolve("f" + i + ".bin"), 1 << 20, i);
     }
     String s = api.localConnection(client, "src " + UUID.randomUUID(), src);
     String d = api.localConnection(client, "dst " + UUID.randomUUID(), dst);
