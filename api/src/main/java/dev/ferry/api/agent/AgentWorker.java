@@ -48,12 +48,13 @@ import org.slf4j.LoggerFactory;
  * Temporal.
  */
 public final class AgentWorker implements AutoCloseable {
-  static final Duration HEARTBEAT = Duration.ofSeconds(10);
+  static final Duration HEARTBEAT = Duration.ofSeconds(5);
   private static final Logger log = LoggerFactory.getLogger(AgentWorker.class);
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   private final AgentIdentity identity;
+  private final HttpClient http;
+  private final java.util.concurrent.CompletableFuture<String> revoked =
+      new java.util.concurrent.CompletableFuture<>();
   private final LocalTemporal temporal;
   private final WorkerFactory factory;
   private final CatalogStorageResolver storage;
@@ -61,11 +62,13 @@ public final class AgentWorker implements AutoCloseable {
 
   private AgentWorker(
       AgentIdentity identity,
+      HttpClient http,
       LocalTemporal temporal,
       WorkerFactory factory,
       CatalogStorageResolver storage,
       ScheduledExecutorService heartbeats) {
     this.identity = identity;
+    this.http = http;
     this.temporal = temporal;
     this.factory = factory;
     this.storage = storage;
@@ -79,10 +82,25 @@ public final class AgentWorker implements AutoCloseable {
     }
   }
 
-  /** Exchanges a registration code for an identity at {@code server} and stores it in home. */
-  public static AgentIdentity register(String server, String code, FerryHome home)
+  /**
+   * Exchanges a registration code for an identity at {@code server} and stores it in home, with the
+   * CA file in force ({@link AgentHttp#CA_FILE}) kept beside it.
+   */
+  public static AgentIdentity register(
+      String server, String code, FerryHome home, Map<String, String> env)
       throws IOException, InterruptedException {
-    String base = server.replaceAll("/+$", "").replaceAll("/api/v1$", "");
+    String base;
+    try {
+      base = AgentHttp.serverBase(server, env);
+    } catch (IllegalArgumentException e) {
+      throw new RegistrationFailed(e.getMessage());
+    }
+    HttpClient http;
+    try {
+      http = AgentHttp.client(env, home.dir());
+    } catch (IllegalStateException e) {
+      throw new RegistrationFailed(e.getMessage());
+    }
     String host;
     try {
       host = java.net.InetAddress.getLocalHost().getHostName();
@@ -97,7 +115,7 @@ public final class AgentWorker implements AutoCloseable {
     HttpResponse<String> r;
     try {
       r =
-          HTTP.send(
+          http.send(
               HttpRequest.newBuilder(URI.create(base + "/api/v1/agents/register"))
                   .timeout(Duration.ofSeconds(30))
                   .header("Authorization", "Bearer " + code.trim())
@@ -108,7 +126,8 @@ public final class AgentWorker implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new RegistrationFailed("'" + server + "' is not a server URL such as http://host:8080");
     } catch (IOException e) {
-      throw new RegistrationFailed("cannot reach the Ferry server at " + base + ": " + e);
+      throw new RegistrationFailed(
+          "cannot reach the Ferry server at " + base + ": " + AgentHttp.explain(e));
     }
     JsonNode j;
     try {
@@ -138,6 +157,7 @@ public final class AgentWorker implements AutoCloseable {
             j.at("/database/url").asText(),
             j.at("/database/user").asText());
     id.save(home.dir());
+    AgentHttp.pinCa(env, home.dir());
     return id;
   }
 
@@ -152,6 +172,8 @@ public final class AgentWorker implements AutoCloseable {
    * the database password is {@code FERRY_DB_PASSWORD}.
    */
   public static AgentWorker start(AgentIdentity id, Map<String, String> env, FerryHome home) {
+    AgentHttp.serverBase(id.server(), env); // plain http to another machine: refused
+    HttpClient http = AgentHttp.client(env, home.dir());
     Map<String, String> e = new HashMap<>(env);
     e.putIfAbsent("TEMPORAL_ADDRESS", id.temporalAddress());
     e.putIfAbsent("TEMPORAL_NAMESPACE", id.temporalNamespace());
@@ -185,7 +207,7 @@ public final class AgentWorker implements AutoCloseable {
     ScheduledExecutorService hb =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("ferry-heartbeat").factory());
-    AgentWorker w = new AgentWorker(id, temporal, factory, storage, hb);
+    AgentWorker w = new AgentWorker(id, http, temporal, factory, storage, hb);
     hb.scheduleWithFixedDelay(w::heartbeat, 0, HEARTBEAT.toSeconds(), TimeUnit.SECONDS);
     return w;
   }
@@ -193,7 +215,7 @@ public final class AgentWorker implements AutoCloseable {
   void heartbeat() {
     try {
       HttpResponse<String> r =
-          HTTP.send(
+          http.send(
               HttpRequest.newBuilder(
                       URI.create(
                           identity.server()
@@ -206,14 +228,27 @@ public final class AgentWorker implements AutoCloseable {
                   .POST(HttpRequest.BodyPublishers.ofString("{\"version\":\"" + version() + "\"}"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 204) {
+      if (r.statusCode() == 401) {
+        // the agent's token was revoked (DELETE /agents/{id}): stop taking work at once
+        String why =
+            "the server no longer accepts this agent's token (revoked): stopping; register again"
+                + " with a new code to serve again";
+        log.error(why);
+        factory.shutdownNow();
+        revoked.complete(why);
+      } else if (r.statusCode() != 204) {
         log.warn("the server refused the heartbeat ({}): {}", r.statusCode(), r.body());
       }
     } catch (IOException e) {
-      log.warn("cannot reach the server for the heartbeat: {}", e.getMessage());
+      log.warn("cannot reach the server for the heartbeat: {}", AgentHttp.explain(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Completes, with the reason, when the server has revoked this agent (the worker is stopped). */
+  public java.util.concurrent.CompletableFuture<String> revoked() {
+    return revoked;
   }
 
   public AgentIdentity identity() {

@@ -1,6 +1,7 @@
 package dev.ferry.api.cli;
 
 import dev.ferry.activities.catalog.Database;
+import dev.ferry.api.agent.AgentHttp;
 import dev.ferry.api.agent.AgentIdentity;
 import dev.ferry.api.agent.AgentWorker;
 import dev.ferry.api.runtime.FerryHome;
@@ -22,14 +23,17 @@ import picocli.CommandLine.Option;
     header = "Run an agent: a worker at a client's site for the jobs assigned to it.",
     description = {
       "Runs a Ferry agent: an activity worker on this machine for the jobs assigned to it.",
-      "First time: ferry agent --register CODE --server http://ferry-server:8080",
+      "First time: ferry agent --register CODE --server https://ferry-server:8443",
       "(the code comes from POST /api/v1/agents/registration-codes, valid 24 hours, usable once).",
       "Later: ferry agent (the identity is kept in FERRY_HOME/agent.json)."
     },
     footer = {
       "",
       "The agent needs Temporal and the server's PostgreSQL (addresses come with the registration;",
-      "TEMPORAL_ADDRESS, FERRY_DB_URL, FERRY_DB_USER and FERRY_DB_PASSWORD override them)."
+      "TEMPORAL_ADDRESS, FERRY_DB_URL, FERRY_DB_USER and FERRY_DB_PASSWORD override them).",
+      "Temporal over TLS: TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_API_KEY.",
+      "The server's certificate is verified (FERRY_CA_FILE for a private CA); plain http is",
+      "refused except to this machine (FERRY_ALLOW_HTTP=true to allow it)."
     })
 public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--register", paramLabel = "CODE", description = "A registration code.")
@@ -38,9 +42,34 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--server", paramLabel = "URL", description = "The Ferry server's URL.")
   String server;
 
+  @Option(
+      names = "--ca-file",
+      paramLabel = "PEM",
+      description =
+          "The CA certificate(s) that signed the server's certificate, for a private CA (also"
+              + " FERRY_CA_FILE); kept in FERRY_HOME at registration.")
+  java.nio.file.Path caFile;
+
+  @Option(
+      names = "--allow-http",
+      description =
+          "Allow plain http to a server on another machine (FERRY_ALLOW_HTTP=true); unencrypted.")
+  boolean allowHttp;
+
   @Override
   public Integer call() {
     FerryHome home = FerryHome.fromEnv(Ferry.env());
+    java.util.Map<String, String> env = new java.util.HashMap<>(Ferry.env());
+    if (caFile != null) {
+      if (!Files.isReadable(caFile)) {
+        Ferry.err().println("ferry agent: --ca-file " + caFile + ": no such readable file");
+        return Ferry.EXIT_USAGE;
+      }
+      env.put(AgentHttp.CA_FILE, caFile.toAbsolutePath().toString());
+    }
+    if (allowHttp) {
+      env.put(AgentHttp.ALLOW_HTTP, "true");
+    }
     AgentIdentity id;
     try {
       if (code != null) {
@@ -48,7 +77,7 @@ public final class AgentCommand implements Callable<Integer> {
           Ferry.err().println("ferry agent: --register needs --server URL (the Ferry server)");
           return Ferry.EXIT_USAGE;
         }
-        id = AgentWorker.register(server, code, home);
+        id = AgentWorker.register(server, code, home, env);
         Ferry.out().println("Registered as agent '" + id.name() + "' (" + id.agentId() + ").");
       } else {
         if (!Files.exists(AgentIdentity.file(home.dir()))) {
@@ -71,8 +100,8 @@ public final class AgentCommand implements Callable<Integer> {
     }
     AgentWorker worker;
     try {
-      worker = AgentWorker.start(id, Ferry.env(), home);
-    } catch (Database.Unreachable | IllegalStateException e) {
+      worker = AgentWorker.start(id, env, home);
+    } catch (Database.Unreachable | IllegalStateException | IllegalArgumentException e) {
       Ferry.err().println("ferry agent: " + e.getMessage());
       return Ferry.EXIT_ENVIRONMENT;
     }
@@ -99,11 +128,18 @@ public final class AgentCommand implements Callable<Integer> {
                 + ProcessHandle.current().pid()
                 + ")");
     Ferry.out().println("Press Ctrl-C to stop.");
+    worker
+        .revoked()
+        .thenAccept(
+            why -> {
+              Ferry.err().println("ferry agent: " + why);
+              stopped.countDown();
+            });
     try {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return Ferry.EXIT_OK;
+    return worker.revoked().isDone() ? Ferry.EXIT_ENVIRONMENT : Ferry.EXIT_OK;
   }
 }

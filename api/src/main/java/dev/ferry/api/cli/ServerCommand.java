@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
       "Environment: FERRY_HTTP (host:port, default 127.0.0.1:8080), FERRY_ADMIN_TOKEN (an operator",
       "token; without it one is generated and printed once, at the first start), FERRY_MASTER_KEY",
       "(base64 32 bytes; else FERRY_HOME/master.key, created 0600), FERRY_DB_URL / FERRY_DB_USER /",
-      "FERRY_DB_PASSWORD, TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, FERRY_HOME.",
+      "FERRY_DB_PASSWORD, TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, FERRY_HOME; HTTPS: FERRY_TLS_CERT",
+      "and FERRY_TLS_KEY (PEM; see docs/security.md).",
       "API walk-through: docs/api.md."
     })
 public final class ServerCommand implements Callable<Integer> {

@@ -27,6 +27,7 @@ public final class ApiServer implements AutoCloseable {
   static final long MAX_BODY_BYTES = 16L << 20;
 
   private final Javalin app;
+  private final boolean https;
   private final Services services;
   private final ScheduledExecutorService background;
 
@@ -34,10 +35,12 @@ public final class ApiServer implements AutoCloseable {
 
   private ApiServer(
       Javalin app,
+      boolean https,
       Services services,
       ScheduledExecutorService background,
       io.temporal.worker.WorkerFactory control) {
     this.control = control;
+    this.https = https;
     this.app = app;
     this.services = services;
     this.background = background;
@@ -49,6 +52,7 @@ public final class ApiServer implements AutoCloseable {
    * @param adminToken {@code FERRY_ADMIN_TOKEN}, or null
    * @param temporalAddress where agents reach Temporal
    * @param databaseUrl where agents reach PostgreSQL
+   * @param tls the certificate and key the API serves HTTPS with, or null for plain HTTP
    */
   public record Config(
       String host,
@@ -61,7 +65,80 @@ public final class ApiServer implements AutoCloseable {
       String temporalAddress,
       String temporalNamespace,
       String databaseUrl,
-      String databaseUser) {}
+      String databaseUser,
+      Tls tls) {}
+
+  /**
+   * HTTPS for the API: {@code FERRY_TLS_CERT} (PEM certificate chain, the server's first) and
+   * {@code FERRY_TLS_KEY} (its unencrypted PKCS#8 PEM key), read once at start.
+   */
+  public record Tls(java.nio.file.Path cert, java.nio.file.Path key) {
+    public static final String CERT = "FERRY_TLS_CERT";
+    public static final String KEY = "FERRY_TLS_KEY";
+
+    /**
+     * The settings of {@code env}: both, or neither (null).
+     *
+     * @throws IllegalStateException when only one is set, or a file cannot be used
+     */
+    public static Tls fromEnv(java.util.Map<String, String> env) {
+      String c = env.get(CERT);
+      String k = env.get(KEY);
+      boolean hasC = c != null && !c.isBlank();
+      boolean hasK = k != null && !k.isBlank();
+      if (!hasC && !hasK) {
+        return null;
+      }
+      if (hasC != hasK) {
+        throw new IllegalStateException(
+            "HTTPS needs both "
+                + CERT
+                + " (the certificate chain, PEM) and "
+                + KEY
+                + " (its private key, PEM); only "
+                + (hasC ? CERT : KEY)
+                + " is set");
+      }
+      Tls t = new Tls(java.nio.file.Path.of(c.trim()), java.nio.file.Path.of(k.trim()));
+      t.keyStore(); // fails now, with the reason, rather than at the first connection
+      return t;
+    }
+
+    java.security.KeyStore keyStore() {
+      return dev.ferry.api.runtime.Pem.keyStore(cert, CERT, key, KEY, PASSWORD);
+    }
+
+    private static final char[] PASSWORD = "ferry-in-memory".toCharArray();
+
+    org.eclipse.jetty.server.ServerConnector connector(
+        org.eclipse.jetty.server.Server server,
+        org.eclipse.jetty.server.HttpConfiguration http,
+        String host,
+        int port) {
+      org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl =
+          new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+      ssl.setKeyStore(keyStore());
+      ssl.setKeyStorePassword(new String(PASSWORD));
+      ssl.setKeyManagerPassword(new String(PASSWORD));
+      ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+      org.eclipse.jetty.server.HttpConfiguration https =
+          new org.eclipse.jetty.server.HttpConfiguration(http);
+      org.eclipse.jetty.server.SecureRequestCustomizer secure =
+          new org.eclipse.jetty.server.SecureRequestCustomizer();
+      // clients reach the API by IP address or by any of the certificate's names; the
+      // certificate's own check (by the client) is what matters, not Jetty's SNI match
+      secure.setSniHostCheck(false);
+      https.addCustomizer(secure);
+      org.eclipse.jetty.server.ServerConnector c =
+          new org.eclipse.jetty.server.ServerConnector(
+              server,
+              new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+              new org.eclipse.jetty.server.HttpConnectionFactory(https));
+      c.setHost(host);
+      c.setPort(port);
+      return c;
+    }
+  }
 
   public static ApiServer start(Config c) {
     Services s =
@@ -85,6 +162,10 @@ public final class ApiServer implements AutoCloseable {
               cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
               cfg.jetty.host = c.host();
               cfg.jetty.port = c.port();
+              if (c.tls() != null) {
+                cfg.jetty.addConnector(
+                    (server, http) -> c.tls().connector(server, http, c.host(), c.port()));
+              }
               cfg.requestLogger.http(
                   (ctx, ms) ->
                       log.info(
@@ -107,7 +188,12 @@ public final class ApiServer implements AutoCloseable {
         .newWorker(dev.ferry.workflows.CutoverWorkflow.SERVER_QUEUE)
         .registerActivitiesImplementations(new CutoverActivitiesImpl(s));
     control.start();
-    return new ApiServer(app, s, bg, control);
+    return new ApiServer(app, c.tls() != null, s, bg, control);
+  }
+
+  /** Whether the API is served over HTTPS. */
+  public boolean https() {
+    return https;
   }
 
   /** The port the server listens on (useful with port 0). */

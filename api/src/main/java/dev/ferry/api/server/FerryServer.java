@@ -76,6 +76,7 @@ public final class FerryServer implements AutoCloseable {
   public static FerryServer start(Map<String, String> env, Listen listen, ConnectionKinds kinds) {
     FerryHome home = FerryHome.fromEnv(env);
     DbConfig db = DbConfig.fromEnv(env);
+    ApiServer.Tls tls = ApiServer.Tls.fromEnv(env);
     Catalog catalog = FerryRuntime.openCatalog(db);
     SecretBox box = SecretBox.load(env.get("FERRY_MASTER_KEY"), home.dir().resolve("master.key"));
     Connections connections = new Connections(catalog.jdbi(), box);
@@ -119,7 +120,8 @@ public final class FerryServer implements AutoCloseable {
                   publicTemporal,
                   temporal.namespace(),
                   env.getOrDefault("FERRY_AGENT_DB_URL", db.url()),
-                  db.user()));
+                  db.user(),
+                  tls));
       return new FerryServer(temporal, runtime, api, listen.host(), generated);
     } catch (RuntimeException e) {
       if (runtime != null) {
@@ -134,10 +136,14 @@ public final class FerryServer implements AutoCloseable {
     return api.port();
   }
 
-  /** The API's base URL, e.g. {@code http://127.0.0.1:8080/api/v1}. */
+  /** The API's base URL, e.g. {@code http://127.0.0.1:8080/api/v1} (https with FERRY_TLS_CERT). */
   public String apiUrl() {
     String h = host.contains(":") ? "[" + host + "]" : host;
-    return "http://" + (h.equals("0.0.0.0") ? "127.0.0.1" : h) + ":" + port() + Routes.BASE;
+    return (api.https() ? "https://" : "http://")
+        + (h.equals("0.0.0.0") ? "127.0.0.1" : h)
+        + ":"
+        + port()
+        + Routes.BASE;
   }
 
   public LocalTemporal temporal() {
