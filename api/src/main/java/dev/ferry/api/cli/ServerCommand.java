@@ -74,7 +74,7 @@ public final class ServerCommand implements Callable<Integer> {
         .println(
             "  Temporal:        "
                 + switch (t.mode()) {
-                  case EXTERNAL -> t.address() + " (namespace " + t.namespace() + ")";
+                  case EXTERNAL -> t.describe().substring("Temporal at ".length());
                   case DEV_SERVER ->
                       t.address() + " (local dev server, namespace " + t.namespace() + ")";
                   case IN_PROCESS -> t.describe();

@@ -43,7 +43,14 @@ public final class WorkerCommand implements Callable<Integer> {
       Ferry.err().println("ferry: " + e.getMessage());
       return Ferry.EXIT_ENVIRONMENT;
     }
-    LocalTemporal temporal = LocalTemporal.start(FerryHome.fromEnv(env), "worker", env);
+    LocalTemporal temporal;
+    try {
+      temporal = LocalTemporal.start(FerryHome.fromEnv(env), "worker", env);
+    } catch (IllegalStateException e) {
+      catalog.close();
+      Ferry.err().println("ferry worker: " + e.getMessage());
+      return Ferry.EXIT_ENVIRONMENT;
+    }
     FerryRuntime runtime = FerryRuntime.start(catalog, temporal, env);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -51,6 +51,7 @@ public final class LocalTemporal implements AutoCloseable {
   private final Process process;
   private final Path stateFile;
   private final TestServer.PortBoundTestServer testServer;
+  private final TemporalTls tls;
   private final WorkflowServiceStubs stubs;
 
   private LocalTemporal(
@@ -61,6 +62,19 @@ public final class LocalTemporal implements AutoCloseable {
       Process process,
       Path stateFile,
       TestServer.PortBoundTestServer testServer) {
+    this(mode, address, namespace, uiAddress, process, stateFile, testServer, TemporalTls.NONE);
+  }
+
+  private LocalTemporal(
+      Mode mode,
+      String address,
+      String namespace,
+      String uiAddress,
+      Process process,
+      Path stateFile,
+      TestServer.PortBoundTestServer testServer,
+      TemporalTls tls) {
+    this.tls = tls;
     this.mode = mode;
     this.address = address;
     this.namespace = namespace;
@@ -70,29 +84,49 @@ public final class LocalTemporal implements AutoCloseable {
     this.testServer = testServer;
     this.stubs =
         WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+            tls.apply(WorkflowServiceStubsOptions.newBuilder().setTarget(address), namespace)
+                .build());
   }
 
+  /**
+   * The Temporal service of {@code env}: {@code TEMPORAL_ADDRESS} with its TLS and API-key settings
+   * ({@link TemporalTls}), or a local one.
+   *
+   * @throws IllegalStateException when it does not answer, or a TLS setting is wrong
+   */
   public static LocalTemporal start(FerryHome home, String name, Map<String, String> env) {
     String external = env.get("TEMPORAL_ADDRESS");
     String namespace = env.getOrDefault("TEMPORAL_NAMESPACE", "default");
+    TemporalTls tls = TemporalTls.fromEnv(env);
     if (external != null && !external.isBlank()) {
       LocalTemporal t =
-          new LocalTemporal(Mode.EXTERNAL, external, namespace, null, null, null, null);
+          new LocalTemporal(Mode.EXTERNAL, external, namespace, null, null, null, null, tls);
       String why = t.awaitServing(System.nanoTime() + EXTERNAL_WAIT.toNanos(), () -> true);
       if (why != null) {
         t.stubs.shutdownNow();
         throw new IllegalStateException(
             "Temporal at "
                 + external
+                + (tls.any() ? " (" + tls.describe() + ")" : "")
                 + " did not answer within "
                 + EXTERNAL_WAIT.toSeconds()
                 + " s ("
                 + why
-                + "); check TEMPORAL_ADDRESS, or unset it to let Ferry run a local server");
+                + "); check TEMPORAL_ADDRESS"
+                + (tls.any()
+                    ? " and the TLS settings (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA,"
+                        + " TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY)"
+                    : " (a server that wants TLS needs TEMPORAL_TLS=true or TEMPORAL_TLS_CA)")
+                + ", or unset it to let Ferry run a local server");
       }
       SearchAttributeSetup.ensure(t.stubs, namespace);
       return t;
+    }
+    if (tls.any()) {
+      log.warn(
+          "Temporal TLS settings ({}) are ignored without TEMPORAL_ADDRESS: the local Temporal"
+              + " service listens on 127.0.0.1 only, in plain gRPC",
+          tls.describe());
     }
     Optional<Path> binary = findBinary(env);
     if (binary.isPresent()) {
@@ -538,6 +572,11 @@ public final class LocalTemporal implements AutoCloseable {
     return uiAddress;
   }
 
+  /** The TLS and API-key settings the stubs use (none for a local service). */
+  public TemporalTls tls() {
+    return tls;
+  }
+
   public WorkflowServiceStubs stubs() {
     return stubs;
   }
@@ -545,7 +584,13 @@ public final class LocalTemporal implements AutoCloseable {
   /** One line that says what Temporal this is, for the user. */
   public String describe() {
     return switch (mode) {
-      case EXTERNAL -> "Temporal at " + address + " (namespace " + namespace + ")";
+      case EXTERNAL ->
+          "Temporal at "
+              + address
+              + " (namespace "
+              + namespace
+              + (tls.any() ? ", " + tls.describe() : "")
+              + ")";
       case DEV_SERVER -> "Temporal dev server at " + address + ", Web UI " + uiAddress;
       case IN_PROCESS ->
           "Temporal test server in process at "
