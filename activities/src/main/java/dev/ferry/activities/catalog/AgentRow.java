@@ -9,6 +9,7 @@ import java.util.UUID;
  *
  * @param clientId the client it belongs to, or null for an agent the operator shares
  * @param lastSeenAt its last heartbeat, or null when it never sent one
+ * @param revokedAt when it was revoked (its tokens revoked, its secrets withdrawn), or null
  */
 public record AgentRow(
     UUID id,
@@ -17,7 +18,8 @@ public record AgentRow(
     String hostname,
     String version,
     Instant registeredAt,
-    Instant lastSeenAt) {
+    Instant lastSeenAt,
+    Instant revokedAt) {
   /** An agent is Online when its last heartbeat is younger than this. */
   public static final Duration ONLINE_WINDOW = Duration.ofSeconds(30);
 
@@ -30,6 +32,6 @@ public record AgentRow(
   }
 
   public boolean online(Instant now) {
-    return lastSeenAt != null && lastSeenAt.isAfter(now.minus(ONLINE_WINDOW));
+    return revokedAt == null && lastSeenAt != null && lastSeenAt.isAfter(now.minus(ONLINE_WINDOW));
   }
 }

@@ -35,7 +35,9 @@ public final class AgentSecrets {
                       select distinct a.id, a.key_sealed, c.id, c.secret
                       from jobs j join agents a on a.id = j.agent_id
                         join connections c on c.id in (j.source_connection_id, j.dest_connection_id)
-                      where j.parent_job_id is null and c.secret is not null""")
+                      where j.parent_job_id is null and c.secret is not null
+                        and exists(select 1 from api_tokens t
+                                   where t.agent_id = a.id and t.revoked_at is null)""")
                   .map(
                       (rs, ctx) ->
                           new Need(

@@ -13,24 +13,34 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Agents, their one-time registration codes and their heartbeats. A code is {@value #CODE_LENGTH}
  * characters from an alphabet without look-alikes (no 0/O, 1/I/L), valid {@link #CODE_VALIDITY},
- * usable once; only its SHA-256 is stored. Redeeming a code creates the agent and its token in one
- * transaction. Thread-safe.
+ * usable once; only its HMAC-SHA256 under a key derived from the master key is stored (so the
+ * catalog alone, without the key, cannot be searched for a code). Redeeming a code creates the
+ * agent and its token in one transaction. An agent is revoked when none of its tokens is live.
+ * Thread-safe.
  */
 public final class Agents {
   public static final String ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
   public static final int CODE_LENGTH = 8;
   public static final Duration CODE_VALIDITY = Duration.ofHours(24);
   private static final String COLUMNS =
-      "id, client_id, name, hostname, version, registered_at, last_seen_at";
+      "id, client_id, name, hostname, version, registered_at, last_seen_at,"
+          + " (select case when bool_or(t.revoked_at is null) then null else max(t.revoked_at) end"
+          + " from api_tokens t where t.agent_id = agents.id) as revoked_at";
 
   private final Jdbi jdbi;
   private final Tokens tokens;
   private final SecretBox box;
+  private final byte[] codeKey;
 
   public Agents(Jdbi jdbi, Tokens tokens, SecretBox box) {
     this.jdbi = jdbi;
     this.tokens = tokens;
     this.box = box;
+    this.codeKey = box.derive("agent registration codes");
+  }
+
+  private String codeHash(String code) {
+    return Hashing.hmacSha256(codeKey, normalizeCode(code));
   }
 
   /** A new registration code and when it expires. */
@@ -50,7 +60,7 @@ public final class Agents {
                         """
                         insert into agent_registration_codes(code_hash, client_id, agent_name, expires_at)
                         values (?, ?, ?, now() + make_interval(secs => ?)) returning expires_at""")
-                    .bind(0, Hashing.sha256(code))
+                    .bind(0, codeHash(code))
                     .bind(1, clientId)
                     .bind(2, agentName)
                     .bind(3, (double) CODE_VALIDITY.toSeconds())
@@ -86,7 +96,7 @@ public final class Agents {
    * when the code is unknown, expired or already used.
    */
   public Optional<Registered> redeem(String code, String hostname, String version) {
-    String hash = Hashing.sha256(normalizeCode(code));
+    String hash = codeHash(code);
     return jdbi.inTransaction(
         h -> {
           record Pending(UUID clientId, String name) {}
@@ -145,6 +155,29 @@ public final class Agents {
                 agentId));
   }
 
+  /**
+   * Revokes an agent: its tokens (the API refuses them from now on, so its heartbeats and
+   * data-plane calls fail and it stops) and the connection secrets sealed for it, in one
+   * transaction. True when the agent exists.
+   */
+  public boolean revoke(UUID agentId) {
+    return jdbi.inTransaction(
+        h -> {
+          if (h.createQuery("select 1 from agents where id = ? for update")
+              .bind(0, agentId)
+              .mapTo(Integer.class)
+              .findOne()
+              .isEmpty()) {
+            return false;
+          }
+          h.execute(
+              "update api_tokens set revoked_at = coalesce(revoked_at, now()) where agent_id = ?",
+              agentId);
+          h.execute("delete from agent_connection_secrets where agent_id = ?", agentId);
+          return true;
+        });
+  }
+
   public Optional<AgentRow> find(UUID id) {
     return jdbi.withHandle(
         h ->
@@ -190,6 +223,7 @@ public final class Agents {
         rs.getString("hostname"),
         rs.getString("version"),
         rs.getTimestamp("registered_at").toInstant(),
-        Tokens.instant(rs.getTimestamp("last_seen_at")));
+        Tokens.instant(rs.getTimestamp("last_seen_at")),
+        Tokens.instant(rs.getTimestamp("revoked_at")));
   }
 }

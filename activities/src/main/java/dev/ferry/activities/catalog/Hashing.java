@@ -7,7 +7,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
 
-/** SHA-256 of credentials (tokens, registration codes) and random credential text. */
+/** SHA-256 of tokens, HMAC-SHA256 of registration codes, and random credential text. */
 public final class Hashing {
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -19,6 +19,17 @@ public final class Hashing {
           .formatHex(
               MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** HMAC-SHA256 of {@code text} under {@code key}, hex. */
+  public static String hmacSha256(byte[] key, String text) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }

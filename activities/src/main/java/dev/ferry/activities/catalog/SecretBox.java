@@ -133,6 +133,21 @@ public final class SecretBox {
     }
   }
 
+  /**
+   * A key for one {@code purpose} derived from the master key (HMAC-SHA256 of the purpose under it,
+   * as HKDF's expand step): servers of one database share the master key, so they derive the same
+   * key; it never leaves memory and is never stored.
+   */
+  public byte[] derive(String purpose) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+      return mac.doFinal(("ferry derived key: " + purpose).getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Encrypts {@code plaintext} for the owner {@code boundTo} (a connection id). */
   public byte[] seal(byte[] plaintext, String boundTo) {
     byte[] iv = new byte[IV_BYTES];

@@ -19,6 +19,9 @@ import java.util.UUID;
  * client's agents only.
  */
 final class AgentsResource {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(AgentsResource.class);
+
   /** A registration code: 8 characters, valid 24 hours, usable once. */
   record CodeView(String code, Instant expiresAt, UUID clientId, String name) {}
 
@@ -34,6 +37,7 @@ final class AgentsResource {
       Map<String, String> database) {}
 
   private final Services s;
+  private final RegistrationGuard guard = new RegistrationGuard();
 
   AgentsResource(Services s) {
     this.s = s;
@@ -96,14 +100,29 @@ final class AgentsResource {
       throw new UnauthorizedResponse(
           "send the registration code as the bearer token: 'Authorization: Bearer ABCD2345'");
     }
-    Agents.Registered r =
-        s.agents
-            .redeem(code, hostname, version)
-            .orElseThrow(
-                () ->
-                    new UnauthorizedResponse(
-                        "the registration code is unknown, expired or already used; ask for a new"
-                            + " one (POST /api/v1/agents/registration-codes)"));
+    Instant now = Instant.now();
+    String from = ctx.ip();
+    Instant locked = guard.lockedUntil(from, now);
+    if (locked != null) {
+      throw tooMany(ctx, locked, now);
+    }
+    Optional<Agents.Registered> redeemed = s.agents.redeem(code, hostname, version);
+    if (redeemed.isEmpty()) {
+      Instant lockedNow = guard.failed(from, now);
+      if (lockedNow != null) {
+        log.warn(
+            "{} wrong registration codes from {} within {} min: registrations from it refused"
+                + " until {}",
+            RegistrationGuard.MAX_FAILURES,
+            from,
+            RegistrationGuard.WINDOW.toMinutes(),
+            lockedNow);
+      }
+      throw new UnauthorizedResponse(
+          "the registration code is unknown, expired or already used; ask for a new"
+              + " one (POST /api/v1/agents/registration-codes)");
+    }
+    Agents.Registered r = redeemed.get();
     s.syncAgentSecrets();
     Services.AgentEndpoints e = s.endpoints;
     ctx.status(HttpStatus.CREATED)
@@ -117,6 +136,34 @@ final class AgentsResource {
                 r.agent().taskQueue(),
                 Map.of("address", e.temporalAddress(), "namespace", e.temporalNamespace()),
                 Map.of("url", e.databaseUrl(), "user", e.databaseUser())));
+  }
+
+  private static io.javalin.http.TooManyRequestsResponse tooMany(
+      Context ctx, Instant until, Instant now) {
+    long seconds = Math.max(1, java.time.Duration.between(now, until).toSeconds());
+    ctx.header("Retry-After", String.valueOf(seconds));
+    return new io.javalin.http.TooManyRequestsResponse(
+        "too many wrong registration codes from this address: registrations from it are refused"
+            + " for "
+            + seconds
+            + " s more (Retry-After); check the code (8 characters, valid 24 hours, usable once)");
+  }
+
+  /**
+   * Revokes an agent (operator, or a token of the agent's client): its tokens stop working at once,
+   * so its next heartbeat (within {@code AgentWorker.HEARTBEAT}) or data-plane call is refused and
+   * the agent stops; the connection secrets sealed for it are withdrawn. Its jobs stay assigned to
+   * it: their runs wait, saying so, until they are assigned to another agent.
+   */
+  void revoke(Context ctx) {
+    Http.onlyQuery(ctx);
+    AgentRow a = visible(ctx);
+    if (Auth.principal(ctx).kind() == Principal.Kind.AGENT) {
+      throw new ForbiddenResponse("an agent token cannot do this");
+    }
+    s.agents.revoke(a.id());
+    log.info("agent {} ('{}') revoked", a.id(), a.name());
+    ctx.json(Views.Agent.of(s.agents.find(a.id()).orElseThrow(), Instant.now()));
   }
 
   /** An agent reports that it is alive (its own token only). */

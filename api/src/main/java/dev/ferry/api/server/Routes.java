@@ -74,6 +74,7 @@ final class Routes {
     d.post(REGISTER, agents::register);
     d.get(BASE + "/agents", agents::list);
     d.get(BASE + "/agents/{agentId}", agents::get);
+    d.post(BASE + "/agents/{agentId}/revoke", agents::revoke);
     d.post(BASE + "/agents/{agentId}/heartbeat", agents::heartbeat);
 
     TokensResource tokens = new TokensResource(s);

@@ -306,7 +306,8 @@ final class Views {
       String taskQueue,
       String status,
       Instant registeredAt,
-      Instant lastSeenAt) {
+      Instant lastSeenAt,
+      Instant revokedAt) {
     static Agent of(AgentRow a, Instant now) {
       return new Agent(
           a.id(),
@@ -315,9 +316,10 @@ final class Views {
           a.hostname(),
           a.version(),
           a.taskQueue(),
-          a.online(now) ? "Online" : "Offline",
+          a.revokedAt() != null ? "Revoked" : a.online(now) ? "Online" : "Offline",
           a.registeredAt(),
-          a.lastSeenAt());
+          a.lastSeenAt(),
+          a.revokedAt());
     }
   }
 }

@@ -225,6 +225,10 @@ class AgentTlsTest {
   }
 
   static String awaitOnline(String client, Process p, Path home) {
+    return awaitOnline(h, client, p, home);
+  }
+
+  static String awaitOnline(ApiHarness h, String client, Process p, Path home) {
     JsonNode[] a = new JsonNode[1];
     ApiHarness.await(
         Duration.ofSeconds(60),
@@ -239,27 +243,8 @@ class AgentTlsTest {
     return a[0].get("id").asText();
   }
 
-  /** A {@code ferry} process (its output in home/agent.log), with the agent's environment. */
   static Process agent(Path home, String... args) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java));
-    cmd.addAll(
-        List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
-    cmd.add("dev.ferry.api.cli.Ferry");
-    cmd.addAll(List.of(args));
-    Files.createDirectories(home);
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("agent.log").toFile()));
-    Map<String, String> env = pb.environment();
-    env.put("FERRY_HOME", home.toString());
-    env.put("FERRY_DB_PASSWORD", h.db.config().password());
-    env.remove("FERRY_DB_URL");
-    env.remove("TEMPORAL_ADDRESS");
-    env.remove(AgentHttp.CA_FILE);
-    Process p = pb.start();
+    Process p = AgentProcess.start(h, home, args);
     agents.add(p);
     return p;
   }
