@@ -6,6 +6,7 @@ import dev.ferry.activities.engine.CheckService;
 import dev.ferry.activities.engine.Filters;
 import dev.ferry.activities.storage.Locations;
 import dev.ferry.activities.storage.Storage;
+import dev.ferry.api.server.Csv;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +15,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -81,10 +80,10 @@ final class CheckCommand implements Callable<Integer> {
     if (report != null) {
       Path tmp = report.resolveSibling(report.getFileName() + ".partial");
       try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
-          CSVPrinter csv = CSVFormat.DEFAULT.print(w)) {
-        csv.printRecord("path", "kind", "detail");
+          Csv csv = Csv.of(w)) {
+        csv.row("path", "kind", "detail");
         for (Difference d : r.differences()) {
-          csv.printRecord(d.path(), d.kind(), d.detail());
+          csv.row(d.path(), d.kind(), d.detail());
         }
       }
       Files.move(tmp, report, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -10,6 +10,7 @@ import dev.ferry.activities.catalog.OwnerRunRow;
 import dev.ferry.activities.catalog.RunRow;
 import dev.ferry.api.runtime.LocalTemporal;
 import dev.ferry.api.runtime.SearchAttributeSetup;
+import dev.ferry.api.server.Csv;
 import dev.ferry.workflows.FerryAttributes;
 import dev.ferry.workflows.JobRunInput;
 import dev.ferry.workflows.JobRunStatus;
@@ -36,8 +37,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 
 /**
  * {@code ferry migrate --owners}: the migration's owners (folders below SOURCE and DEST, each with
@@ -323,16 +322,16 @@ final class OwnersRunner {
   private static void write(JobRuns jobRuns, JobRunRow run, Path file) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".partial");
     try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
-        CSVPrinter csv = CSVFormat.DEFAULT.builder().setCommentMarker('#').get().print(w)) {
-      csv.printComment(
+        Csv csv = Csv.withComments(w)) {
+      csv.comment(
           "Ferry run " + run.id() + " (" + run.mode() + ") of owners, state " + run.state());
-      csv.printComment("files_found: " + run.filesTotal() + ", bytes_found: " + run.bytesTotal());
-      csv.printComment(
+      csv.comment("files_found: " + run.filesTotal() + ", bytes_found: " + run.bytesTotal());
+      csv.comment(
           "files_transferred: " + run.filesDone() + ", bytes_transferred: " + run.bytesDone());
-      csv.printComment("files_unchanged: " + run.filesUnchanged());
-      csv.printComment("files_skipped: " + run.filesSkipped());
-      csv.printComment("files_failed: " + run.filesFailed());
-      csv.printRecord(
+      csv.comment("files_unchanged: " + run.filesUnchanged());
+      csv.comment("files_skipped: " + run.filesSkipped());
+      csv.comment("files_failed: " + run.filesFailed());
+      csv.row(
           "owner",
           "path",
           "size",
@@ -347,7 +346,7 @@ final class OwnersRunner {
             run.id(),
             (JobReportRow r) -> {
               try {
-                csv.printRecord(
+                csv.row(
                     r.owner(),
                     r.path(),
                     r.size(),

@@ -2,6 +2,7 @@ package dev.ferry.api.cli;
 
 import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.RunRow;
+import dev.ferry.api.server.Csv;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 
 /**
  * A run's report as CSV (Apache Commons CSV): {@code #}-comment lines with the summary, then a
@@ -43,25 +42,24 @@ final class ReportWriter {
             run.startedAt(), run.finishedAt() == null ? java.time.Instant.now() : run.finishedAt());
     Path tmp = file.resolveSibling(file.getFileName() + ".partial");
     try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
-        CSVPrinter csv = CSVFormat.DEFAULT.builder().setCommentMarker('#').get().print(w)) {
-      csv.printComment("Ferry run " + runId + " (" + run.mode() + "), state " + run.state());
-      csv.printComment(
+        Csv csv = Csv.withComments(w)) {
+      csv.comment("Ferry run " + runId + " (" + run.mode() + "), state " + run.state());
+      csv.comment(
           "duration_seconds: " + String.format(Locale.ROOT, "%.1f", took.toMillis() / 1000.0));
-      csv.printComment("files_found: " + run.filesTotal() + ", bytes_found: " + run.bytesTotal());
-      csv.printComment(
+      csv.comment("files_found: " + run.filesTotal() + ", bytes_found: " + run.bytesTotal());
+      csv.comment(
           "files_transferred: " + run.filesDone() + ", bytes_transferred: " + run.bytesDone());
-      csv.printComment("files_unchanged: " + run.filesUnchanged());
-      csv.printComment("files_skipped: " + run.filesSkipped());
-      csv.printComment("files_failed: " + run.filesFailed());
-      csv.printComment(
-          "success_rate_percent: " + String.format(Locale.ROOT, "%.1f", successRate(run)));
-      csv.printRecord((Object[]) HEADER);
+      csv.comment("files_unchanged: " + run.filesUnchanged());
+      csv.comment("files_skipped: " + run.filesSkipped());
+      csv.comment("files_failed: " + run.filesFailed());
+      csv.comment("success_rate_percent: " + String.format(Locale.ROOT, "%.1f", successRate(run)));
+      csv.row((Object[]) HEADER);
       try {
         catalog.forEachReportRow(
             runId,
             r -> {
               try {
-                csv.printRecord(
+                csv.row(
                     r.path(),
                     r.size(),
                     r.outcome(),

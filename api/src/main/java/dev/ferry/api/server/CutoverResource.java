@@ -28,8 +28,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 
 /**
  * {@code /jobs/{jobId}/cutover}: start a job's {@link CutoverWorkflow}, read it, drive it step by
@@ -244,26 +242,18 @@ final class CutoverResource {
         "Content-Disposition",
         "attachment; filename=\"cutover-" + j.id() + "-check-" + check + ".csv\"");
     Writer w = new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8);
-    try (CSVPrinter csv = CSVFormat.DEFAULT.builder().get().print(w)) {
-      csv.printRecord("path", "kind", "detail");
+    try (Csv csv = Csv.of(w)) {
+      csv.row("path", "kind", "detail");
       for (int offset = 0; ; offset += 1000) {
         List<Cutovers.Difference> page = cutovers.differences(j.id(), check, 1000, offset);
         for (Cutovers.Difference d : page) {
-          csv.printRecord(cell(d.path()), d.kind(), cell(d.detail()));
+          csv.row(d.path(), d.kind(), d.detail());
         }
         if (page.size() < 1000) {
           break;
         }
       }
     }
-  }
-
-  /** A cell a spreadsheet would run as a formula is escaped (OWASP: a leading quote). */
-  static String cell(String v) {
-    if (v != null && !v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
-      return "'" + v;
-    }
-    return v;
   }
 
   private int checkNumber(Context ctx, JobSpecRow j) {

@@ -21,8 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 
 /**
  * A run's log and report. The log is paged and filterable by outcome; the reports (JSON and CSV)
@@ -164,20 +162,19 @@ final class RunsResource {
         "Content-Disposition",
         "attachment; filename=\"ferry-job-" + r.jobId() + "-run-" + r.id() + ".csv\"");
     Writer w = new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8);
-    try (CSVPrinter csv = CSVFormat.DEFAULT.builder().setCommentMarker('#').get().print(w)) {
-      csv.printComment(
+    try (Csv csv = Csv.withComments(w)) {
+      csv.comment(
           "Ferry job " + r.jobId() + ", run " + r.id() + " (" + r.mode() + "), state " + r.state());
-      csv.printComment("started_at: " + r.startedAt() + ", finished_at: " + r.finishedAt());
-      csv.printComment(String.format(Locale.ROOT, "duration_seconds: %.1f", run.durationSeconds()));
-      csv.printComment("files_found: " + r.filesTotal() + ", bytes_found: " + r.bytesTotal());
-      csv.printComment(
-          "files_transferred: " + r.filesDone() + ", bytes_transferred: " + r.bytesDone());
-      csv.printComment("files_unchanged: " + r.filesUnchanged());
-      csv.printComment("files_skipped: " + r.filesSkipped());
-      csv.printComment("files_failed: " + r.filesFailed());
-      csv.printComment(
+      csv.comment("started_at: " + r.startedAt() + ", finished_at: " + r.finishedAt());
+      csv.comment(String.format(Locale.ROOT, "duration_seconds: %.1f", run.durationSeconds()));
+      csv.comment("files_found: " + r.filesTotal() + ", bytes_found: " + r.bytesTotal());
+      csv.comment("files_transferred: " + r.filesDone() + ", bytes_transferred: " + r.bytesDone());
+      csv.comment("files_unchanged: " + r.filesUnchanged());
+      csv.comment("files_skipped: " + r.filesSkipped());
+      csv.comment("files_failed: " + r.filesFailed());
+      csv.comment(
           String.format(Locale.ROOT, "success_rate_percent: %.1f", run.successRatePercent()));
-      csv.printRecord((Object[]) CSV_HEADER);
+      csv.row((Object[]) CSV_HEADER);
       try {
         s.jobRuns.forEachReportRow(r.id(), row -> print(csv, row));
       } catch (UncheckedIOException e) {
@@ -186,9 +183,9 @@ final class RunsResource {
     }
   }
 
-  private static void print(CSVPrinter csv, JobReportRow row) {
+  private static void print(Csv csv, JobReportRow row) {
     try {
-      csv.printRecord(
+      csv.row(
           row.owner(),
           row.path(),
           row.size(),
