@@ -44,6 +44,11 @@ public final class AzureConnectionKind implements ConnectionKind {
   }
 
   @Override
+  public java.util.Set<String> tunables() {
+    return java.util.Set.of("tier");
+  }
+
+  @Override
   public List<Field> secret() {
     return List.of(
         new Field("accountKey", false, "the account's shared key (base64)"),

@@ -37,6 +37,24 @@ public interface ConnectionKind {
   Storage open(Map<String, String> settings, Map<String, String> secret, String path);
 
   /**
+   * The settings that change how the store is reached or written but not where its files are (a
+   * signing region, an access tier, a number of channels): changing only these never moves the
+   * locations of the jobs that use a connection, so the API allows it after they have run. Every
+   * other setting is part of where.
+   */
+  default java.util.Set<String> tunables() {
+    return java.util.Set.of();
+  }
+
+  /**
+   * The settings that name a file on the machine that runs the job (an SSH key, a known_hosts
+   * file): read by the worker, so on the server's own worker they are the server's files.
+   */
+  default java.util.Set<String> workerFiles() {
+    return java.util.Set.of();
+  }
+
+  /**
    * Whether this kind's connector holds symbolic links ({@link
    * dev.ferry.activities.storage.Capabilities#links()}), so that {@code links=preserve} can
    * recreate them there: known without contacting the store.

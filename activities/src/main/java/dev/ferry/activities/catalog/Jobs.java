@@ -231,6 +231,22 @@ public final class Jobs {
         .findOne();
   }
 
+  /** The jobs of the API whose source or destination is the connection {@code connectionId}. */
+  public List<JobSpecRow> using(UUID connectionId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select "
+                        + COLUMNS
+                        + " from jobs j join projects p on p.id = j.project_id"
+                        + " where j.parent_job_id is null"
+                        + " and (j.source_connection_id = :c or j.dest_connection_id = :c)"
+                        + " order by j.created_at, j.id")
+                .bind("c", connectionId)
+                .map((rs, ctx) -> row(rs))
+                .list());
+  }
+
   /** Jobs of the API, newest first, filtered. */
   public List<JobSpecRow> list(Filter f) {
     return jdbi.withHandle(

@@ -10,7 +10,9 @@ import java.util.Map;
 
 /**
  * {@code local}: a folder on the disks of the worker that runs the job (the server's central
- * worker, or the job's agent). Settings: {@code root}, an absolute path. No secret.
+ * worker, or the job's agent). Settings: {@code root}, an absolute path, and {@code agentId}, the
+ * agent whose machine it is on (absent: the server's; the API enforces where each may be used). No
+ * secret.
  */
 public final class LocalConnectionKind implements ConnectionKind {
   @Override
@@ -29,7 +31,12 @@ public final class LocalConnectionKind implements ConnectionKind {
         new Field(
             "root",
             true,
-            "absolute path of the folder on the machine that runs the job (server or agent)"));
+            "absolute path of the folder on the machine that runs the job (server or agent)"),
+        new Field(
+            "agentId",
+            false,
+            "the agent whose machine the folder is on; absent: the server's own worker (an"
+                + " operator's connection, under the server's FERRY_LOCAL_ROOTS)"));
   }
 
   @Override

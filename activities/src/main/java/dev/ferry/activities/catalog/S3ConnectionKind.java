@@ -46,6 +46,11 @@ public final class S3ConnectionKind implements ConnectionKind {
   }
 
   @Override
+  public java.util.Set<String> tunables() {
+    return java.util.Set.of("region");
+  }
+
+  @Override
   public List<Field> secret() {
     return List.of(
         new Field("accessKeyId", true, "the access key id"),

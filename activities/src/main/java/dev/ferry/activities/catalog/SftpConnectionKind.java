@@ -44,6 +44,16 @@ public final class SftpConnectionKind implements ConnectionKind {
   }
 
   @Override
+  public java.util.Set<String> workerFiles() {
+    return java.util.Set.of("keyFile", "knownHosts");
+  }
+
+  @Override
+  public java.util.Set<String> tunables() {
+    return java.util.Set.of("channels", "keyFile", "knownHosts");
+  }
+
+  @Override
   public List<Field> secret() {
     return List.of(
         new Field("password", false, "the password"),

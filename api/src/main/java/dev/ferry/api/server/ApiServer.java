@@ -53,6 +53,7 @@ public final class ApiServer implements AutoCloseable {
    * @param temporalAddress where agents reach Temporal
    * @param databaseUrl where agents reach PostgreSQL
    * @param tls the certificate and key the API serves HTTPS with, or null for plain HTTP
+   * @param localRoots the folders of this machine that jobs of the server's own worker may use
    */
   public record Config(
       String host,
@@ -66,7 +67,8 @@ public final class ApiServer implements AutoCloseable {
       String temporalNamespace,
       String databaseUrl,
       String databaseUser,
-      Tls tls) {}
+      Tls tls,
+      LocalRoots localRoots) {}
 
   /**
    * HTTPS for the API: {@code FERRY_TLS_CERT} (PEM certificate chain, the server's first) and
@@ -148,7 +150,8 @@ public final class ApiServer implements AutoCloseable {
             c.kinds(),
             c.client(),
             new Services.AgentEndpoints(
-                c.temporalAddress(), c.temporalNamespace(), c.databaseUrl(), c.databaseUser()));
+                c.temporalAddress(), c.temporalNamespace(), c.databaseUrl(), c.databaseUser()),
+            c.localRoots());
     Auth auth = new Auth(s.tokens, c.adminToken());
     OpenApiResource openApi = new OpenApiResource();
     Javalin app =

@@ -40,11 +40,15 @@ final class ConnectionsResource {
           .validate(
               kind, settings == null ? Map.of() : settings, secret == null ? Map.of() : secret)
           .forEach(in::error);
+      if (!in.hasErrors()) {
+        s.rules.connection(in::error, Auth.principal(ctx), c.id(), kind, settings);
+      }
     }
     in.check();
     UUID id = UUID.randomUUID();
     s.jdbi.useTransaction(
         h -> {
+          JobRules.lock(h, c.id());
           if (s.connections.list(c.id()).stream().anyMatch(x -> x.name().equalsIgnoreCase(name))) {
             throw new ConflictResponse("client already has a connection named '" + name + "'");
           }
@@ -67,7 +71,9 @@ final class ConnectionsResource {
 
   /**
    * Changes name, settings (replaced as a whole) and secret (replaced as a whole when given; {@code
-   * null} removes it). The kind cannot change.
+   * null} removes it). The kind cannot change. The connection as changed passes every rule that
+   * creating it does, and so does every job that uses it ({@link JobRules#jobsOf}), checked in the
+   * transaction that writes the change.
    */
   void update(Context ctx) {
     Http.onlyQuery(ctx);
@@ -100,16 +106,39 @@ final class ConnectionsResource {
       Map<String, String> forCheck = secretGiven ? secret : placeholder(cur);
       s.kinds.validate(cur.kind(), settings, forCheck).forEach(in::error);
     }
-    in.check();
-    if (!name.equalsIgnoreCase(cur.name())
-        && s.connections.list(cur.clientId()).stream()
-            .anyMatch(x -> x.name().equalsIgnoreCase(name))) {
-      throw new ConflictResponse("client already has a connection named '" + name + "'");
+    Principal p = Auth.principal(ctx);
+    if (!in.hasErrors()) {
+      // the rules of the connection as changed, whatever changed (the name too)
+      s.rules.connection(in::error, p, cur.clientId(), cur.kind(), settings);
     }
+    in.check();
     Map<String, String> fSettings = settings;
     Map<String, String> fSecret = secret;
     s.jdbi.useTransaction(
-        h -> s.connections.update(h, cur.id(), name, cur.kind(), fSettings, fSecret));
+        h -> {
+          JobRules.lock(h, cur.clientId());
+          ConnectionRow now =
+              s.connections.find(cur.id()).orElseThrow(() -> Http.goneMeanwhile("connection"));
+          if (!name.equalsIgnoreCase(now.name())
+              && s.connections.list(now.clientId()).stream()
+                  .anyMatch(x -> x.name().equalsIgnoreCase(name))) {
+            throw new ConflictResponse("client already has a connection named '" + name + "'");
+          }
+          // every job using it, as if it were changed: rules, overlap, no move after a run
+          s.rules.jobsOf(
+              p,
+              now,
+              new ConnectionRow(
+                  now.id(),
+                  now.clientId(),
+                  name,
+                  now.kind(),
+                  fSettings,
+                  now.hasSecret(),
+                  now.createdAt(),
+                  now.updatedAt()));
+          s.connections.update(h, cur.id(), name, cur.kind(), fSettings, fSecret);
+        });
     s.syncAgentSecrets();
     ctx.json(s.connections.find(cur.id()).orElseThrow(() -> Http.goneMeanwhile("connection")));
   }

@@ -75,6 +75,12 @@ public final class FerryServer implements AutoCloseable {
    */
   public static FerryServer start(Map<String, String> env, Listen listen, ConnectionKinds kinds) {
     FerryHome home = FerryHome.fromEnv(env);
+    LocalRoots roots;
+    try {
+      roots = LocalRoots.fromEnv(env, home.dir());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
     DbConfig db = DbConfig.fromEnv(env);
     ApiServer.Tls tls = ApiServer.Tls.fromEnv(env);
     Catalog catalog = FerryRuntime.openCatalog(db);
@@ -121,7 +127,8 @@ public final class FerryServer implements AutoCloseable {
                   temporal.namespace(),
                   env.getOrDefault("FERRY_AGENT_DB_URL", db.url()),
                   db.user(),
-                  tls));
+                  tls,
+                  roots));
       return new FerryServer(temporal, runtime, api, listen.host(), generated);
     } catch (RuntimeException e) {
       if (runtime != null) {

@@ -93,7 +93,11 @@ final class JobsResource {
     List<Jobs.OwnerSpec> owners = OwnersInput.fromJson(in, "owners");
     JobOptions options = JobOptions.read(in, JobOptions.defaults(), Instant.now());
     UUID agent = agent(in, ctx, project.clientId());
-    checkDistinct(in, src, dst);
+    Principal p = Auth.principal(ctx);
+    List<JobRules.Sub> subs = JobRules.Sub.ofSpecs(owners);
+    if (!in.hasErrors()) {
+      places(in::error, p, agent, src, dst, subs);
+    }
     checkLinks(in, options, dst);
     in.check();
     JobSpecRow row =
@@ -111,7 +115,12 @@ final class JobsResource {
             null,
             null,
             null);
-    s.jdbi.useTransaction(h -> s.jobs.insert(h, row, owners == null ? List.of() : owners));
+    s.jdbi.useTransaction(
+        h -> {
+          JobRules.lock(h, project.clientId());
+          again(p, agent, src, dst, subs); // as committed now
+          s.jobs.insert(h, row, owners == null ? List.of() : owners);
+        });
     s.syncAgentSecrets();
     JobSpecRow saved = s.jobs.find(row.id()).orElseThrow();
     ctx.status(HttpStatus.CREATED).json(Views.job(saved, s.jobs.owners(saved.id()), true, null));
@@ -145,7 +154,15 @@ final class JobsResource {
     }
     JobOptions options = JobOptions.read(in, JobOptions.fromJson(cur.options()), Instant.now());
     UUID agent = in.has("agentId") ? agent(in, ctx, cur.clientId()) : cur.agentId();
-    checkDistinct(in, src, dst);
+    Principal p = Auth.principal(ctx);
+    List<JobRules.Sub> subs =
+        owners != null
+            ? JobRules.Sub.ofSpecs(owners)
+            : JobRules.Sub.ofRows(s.jobs.owners(cur.id()));
+    if (!in.hasErrors()) {
+      // every rule of creating a job, on the job as changed (whatever changed)
+      places(in::error, p, agent, src, dst, subs);
+    }
     checkLinks(in, options, dst);
     in.check();
     boolean relocated =
@@ -154,10 +171,8 @@ final class JobsResource {
                 || !ConnectionLocation.normalize(src.path()).equals(cur.sourcePath())
                 || !dst.connectionId().equals(cur.destConnectionId())
                 || !ConnectionLocation.normalize(dst.path()).equals(cur.destPath()));
-    if (relocated && s.jobs.hasRuns(cur.id())) {
-      throw new ConflictResponse(
-          "source and destination cannot change once the job has run (its manifest describes"
-              + " them); create a new job");
+    if (relocated) {
+      requireNeverRun(cur);
     }
     if (owners != null || relocated) {
       requireIdle(cur);
@@ -178,8 +193,21 @@ final class JobsResource {
             null,
             null);
     List<Jobs.OwnerSpec> fOwners = owners;
+    Views.Location fSrc = src;
+    Views.Location fDst = dst;
     s.jdbi.useTransaction(
         h -> {
+          JobRules.lock(h, cur.clientId());
+          // as committed now: a connection changed meanwhile, a run started meanwhile
+          again(
+              p,
+              agent,
+              fSrc,
+              fDst,
+              fOwners != null ? subs : JobRules.Sub.ofRows(s.jobs.owners(cur.id())));
+          if (relocated) {
+            requireNeverRun(cur);
+          }
           s.jobs.update(h, row);
           if (fOwners != null) {
             s.jobs.replaceOwners(h, row, fOwners);
@@ -232,9 +260,19 @@ final class JobsResource {
       }
       in.check();
     }
+    Principal p = Auth.principal(ctx);
+    Views.Location src = new Views.Location(j.sourceConnectionId(), j.sourcePath());
+    Views.Location dst = new Views.Location(j.destConnectionId(), j.destPath());
+    List<JobRules.Sub> subs = JobRules.Sub.ofSpecs(owners);
+    again(p, j.agentId(), src, dst, subs); // the owners' folders follow the job's rules
     requireIdle(j);
     List<Jobs.OwnerSpec> fOwners = owners;
-    s.jdbi.useTransaction(h -> s.jobs.replaceOwners(h, j, fOwners));
+    s.jdbi.useTransaction(
+        h -> {
+          JobRules.lock(h, j.clientId());
+          again(p, j.agentId(), src, dst, subs);
+          s.jobs.replaceOwners(h, j, fOwners);
+        });
     owners(ctx);
   }
 
@@ -467,24 +505,44 @@ final class JobsResource {
   }
 
   /**
-   * Refuses a destination that is the source, inside it, or around it — on the same connection, or
-   * on two local connections whose folders overlap.
+   * The rules of where a job reads and writes ({@link JobRules}): its local folders (the machine,
+   * the token, the server's roots) and its destination apart from its source.
    */
-  private void checkDistinct(Input in, Views.Location src, Views.Location dst) {
-    if (src == null || dst == null || in.hasErrors()) {
+  private void places(
+      JobRules.Sink e,
+      Principal p,
+      UUID agent,
+      Views.Location src,
+      Views.Location dst,
+      List<JobRules.Sub> owners) {
+    if (src == null || dst == null) {
       return;
     }
-    String a = where(src);
-    String b = where(dst);
-    if (a == null || b == null) {
-      return;
+    JobRules.Side a = side("source", src);
+    JobRules.Side b = side("destination", dst);
+    s.rules.local(e, p, agent, a, b, owners);
+    JobRules.distinct(e, a, b);
+  }
+
+  /** {@link #places}, throwing a 400 with every problem; for the transaction that writes. */
+  private void again(
+      Principal p, UUID agent, Views.Location src, Views.Location dst, List<JobRules.Sub> owners) {
+    Map<String, String> problems = new java.util.TreeMap<>();
+    places(problems::putIfAbsent, p, agent, src, dst, owners);
+    if (!problems.isEmpty()) {
+      throw new InvalidInput(problems);
     }
-    if (a.equals(b)) {
-      in.error("destination", "is the same location as the source");
-    } else if (b.startsWith(a.endsWith("/") ? a : a + "/")) {
-      in.error("destination", "is inside the source: the copy would be copied again");
-    } else if (a.startsWith(b.endsWith("/") ? b : b + "/")) {
-      in.error("destination", "contains the source: choose a destination beside it");
+  }
+
+  private JobRules.Side side(String field, Views.Location l) {
+    return new JobRules.Side(field, s.connections.find(l.connectionId()).orElse(null), l.path());
+  }
+
+  private void requireNeverRun(JobSpecRow j) {
+    if (s.jobs.hasRuns(j.id())) {
+      throw new ConflictResponse(
+          "source and destination cannot change once the job has run (its manifest describes"
+              + " them); create a new job");
     }
   }
 
@@ -513,25 +571,6 @@ final class JobsResource {
             + "' connection, which cannot hold them; destinations that can: "
             + String.join(", ", can)
             + ". Use skip (the default) or follow");
-  }
-
-  /** A comparable name of a location: the folder for local connections, else id and path. */
-  private String where(Views.Location l) {
-    Optional<ConnectionRow> c = s.connections.find(l.connectionId());
-    if (c.isEmpty()) {
-      return null;
-    }
-    if (c.get().kind().equals("local") && c.get().settings().get("root") != null) {
-      try {
-        return java.nio.file.Path.of(c.get().settings().get("root"))
-            .resolve(l.path())
-            .normalize()
-            .toString();
-      } catch (java.nio.file.InvalidPathException e) {
-        return null;
-      }
-    }
-    return l.connectionId() + "/" + l.path();
   }
 
   private UUID agent(Input in, Context ctx, UUID clientId) {

@@ -108,6 +108,7 @@ final class RunLauncher {
    * that is its round. 409 when the job has a run that has not ended.
    */
   JobRunInput prepare(JobSpecRow job, RunMode mode, List<OwnerRow> owners) {
+    requireAllowedFolders(job, owners);
     JobOptions options = JobOptions.fromJson(job.options());
     RunOptions runOptions = options.toRunOptions(Instant.now());
     String queue = job.agentId() == null ? null : AgentRow.taskQueue(job.agentId());
@@ -152,6 +153,30 @@ final class RunLauncher {
         summary(job),
         labels,
         rerunBackoffSeconds());
+  }
+
+  /**
+   * Refuses, before anything starts, a run whose job would read or write a folder of the server
+   * that the server does not allow ({@link JobRules#local}: FERRY_LOCAL_ROOTS, never /proc, /sys,
+   * /dev or Ferry's home; a connection of an agent only on that agent): a job made before these
+   * rules, or a folder that became a symbolic link since, cannot run outside the roots. 403 naming
+   * the rule.
+   */
+  void requireAllowedFolders(JobSpecRow job, List<OwnerRow> owners) {
+    List<String> problems = new java.util.ArrayList<>();
+    s.rules.local(
+        (field, message) -> problems.add(field + ": " + message),
+        null,
+        job.agentId(),
+        new JobRules.Side(
+            "source", s.connections.find(job.sourceConnectionId()).orElse(null), job.sourcePath()),
+        new JobRules.Side(
+            "destination", s.connections.find(job.destConnectionId()).orElse(null), job.destPath()),
+        JobRules.Sub.ofRows(owners));
+    if (!problems.isEmpty()) {
+      throw new io.javalin.http.ForbiddenResponse(
+          "the job cannot run: " + String.join("; ", problems) + ". Nothing was started");
+    }
   }
 
   /**

@@ -39,13 +39,16 @@ final class Services {
   final AgentEndpoints endpoints;
   final RunLauncher launcher;
   final ProgressSampler sampler;
+  final LocalRoots roots;
+  final JobRules rules;
 
   Services(
       Catalog catalog,
       SecretBox box,
       ConnectionKinds kinds,
       WorkflowClient client,
-      AgentEndpoints endpoints) {
+      AgentEndpoints endpoints,
+      LocalRoots roots) {
     this.jdbi = catalog.jdbi();
     this.catalog = catalog;
     this.box = box;
@@ -60,6 +63,8 @@ final class Services {
     this.shards = new dev.ferry.activities.catalog.RunShards(jdbi);
     this.kinds = kinds;
     this.endpoints = endpoints;
+    this.roots = roots;
+    this.rules = new JobRules(this);
     this.launcher = new RunLauncher(this, client);
     this.sampler = new ProgressSampler(jobRuns);
   }

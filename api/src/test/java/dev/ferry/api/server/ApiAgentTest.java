@@ -194,8 +194,8 @@ class ApiAgentTest {
                 .asText());
     assertThat(otherToken.get("/agents/" + id).status()).isEqualTo(404);
     assertThat(otherToken.get("/agents").json().get("agents")).isEmpty();
-    String s = otherToken.localConnection(other, "s", dir.resolve("s"));
-    String d = otherToken.localConnection(other, "d", dir.resolve("d"));
+    String s = api.localConnection(other, "s", dir.resolve("s"));
+    String d = api.localConnection(other, "d", dir.resolve("d"));
     Res job =
         otherToken.post(
             "/projects/" + otherToken.project(other, "p") + "/jobs",

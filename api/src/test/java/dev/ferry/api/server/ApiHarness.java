@@ -50,6 +50,9 @@ final class ApiHarness {
     env.remove("FERRY_MASTER_KEY");
     env.put("FERRY_TEMPORAL_BIN", temporalBinary().toString());
     env.put("FERRY_ADMIN_TOKEN", adminToken);
+    // the tests' folders (JUnit's @TempDir) are under the temporary directory: the server allows
+    // local connections there, as an operator would list the folders of a machine
+    env.put(LocalRoots.VARIABLE, tempRoot().toString());
     server = FerryServer.start(env, new FerryServer.Listen("127.0.0.1", 0), kinds);
     admin = api(adminToken);
   }
@@ -89,6 +92,15 @@ final class ApiHarness {
                   }));
     }
     return instance;
+  }
+
+  /** The temporary directory, where the tests' folders are (its real path). */
+  static Path tempRoot() {
+    try {
+      return Path.of(System.getProperty("java.io.tmpdir")).toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The Temporal CLI installed by scripts/setup: end-to-end tests run on the real server. */

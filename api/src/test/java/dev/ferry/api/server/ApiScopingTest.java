@@ -119,9 +119,9 @@ class ApiScopingTest {
 
   @Test
   void listingsShowOnlyTheTokensClient() {
+    // a job of the server's own worker with local folders: the operator sets it up
     String jobA =
-        tokenA.job(
-            projectA, connA, tokenA.localConnection(a, "a-dst", dir.resolve("ao")), Map.of());
+        admin.job(projectA, connA, admin.localConnection(a, "a-dst", dir.resolve("ao")), Map.of());
     assertThat(tokenA.get("/clients").json().get("clients").findValuesAsText("id"))
         .containsExactly(a);
     var mine = tokenA.get("/jobs").json().get("jobs");
@@ -168,11 +168,12 @@ class ApiScopingTest {
 
   @Test
   void theOperatorSeesBothAndScopedTokensStillWorkOnTheirOwn() {
+    // the operator sets up a job of local folders on the server; the client's token runs it
     String jobA =
-        tokenA.job(
+        admin.job(
             projectA,
             connA,
-            tokenA.localConnection(a, "out " + UUID.randomUUID(), dir.resolve("ao2")),
+            admin.localConnection(a, "out " + UUID.randomUUID(), dir.resolve("ao2")),
             Map.of());
     long run = tokenA.run(jobA, "DRY_RUN");
     tokenA.awaitEnd(jobA);

@@ -115,6 +115,7 @@ class ScaleOutTest {
     env.put("TEMPORAL_ADDRESS", temporal.address());
     env.put("TEMPORAL_NAMESPACE", temporal.namespace());
     env.put("FERRY_ADMIN_TOKEN", ADMIN);
+    env.put(LocalRoots.VARIABLE, dir.toString()); // the test's folders
     env.put("FERRY_MASTER_KEY", MASTER_KEY); // every server of one database has the same key
     Process p = pb.start();
     servers.add(p);
