@@ -18,15 +18,16 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     header = "Run Ferry as a service: REST API, central worker, local Temporal.",
     description = {
-      "Runs Ferry as a service: the REST API (/api/v1), the central worker and, without",
-      "TEMPORAL_ADDRESS, a local Temporal service with its Web UI. Stop it with Ctrl-C.",
+      "Runs Ferry as a service: the dashboard (/), the REST API (/api/v1), the central worker",
+      "and, without TEMPORAL_ADDRESS, a local Temporal service with its Web UI. Stop it with Ctrl-C.",
     },
     footer = {
       "",
       "Environment: FERRY_HTTP (host:port, default 127.0.0.1:8080), FERRY_ADMIN_TOKEN (an operator",
       "token; without it one is generated and printed once, at the first start), FERRY_MASTER_KEY",
       "(base64 32 bytes; else FERRY_HOME/master.key, created 0600), FERRY_DB_URL / FERRY_DB_USER /",
-      "FERRY_DB_PASSWORD, TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, FERRY_HOME; HTTPS: FERRY_TLS_CERT",
+      "FERRY_DB_PASSWORD, TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, FERRY_TEMPORAL_UI_URL (the Web UI",
+      "the dashboard links workflows to, for a Temporal cluster), FERRY_HOME; HTTPS: FERRY_TLS_CERT",
       "and FERRY_TLS_KEY (PEM; see docs/security.md).",
       "API walk-through: docs/api.md."
     })
@@ -67,6 +68,7 @@ public final class ServerCommand implements Callable<Integer> {
             "ferry-server-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     Ferry.out().println("Ferry server");
+    Ferry.out().println("  Dashboard:       " + server.dashboardUrl());
     Ferry.out().println("  API:             " + server.apiUrl());
     Ferry.out().println("  OpenAPI:         " + server.apiUrl() + "/openapi.json");
     LocalTemporal t = server.temporal();

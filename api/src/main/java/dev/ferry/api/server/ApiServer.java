@@ -54,6 +54,7 @@ public final class ApiServer implements AutoCloseable {
    * @param databaseUrl where agents reach PostgreSQL
    * @param tls the certificate and key the API serves HTTPS with, or null for plain HTTP
    * @param localRoots the folders of this machine that jobs of the server's own worker may use
+   * @param temporalUiUrl the Temporal Web UI the dashboard links to, or null
    */
   public record Config(
       String host,
@@ -68,7 +69,8 @@ public final class ApiServer implements AutoCloseable {
       String databaseUrl,
       String databaseUser,
       Tls tls,
-      LocalRoots localRoots) {}
+      LocalRoots localRoots,
+      String temporalUiUrl) {}
 
   /**
    * HTTPS for the API: {@code FERRY_TLS_CERT} (PEM certificate chain, the server's first) and
@@ -152,7 +154,10 @@ public final class ApiServer implements AutoCloseable {
             new Services.AgentEndpoints(
                 c.temporalAddress(), c.temporalNamespace(), c.databaseUrl(), c.databaseUser()),
             c.localRoots());
-    Auth auth = new Auth(s.tokens, c.adminToken());
+    Sessions sessions = new Sessions(c.box());
+    Auth auth = new Auth(s.tokens, c.adminToken(), sessions);
+    Dashboard dashboard =
+        new Dashboard(s, auth, sessions, c.temporalUiUrl(), c.temporalNamespace());
     OpenApiResource openApi = new OpenApiResource();
     Javalin app =
         Javalin.create(
@@ -178,6 +183,8 @@ public final class ApiServer implements AutoCloseable {
                           ctx.status().getCode(),
                           ms.longValue()));
               Routes.declare(cfg.routes, s, auth, openApi);
+              dashboard.declare(cfg.routes);
+              Dashboard.staticFiles(cfg);
             });
     app.start();
     ScheduledExecutorService bg =
@@ -205,13 +212,15 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /**
-   * Method and path of every declared route, e.g. {@code GET /api/v1/jobs/{jobId}}; the HEAD twin
-   * of each GET route is left out (OpenAPI documents HEAD as implied by GET).
+   * Method and path of every declared API route (the dashboard's own are left out), e.g. {@code GET
+   * /api/v1/jobs/{jobId}}; the HEAD twin of each GET route is left out (OpenAPI documents HEAD as
+   * implied by GET).
    */
   public List<String> routes() {
     return app.unsafe.internalRouter.allHttpHandlers().stream()
         .map(p -> p.endpoint)
         .filter(e -> e.method.isHttpMethod() && e.method != HandlerType.HEAD)
+        .filter(e -> e.path.startsWith(Routes.BASE + "/"))
         .map(e -> e.method.name() + " " + e.path)
         .toList();
   }

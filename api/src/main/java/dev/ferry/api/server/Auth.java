@@ -20,9 +20,16 @@ final class Auth {
 
   private final Tokens tokens;
   private final byte[] adminToken;
+  private final Sessions sessions;
 
   Auth(Tokens tokens, String adminToken) {
+    this(tokens, adminToken, null);
+  }
+
+  /** With {@code sessions}: a request without a bearer token may come with a dashboard session. */
+  Auth(Tokens tokens, String adminToken, Sessions sessions) {
     this.tokens = tokens;
+    this.sessions = sessions;
     this.adminToken =
         adminToken == null || adminToken.isBlank()
             ? null
@@ -31,6 +38,16 @@ final class Auth {
 
   /** Before-handler of every {@code /api/v1} route. */
   void authenticate(Context ctx) {
+    if (sessions != null
+        && ctx.header(Header.AUTHORIZATION) == null
+        && !ctx.path().equals(Routes.REGISTER)) {
+      Optional<Sessions.Session> session = sessions.of(ctx);
+      if (session.isPresent()) {
+        Sessions.requireCsrf(ctx, session.get());
+        ctx.attribute(PRINCIPAL, person(session.get().token()));
+        return;
+      }
+    }
     String bearer = bearer(ctx);
     if (ctx.path().equals(Routes.REGISTER)) {
       ctx.attribute(BEARER_CODE, bearer);
@@ -43,6 +60,19 @@ final class Auth {
           "an agent token can only send the agent's heartbeat");
     }
     ctx.attribute(PRINCIPAL, p);
+  }
+
+  /**
+   * The principal of a token a person signs in with: an operator's or a client's; an agent's token
+   * (or one no longer valid) is refused.
+   */
+  Principal person(String token) {
+    Principal p = resolve(token);
+    if (p.kind() == Principal.Kind.AGENT) {
+      throw new io.javalin.http.ForbiddenResponse(
+          "an agent token cannot sign in to the dashboard; use an operator or client token");
+    }
+    return p;
   }
 
   private Principal resolve(String bearer) {

@@ -128,7 +128,8 @@ public final class FerryServer implements AutoCloseable {
                   env.getOrDefault("FERRY_AGENT_DB_URL", db.url()),
                   db.user(),
                   tls,
-                  roots));
+                  roots,
+                  temporalUi(env, temporal)));
       return new FerryServer(temporal, runtime, api, listen.host(), generated);
     } catch (RuntimeException e) {
       if (runtime != null) {
@@ -141,6 +142,20 @@ public final class FerryServer implements AutoCloseable {
 
   public int port() {
     return api.port();
+  }
+
+  /**
+   * The Temporal Web UI the dashboard links workflows to: {@code FERRY_TEMPORAL_UI_URL}, else the
+   * local dev server's; null when there is none (an external cluster's UI is not discoverable).
+   */
+  static String temporalUi(Map<String, String> env, LocalTemporal temporal) {
+    String set = env.get("FERRY_TEMPORAL_UI_URL");
+    return set != null && !set.isBlank() ? set.trim() : temporal.uiAddress();
+  }
+
+  /** The dashboard's address, e.g. {@code http://127.0.0.1:8080/} (https with FERRY_TLS_CERT). */
+  public String dashboardUrl() {
+    return apiUrl().substring(0, apiUrl().length() - Routes.BASE.length()) + "/";
   }
 
   /** The API's base URL, e.g. {@code http://127.0.0.1:8080/api/v1} (https with FERRY_TLS_CERT). */

@@ -450,10 +450,15 @@ final class JobsResource {
 
   private Views.Run lastRun(JobSpecRow j, boolean withOwners) {
     Optional<JobRunRow> r = s.jobRuns.latest(j.id());
+    // a job's lastRun has its owners' totals (the lights at a glance); a listing's not the owners
     return r.map(
             run ->
                 Views.run(
-                    run, s.sampler.rate(run), withOwners ? s.jobRuns.ownerRuns(run.id()) : null))
+                    run,
+                    s.sampler.rate(run),
+                    withOwners ? s.jobRuns.ownerRuns(run.id()) : null,
+                    s.jobRuns.ownerTotals(run.id()),
+                    null))
         .orElse(null);
   }
 

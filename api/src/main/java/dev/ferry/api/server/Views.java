@@ -119,7 +119,8 @@ final class Views {
       @JsonInclude(JsonInclude.Include.NON_NULL) List<OwnerRun> owners,
       @JsonInclude(JsonInclude.Include.NON_NULL) JobRuns.OwnerTotals ownerTotals,
       @JsonInclude(JsonInclude.Include.NON_NULL) OwnersPage ownersPage,
-      @JsonInclude(JsonInclude.Include.NON_NULL) PartialTotals partialTotals) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) PartialTotals partialTotals,
+      String workflowId) {}
 
   /**
    * While some owners are still being scanned: the run's totals (files and bytes to copy) are those
@@ -188,7 +189,8 @@ final class Views {
                 .toList(),
         totals,
         page,
-        PartialTotals.of(rate.scan()));
+        PartialTotals.of(rate.scan()),
+        dev.ferry.workflows.JobRunWorkflow.workflowId(r.jobId().toString(), r.id()));
   }
 
   /**
@@ -213,7 +215,8 @@ final class Views {
       Files files,
       Bytes bytes,
       @JsonInclude(JsonInclude.Include.NON_NULL) List<Shard> shards,
-      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Rerun> reruns) {}
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Rerun> reruns,
+      String workflowId) {}
 
   /**
    * One shard of a large owner: its place, the range of paths it covers (first and last in
@@ -284,7 +287,8 @@ final class Views {
             r.filesTotal(), r.filesDone(), r.filesUnchanged(), r.filesSkipped(), r.filesFailed()),
         new Bytes(r.bytesToCopy(), r.bytesDone(), r.bytesTotal()),
         shards == null || shards.isEmpty() ? null : shards.stream().map(Shard::of).toList(),
-        o.reruns().stream().map(Rerun::of).toList());
+        o.reruns().stream().map(Rerun::of).toList(),
+        r.workflowId());
   }
 
   /** Files done (transferred or unchanged) as a share of those attempted, as the CLI reports it. */

@@ -1,0 +1,146 @@
+package dev.ferry.api.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.api.server.ApiHarness.Api;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard in a real browser: {@code src/test/browser/dashboard.mjs} drives Debian's chromium
+ * with playwright-core (both installed by {@code scripts/setup --test}) against this JVM's real
+ * server — sign in, a wrong token refused, the cookie HttpOnly and SameSite=Strict, a change
+ * without the CSRF token refused, a bandwidth-limited run started from the page whose progress bar
+ * and throughput chart advance without a reload, paused and resumed with its buttons and run to its
+ * end, the owners and log filtered, the CSV report downloaded and read, sign out, and a client
+ * token's view holding only its client. Screenshots are kept in {@code target/screenshots}.
+ */
+class DashboardBrowserTest {
+  static final int FILES = 16;
+  @TempDir Path dir;
+
+  static Path root() {
+    return Path.of(System.getProperty("user.dir")).getParent();
+  }
+
+  @Test
+  void anOperatorAndAClientUseTheDashboardInChromium() throws Exception {
+    Path chromium = Path.of("/usr/bin/chromium");
+    Path playwright = root().resolve(".tools/playwright/node_modules/playwright-core");
+    assertThat(chromium)
+        .as("Debian's chromium (scripts/setup --test installs it: apt-get install chromium)")
+        .isExecutable();
+    assertThat(playwright.resolve("package.json"))
+        .as("playwright-core (scripts/setup --test installs it into .tools/playwright)")
+        .exists();
+
+    ApiHarness h = ApiHarness.get();
+    Api admin = h.admin;
+    String nameA = "Browser A " + UUID.randomUUID().toString().substring(0, 6);
+    String nameB = "Browser B " + UUID.randomUUID().toString().substring(0, 6);
+    String a = admin.client(nameA);
+    String b = admin.client(nameB);
+    // 16 MiB in two owners at 16 Mbps (2 MB/s): about eight seconds of copying to watch
+    Path src = dir.resolve("a-src");
+    for (int i = 0; i < FILES; i++) {
+      ApiRunTest.write(src.resolve((i % 2 == 0 ? "ann" : "ben") + "/f" + i + ".bin"), 1 << 20, i);
+    }
+    String slow =
+        admin.job(
+            admin.project(a, "file server"),
+            admin.localConnection(a, "a-src", src),
+            admin.localConnection(a, "a-dst", dir.resolve("a-dst")),
+            Map.of(
+                "name",
+                "home folders",
+                "owners",
+                java.util.List.of(
+                    Map.of("name", "Ann", "sourcePath", "ann"),
+                    Map.of("name", "Ben", "sourcePath", "ben")),
+                "options",
+                Map.of("bwlimitMbps", 16, "concurrency", 2)));
+    Path srcB = dir.resolve("b-src");
+    ApiRunTest.write(srcB.resolve("x.bin"), 1000, 7);
+    String other =
+        admin.job(
+            admin.project(b, "archive"),
+            admin.localConnection(b, "b-src", srcB),
+            admin.localConnection(b, "b-dst", dir.resolve("b-dst")),
+            Map.of("name", "globex archive"));
+    admin.run(other, "FULL");
+    admin.awaitEnd(other);
+    String clientToken =
+        admin
+            .post("/tokens", Map.of("name", "A portal", "clientId", a))
+            .json()
+            .get("token")
+            .asText();
+
+    Path screenshots = Path.of(System.getProperty("user.dir"), "target", "screenshots");
+    Path downloads = Files.createDirectories(dir.resolve("downloads"));
+    ProcessBuilder pb =
+        new ProcessBuilder("node", root().resolve("api/src/test/browser/dashboard.mjs").toString())
+            .redirectErrorStream(true);
+    Map<String, String> env = pb.environment();
+    env.put("FERRY_URL", h.base().replace("/api/v1", "/"));
+    env.put("FERRY_PLAYWRIGHT", playwright.toString());
+    env.put("FERRY_SCREENSHOTS", screenshots.toString());
+    env.put("FERRY_DOWNLOADS", downloads.toString());
+    env.put("ADMIN_TOKEN", h.adminToken);
+    env.put("CLIENT_TOKEN", clientToken);
+    env.put("SLOW_JOB", slow);
+    env.put("OTHER_JOB", other);
+    env.put("CLIENT_A", nameA);
+    env.put("CLIENT_B", nameB);
+    env.put("SLOW_FILES", String.valueOf(FILES));
+    env.put("SLOW_SRC", src.toString());
+    env.put("TEMPORAL_UI", h.server.temporal().uiAddress());
+    Process node = pb.start();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Thread reader = Thread.ofVirtual().start(() -> copy(node, out));
+    boolean ended = node.waitFor(4, TimeUnit.MINUTES);
+    if (!ended) {
+      node.destroyForcibly();
+    }
+    reader.join(5000);
+    String log = out.toString(StandardCharsets.UTF_8);
+    System.out.println(log);
+    assertThat(ended).as("the browser test ended within 4 minutes:\n" + log).isTrue();
+    assertThat(node.exitValue()).as("the browser test:\n" + log).isZero();
+    assertThat(log).contains("every scenario passed");
+
+    // what the browser did happened on the server: the full run completed after its pause and
+    // resume, and the cutover's two rounds came after it (four files, then one)
+    JsonNode runs = admin.get("/jobs/" + slow + "/runs").json().get("runs");
+    assertThat(runs).hasSize(3);
+    JsonNode run = runs.get(2);
+    assertThat(run.get("mode").asText()).isEqualTo("FULL");
+    assertThat(run.get("state").asText()).isEqualTo("COMPLETED");
+    assertThat(run.get("workflowId").asText())
+        .isEqualTo("ferry-job-" + slow + "-run-" + run.get("id").asLong());
+    assertThat(run.at("/files/transferred").asLong()).isEqualTo(FILES);
+    assertThat(dir.resolve("a-dst/ann/f0.bin")).hasSameBinaryContentAs(src.resolve("ann/f0.bin"));
+    assertThat(screenshots.resolve("04-job-paused.png")).exists();
+    assertThat(screenshots.resolve("06-cutover.png")).exists();
+    assertThat(screenshots.resolve("07-client-jobs.png")).exists();
+    JsonNode cutover = admin.get("/jobs/" + slow + "/cutover").json();
+    assertThat(cutover.get("state").asText()).isEqualTo("aborted");
+    assertThat(ApiHarness.each(cutover.get("rounds"), "filesCopied")).containsExactly("4", "1");
+  }
+
+  private static void copy(Process p, ByteArrayOutputStream out) {
+    try (var in = p.getInputStream()) {
+      in.transferTo(out);
+    } catch (java.io.IOException e) {
+      // the process went away
+    }
+  }
+}
