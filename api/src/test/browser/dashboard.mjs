@@ -29,6 +29,12 @@ fs.mkdirSync(SHOTS, { recursive: true });
 
 let page;
 let step = 'start';
+const t0 = Date.now();
+
+function begin(name) {
+  step = name;
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${name}`);
+}
 
 function expect(cond, message) {
   if (!cond) throw new Error(`${step}: ${message}`);
@@ -73,7 +79,7 @@ try {
   page.on('dialog', (d) => d.accept());
 
   // ---- sign in ---------------------------------------------------------------------------
-  step = 'sign in';
+  begin('sign in');
   await page.goto(URL);
   await page.locator('#signin').waitFor({ state: 'visible' });
   await shot('01-sign-in');
@@ -95,7 +101,7 @@ try {
   await shot('02-jobs');
 
   // ---- CSRF: a request signed in by the cookie but without the token is refused --------------
-  step = 'csrf';
+  begin('csrf');
   const refused = await page.evaluate(async (job) => {
     const r = await fetch(`/api/v1/jobs/${job}/runs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode: 'DRY_RUN' }) });
     return { status: r.status, body: await r.text() };
@@ -109,12 +115,12 @@ try {
   expect(wrong === 403, 'a POST with a wrong CSRF token is a 403, not ' + wrong);
 
   // ---- a running job's progress advances, pause and resume ----------------------------------
-  step = 'start a run';
+  begin('start a run');
   await page.click(`tr[data-job-id="${env('SLOW_JOB')}"] a.jobname`);
   await page.locator('#controls #start-run').waitFor();
   await page.selectOption('#run-mode', 'FULL');
   await page.click('#start-run');
-  step = 'watch progress';
+  begin('watch progress');
   const first = await until('the run to copy its first bytes', async () => {
     const s = await runState();
     const p = await progressOf();
@@ -128,7 +134,7 @@ try {
   await shot('03-job-running');
   console.log(`progress ${first.toFixed(1)}% then ${later.toFixed(1)}%`);
 
-  step = 'pause';
+  begin('pause');
   await page.click('#pause');
   await until('the run to show paused', async () => (await runState()) === 'PAUSED');
   expect(await page.isEnabled('#resume'), 'Resume is enabled while paused');
@@ -137,11 +143,11 @@ try {
   expect(atPause < 100, 'paused before the end');
   await shot('04-job-paused');
 
-  step = 'resume';
+  begin('resume');
   await page.click('#resume');
   await until('the run to run again', async () => (await runState()) === 'RUNNING');
   await until('the progress to move on after the resume', async () => (await progressOf()) > atPause);
-  step = 'the run ends';
+  begin('the run ends');
   await until('the run to complete', async () => (await runState()) === 'COMPLETED', 90_000);
   expect((await progressOf()) === 100, 'a completed run is at 100%');
   const lights = await page.locator('#owners tbody tr[data-light=green]').count();
@@ -149,7 +155,7 @@ try {
   await shot('05-job-completed');
 
   // ---- owners' and log filters ----------------------------------------------------------------
-  step = 'filters';
+  begin('filters');
   await page.selectOption('#owner-light', 'red');
   await until('the red filter to empty the owners table', async () => (await page.locator('#owners tbody tr[data-owner-id]').count()) === 0);
   await page.selectOption('#owner-light', '');
@@ -160,7 +166,7 @@ try {
   });
 
   // ---- download the CSV report ----------------------------------------------------------------
-  step = 'csv';
+  begin('csv');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-csv')]);
   const file = path.join(env('FERRY_DOWNLOADS'), download.suggestedFilename() || 'report.csv');
   await download.saveAs(file);
@@ -171,15 +177,31 @@ try {
   console.log('csv ' + path.basename(file) + ': ' + transferred + ' files transferred');
 
   // ---- the Temporal UI links ------------------------------------------------------------------
-  step = 'temporal links';
+  begin('temporal links');
   const hrefs = await page.locator('#job-links a').evaluateAll((as) => as.map((a) => a.href));
   expect(hrefs.some((u) => u.startsWith(env('TEMPORAL_UI')) && u.includes(encodeURIComponent('FerryJobId="' + env('SLOW_JOB') + '"'))), "a link to the job's workflows: " + hrefs.join(' '));
   expect(hrefs.some((u) => u.includes('/workflows/ferry-job-' + env('SLOW_JOB') + '-run-')), "a link to the run's workflow: " + hrefs.join(' '));
   const ownerLinks = await page.locator('#owners a.temporal').evaluateAll((as) => as.map((a) => a.href));
   expect(ownerLinks.length === 2 && ownerLinks.every((u) => u.includes('-owner-')), "a link to each owner's workflow: " + ownerLinks.join(' '));
 
+  // ---- a staged start: one chosen owner -------------------------------------------------------
+  begin('staged start');
+  await page.click('#staged summary');
+  await page.locator('#owner-picker label', { hasText: 'Ann' }).locator('input').check();
+  await until('the start button to name the choice', async () => (await page.textContent('#start-run')).includes('1 chosen owner'));
+  await page.selectOption('#run-mode', 'INCREMENTAL');
+  await page.click('#start-run');
+  const latest = async () => (await page.locator('#run-pick option').count()) === 2 && (await page.locator('#run-pick option').first().getAttribute('value'));
+  await until('the staged run to complete', async () => {
+    const id = await latest();
+    return id && (await page.getAttribute('#run-figures', 'data-run-id')) === id && (await runState()) === 'COMPLETED';
+  });
+  const staged = await page.locator('#owners tbody tr[data-owner-id]').allTextContents();
+  expect(staged.length === 1 && staged[0].includes('Ann'), 'the staged run holds Ann only: ' + staged.join(' | '));
+  expect(!(await page.textContent('#start-run')).includes('chosen'), 'the next run is of everyone again');
+
   // ---- a cutover: rounds, their deltas as a chart, steps ---------------------------------------
-  step = 'cutover';
+  begin('cutover');
   // users keep working while rounds run: four new files before the first round, one before the next
   const src = env('SLOW_SRC');
   for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(src, 'ann', `new-${i}.bin`), crypto.randomBytes(256 << 10));
@@ -197,7 +219,7 @@ try {
   await until('the cutover to be aborted', async () => (await page.textContent('#cutover-state')).includes('abort'), 60_000);
 
   // ---- sign out -----------------------------------------------------------------------------
-  step = 'sign out';
+  begin('sign out');
   await page.click('#logout');
   await page.locator('#signin').waitFor({ state: 'visible' });
   expect(!(await context.cookies()).some((c) => c.name === 'ferry_session' && c.value), 'signing out removes the cookie');
@@ -205,7 +227,7 @@ try {
   expect(after === 401, 'signed out, the API answers 401, not ' + after);
 
   // ---- a client token sees its client only ------------------------------------------------------
-  step = 'client token';
+  begin('client token');
   await signIn(env('CLIENT_TOKEN'));
   await page.locator(`tr[data-job-id="${env('SLOW_JOB')}"]`).waitFor();
   expect((await page.textContent('#who')).includes(env('CLIENT_A')), 'the header names the client');

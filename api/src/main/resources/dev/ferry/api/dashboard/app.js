@@ -45,7 +45,8 @@ async function tick() {
     el('live').textContent = 'not refreshed: ' + e.message;
     el('live').className = 'live bad';
   }
-  if (current === page) timer = setTimeout(tick, REFRESH_MS);
+  // a tab in the background asks nothing; it catches up when shown again
+  if (current === page) timer = document.hidden ? null : setTimeout(tick, REFRESH_MS);
 }
 
 function route() {

@@ -6,7 +6,7 @@
 import { api } from './api.js';
 import * as C from './charts.js';
 import { h, light, replace, state, temporalLink, toast, workflowLink } from './dom.js';
-import { bytes, count, duration, when, words } from './format.js';
+import { bytes, count, duration, speed, when, words } from './format.js';
 import { clientName, projectName } from './names.js';
 import * as R from './run.js';
 
@@ -130,7 +130,14 @@ export function jobPage(root, me, jobId) {
         disabled: live,
         title: live ? 'a job has one run at a time' : '',
         onclick: () =>
-          act('run started', () => api.post(`/jobs/${jobId}/runs`, chosen.length ? { mode: mode.value, owners: chosen } : { mode: mode.value }).then(() => (st.follow = true))),
+          act('run started', () =>
+            api.post(`/jobs/${jobId}/runs`, chosen.length ? { mode: mode.value, owners: chosen } : { mode: mode.value }).then(() => {
+              // the choice was for this run: the next one starts with everyone again
+              st.follow = true;
+              st.chosen.clear();
+              replace(ui.staged);
+            }),
+          ),
       },
       chosen.length ? `Start run of ${chosen.length} chosen owner${chosen.length > 1 ? 's' : ''}` : 'Start run',
     );
@@ -378,13 +385,16 @@ export function jobPage(root, me, jobId) {
       const [client, project] = await Promise.all([clientName(job.clientId), projectName(job.projectId)]);
       ui.title.textContent = job.name;
       replace(ui.meta, `${client || job.clientId} · ${project || job.projectId} · `, state(job.state), ` · ${job.ownerCount || 1} owner${job.ownerCount > 1 ? 's' : ''}`);
-      replace(
-        ui.runPick,
-        runs.map((r, i) => h('option', { value: r.id, selected: r.id === st.runId }, `#${r.id} ${words(r.mode)} · ${words(r.state)}${i === 0 ? ' (latest)' : ''}`)),
-      );
+      // the picker, the figures and the tables change together, once the run's answer is in
+      const pick = () =>
+        replace(
+          ui.runPick,
+          runs.map((r, i) => h('option', { value: r.id, selected: r.id === st.runId }, `#${r.id} ${words(r.mode)} · ${words(r.state)}${i === 0 ? ' (latest)' : ''}`)),
+        );
       controls();
       staged();
       if (st.runId === null) {
+        pick();
         run = null;
         figures(null);
         replace(ui.chart, h('p', { class: 'muted' }, 'no run yet'));
@@ -399,8 +409,22 @@ export function jobPage(root, me, jobId) {
       if (st.outcome) lq.set('outcome', st.outcome);
       const [r, l] = await Promise.all([api.get(`/jobs/${jobId}/runs/${st.runId}?${q}`), api.get(`/jobs/${jobId}/runs/${st.runId}/log?${lq}`)]);
       run = r;
+      pick();
+      ui.figures.dataset.runId = r.id;
       figures(r);
-      replace(ui.chart, C.throughput(sample(r)));
+      const points = sample(r);
+      replace(
+        ui.chart,
+        R.active(r) || points.length > 1
+          ? C.throughput(points)
+          : h(
+              'p',
+              { class: 'muted', id: 'throughput-ended' },
+              r.finishedAt && r.bytes.completed > 0 && r.durationSeconds > 0
+                ? `The run has ended: ${bytes(r.bytes.completed)} in ${duration(r.durationSeconds)}, ${speed(r.bytes.completed / r.durationSeconds)} on average. The speed is drawn while a run transfers, from the moment this page is open.`
+                : 'The speed is drawn while a run transfers, from the moment this page is open.',
+            ),
+      );
       replace(
         ui.links,
         temporalLink(t, `FerryJobId="${jobId}"`, "the job's workflows in Temporal"),

@@ -9,8 +9,12 @@ import * as R from './run.js';
 
 const STATES = ['CREATED', 'SCANNING', 'READY', 'RUNNING', 'PAUSED', 'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED'];
 
+const PAGE = 100;
+
 export function jobsPage(root, me) {
   let filter = '';
+  let limit = PAGE;
+  const more = h('button', { type: 'button', id: 'jobs-more', hidden: true, onclick: () => ((limit += PAGE), page.refresh()) }, 'show older jobs');
   const select = h(
     'select',
     { id: 'state-filter', 'aria-label': 'state' },
@@ -35,12 +39,13 @@ export function jobsPage(root, me) {
       table(activeBody, 'jobs-active'),
       h('h2', {}, 'Recent'),
       table(recentBody, 'jobs-recent'),
+      more,
     ),
   );
 
   const page = {
     async refresh() {
-      const q = new URLSearchParams({ limit: '200' });
+      const q = new URLSearchParams({ limit: String(Math.min(limit, 500)) });
       if (filter) q.set('state', filter);
       const res = await api.get('/jobs?' + q);
       const rows = await Promise.all(res.jobs.map(row));
@@ -49,7 +54,9 @@ export function jobsPage(root, me) {
       res.jobs.forEach((j, i) => (R.active(j.lastRun) ? act : rec).push(rows[i]));
       replace(activeBody, act.length ? act : empty('no job is running'));
       replace(recentBody, rec.length ? rec : empty('no job'));
-      summary.textContent = `${res.jobs.length} job${res.jobs.length === 1 ? '' : 's'}, ${act.length} active` + (res.nextOffset !== null ? ' (the newest 200 shown)' : '');
+      const older = res.nextOffset !== null && limit < 500;
+      summary.textContent = `${res.jobs.length} job${res.jobs.length === 1 ? '' : 's'}${res.nextOffset !== null ? ' (the newest)' : ''}, ${act.length} active`;
+      more.hidden = !older;
     },
   };
   return page;

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * server — sign in, a wrong token refused, the cookie HttpOnly and SameSite=Strict, a change
  * without the CSRF token refused, a bandwidth-limited run started from the page whose progress bar
  * and throughput chart advance without a reload, paused and resumed with its buttons and run to its
- * end, the owners and log filtered, the CSV report downloaded and read, sign out, and a client
- * token's view holding only its client. Screenshots are kept in {@code target/screenshots}.
+ * end, the owners and log filtered, the Temporal UI links, the CSV report downloaded and read, a
+ * staged start of one owner, a cutover's two rounds with shrinking deltas and its abort, sign out,
+ * and a client token's view holding only its client. Screenshots are kept in {@code
+ * target/screenshots}.
  */
 class DashboardBrowserTest {
   static final int FILES = 16;
@@ -118,12 +120,17 @@ class DashboardBrowserTest {
     assertThat(log).contains("every scenario passed");
 
     // what the browser did happened on the server: the full run completed after its pause and
-    // resume, and the cutover's two rounds came after it (four files, then one)
+    // resume, a staged run of one owner came next, then the cutover's two rounds (four files, then
+    // one)
     JsonNode runs = admin.get("/jobs/" + slow + "/runs").json().get("runs");
-    assertThat(runs).hasSize(3);
-    JsonNode run = runs.get(2);
+    assertThat(runs).hasSize(4);
+    JsonNode run = runs.get(3);
     assertThat(run.get("mode").asText()).isEqualTo("FULL");
     assertThat(run.get("state").asText()).isEqualTo("COMPLETED");
+    JsonNode stagedRun =
+        admin.get("/jobs/" + slow + "/runs/" + runs.get(2).get("id").asLong()).json();
+    assertThat(stagedRun.at("/ownerTotals/total").asInt()).isEqualTo(1);
+    assertThat(stagedRun.at("/owners/0/name").asText()).isEqualTo("Ann");
     assertThat(run.get("workflowId").asText())
         .isEqualTo("ferry-job-" + slow + "-run-" + run.get("id").asLong());
     assertThat(run.at("/files/transferred").asLong()).isEqualTo(FILES);
