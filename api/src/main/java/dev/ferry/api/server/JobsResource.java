@@ -394,12 +394,14 @@ final class JobsResource {
     boolean more = owners.size() > limit;
     ctx.json(
         Views.run(
-            r,
-            s.sampler.rate(r),
-            s.jobRuns.withReruns(r.id(), more ? owners.subList(0, limit) : owners),
-            s.jobRuns.ownerTotals(r.id()),
-            new Views.OwnersPage(state, light, limit, offset, more ? (long) offset + limit : null),
-            s.shards::of));
+                r,
+                s.sampler.rate(r),
+                s.jobRuns.withReruns(r.id(), more ? owners.subList(0, limit) : owners),
+                s.jobRuns.ownerTotals(r.id()),
+                new Views.OwnersPage(
+                    state, light, limit, offset, more ? (long) offset + limit : null),
+                s.shards::of)
+            .waitingFor(AgentWaits.of(s, r)));
   }
 
   /**
@@ -454,11 +456,12 @@ final class JobsResource {
     return r.map(
             run ->
                 Views.run(
-                    run,
-                    s.sampler.rate(run),
-                    withOwners ? s.jobRuns.ownerRuns(run.id()) : null,
-                    s.jobRuns.ownerTotals(run.id()),
-                    null))
+                        run,
+                        s.sampler.rate(run),
+                        withOwners ? s.jobRuns.ownerRuns(run.id()) : null,
+                        s.jobRuns.ownerTotals(run.id()),
+                        null)
+                    .waitingFor(AgentWaits.of(s, run)))
         .orElse(null);
   }
 

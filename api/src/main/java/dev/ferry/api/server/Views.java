@@ -120,7 +120,42 @@ final class Views {
       @JsonInclude(JsonInclude.Include.NON_NULL) JobRuns.OwnerTotals ownerTotals,
       @JsonInclude(JsonInclude.Include.NON_NULL) OwnersPage ownersPage,
       @JsonInclude(JsonInclude.Include.NON_NULL) PartialTotals partialTotals,
-      String workflowId) {}
+      String workflowId,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Waiting waiting) {
+    /** This run, saying it waits for its agent ({@code w} null: it does not). */
+    Run waitingFor(Waiting w) {
+      return w == null
+          ? this
+          : new Run(
+              id,
+              jobId,
+              mode,
+              state,
+              startedAt,
+              finishedAt,
+              durationSeconds,
+              files,
+              bytes,
+              speedBytesPerSecond,
+              etaSeconds,
+              successRatePercent,
+              owners,
+              ownerTotals,
+              ownersPage,
+              partialTotals,
+              workflowId,
+              w);
+    }
+  }
+
+  /**
+   * A run that has not ended whose data activities go to an agent that is not Online: its
+   * activities wait on the agent's task queue (nothing fails meanwhile) and carry on when it is
+   * back; {@code message} says so, with {@code agentStatus} (Offline or Revoked) and {@code since}
+   * (its last heartbeat, or when it was revoked; null when it never sent one).
+   */
+  record Waiting(
+      UUID agentId, String agentName, String agentStatus, Instant since, String message) {}
 
   /**
    * While some owners are still being scanned: the run's totals (files and bytes to copy) are those
@@ -190,7 +225,8 @@ final class Views {
         totals,
         page,
         PartialTotals.of(rate.scan()),
-        dev.ferry.workflows.JobRunWorkflow.workflowId(r.jobId().toString(), r.id()));
+        dev.ferry.workflows.JobRunWorkflow.workflowId(r.jobId().toString(), r.id()),
+        null);
   }
 
   /**
