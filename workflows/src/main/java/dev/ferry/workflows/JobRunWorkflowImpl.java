@@ -87,6 +87,11 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
   private JobRunStatus tally = JobRunStatus.empty();
   private final Deque<OwnerRef> pending = new ArrayDeque<>();
   private final Map<Long, OwnerRef> running = new LinkedHashMap<>();
+  // the results of the owners started by this execution, until they have closed
+  private final Map<Long, Promise<Progress>> closing = new LinkedHashMap<>();
+  // whether each owner started by this execution has started (its start may still be in flight)
+  private final Map<Long, Promise<io.temporal.api.common.v1.WorkflowExecution>> starts =
+      new LinkedHashMap<>();
   // owners whose workflow ended FAILED, to be rerun or counted failed by the main loop
   private final Deque<Failed> failures = new ArrayDeque<>();
   // owners waiting for their rerun's timer, and those whose timer has fired
@@ -164,12 +169,14 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       awaitStarts.forEach(Runnable::run);
       reshare(next);
       if (running.isEmpty() && pending.isEmpty() && exhausted && waitingNone()) {
+        awaitClosing();
         if (input.labels() != null) {
           FerryAttributes.upsertPhase(FerryAttributes.phase(JobState.COMPLETED));
         }
         return status();
       }
       if (startedHere >= STARTS_PER_EXECUTION || Workflow.getInfo().isContinueAsNewSuggested()) {
+        awaitClosing();
         Workflow.await(Workflow::isEveryHandlerFinished);
         handleFailures(); // recorded before handing over; nothing below yields
         while (!due.isEmpty()) {
@@ -229,6 +236,28 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
         armScheduleTimer();
       }
     }
+  }
+
+  /**
+   * Before this execution closes (completes or continues as new): waits, a minute at most, for the
+   * owners that reported their end to have closed too, so that no owner's close reaches a parent
+   * already gone. Owners still running are handed over as they are.
+   */
+  private void awaitClosing() {
+    closing.values().removeIf(Promise::isCompleted);
+    List<Promise<Progress>> ended = new ArrayList<>();
+    closing.forEach(
+        (runId, p) -> {
+          if (!running.containsKey(runId)) {
+            ended.add(p);
+          }
+        });
+    if (ended.isEmpty()
+        || Workflow.getVersion("await-closing-owners", Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    Workflow.await(CHECK_AFTER, () -> ended.stream().allMatch(Promise::isCompleted));
   }
 
   /** A durable timer to the schedule's next boundary, when the job has a schedule. */
@@ -323,6 +352,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
                 input.retries(),
                 labels,
                 rerunsOn() ? MAX_RERUNS - o.rerun() : null));
+    closing.put(o.runId(), result);
     // A child that closes without reporting (terminated, timed out) still frees its slot.
     result.handle(
         (p, failure) -> {
@@ -341,6 +371,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
         });
     Promise<io.temporal.api.common.v1.WorkflowExecution> execution =
         Workflow.getWorkflowExecution(child);
+    starts.put(o.runId(), execution);
     return () -> {
       try {
         execution.get();
@@ -512,6 +543,9 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
   private void cancelAll() {
     cancelling = true;
     List<Promise<Void>> sent = new ArrayList<>();
+    if (Workflow.getVersion("cancel-started-owners", Workflow.DEFAULT_VERSION, 1) == 1) {
+      forgetUnstarted();
+    }
     for (OwnerRef o : List.copyOf(running.values())) {
       String id = JobRunWorkflow.ownerWorkflowId(input.jobId(), input.jobRunId(), o);
       sent.add(Async.procedure(Workflow.newUntypedExternalWorkflowStub(id)::cancel));
@@ -527,6 +561,28 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
     // the owners stop their batches within seconds and report; do not wait forever for one that
     // cannot (terminated by hand)
     Workflow.await(Duration.ofMinutes(5), running::isEmpty);
+  }
+
+  /**
+   * Owners whose start was cancelled with this run (it was cancelled while starting them) have no
+   * workflow to cancel: they end cancelled here. Waits for starts still in flight first.
+   */
+  private void forgetUnstarted() {
+    List<Long> ids = new ArrayList<>();
+    for (Long runId : running.keySet()) {
+      if (starts.containsKey(runId)) {
+        ids.add(runId);
+      }
+    }
+    Workflow.await(() -> ids.stream().allMatch(id -> starts.get(id).isCompleted()));
+    for (Long id : ids) {
+      if (starts.get(id).getFailure() != null) {
+        OwnerRef o = running.remove(id);
+        if (o != null) {
+          ended(o, JobState.CANCELLED, null, null);
+        }
+      }
+    }
   }
 
   @Override
