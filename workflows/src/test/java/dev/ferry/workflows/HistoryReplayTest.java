@@ -54,7 +54,14 @@ class HistoryReplayTest {
             .getName();
     Class<?> impl = IMPLEMENTATIONS.get(type);
     assertThat(impl).as("implementation of workflow type " + type).isNotNull();
-    WorkflowReplayer.replayWorkflowExecution(history, impl);
+    // with the workers' own deadlock detection (5 s), not the replayer's default 1 s, which a
+    // loaded machine's first replay (class loading) exceeded
+    try (io.temporal.testing.TestWorkflowEnvironment env =
+        io.temporal.testing.TestWorkflowEnvironment.newInstance()) {
+      io.temporal.worker.Worker worker = env.newWorker("replay", WorkerSettings.options().build());
+      worker.registerWorkflowImplementationTypes(impl);
+      WorkflowReplayer.replayWorkflowExecution(history, worker);
+    }
   }
 
   @org.junit.jupiter.api.Test
