@@ -130,8 +130,6 @@ try {
     const p = await progressOf();
     return p > first && p;
   });
-  await until('the throughput chart to hold samples', async () => Number(await page.locator('svg.throughput').getAttribute('data-samples')) >= 2);
-  await shot('03-job-running');
   console.log(`progress ${first.toFixed(1)}% then ${later.toFixed(1)}%`);
 
   begin('pause');
@@ -141,12 +139,14 @@ try {
   expect(await page.isDisabled('#pause'), 'Pause is disabled while paused');
   const atPause = await progressOf();
   expect(atPause < 100, 'paused before the end');
-  await shot('04-job-paused');
+  await shot('03-job-paused');
 
   begin('resume');
   await page.click('#resume');
   await until('the run to run again', async () => (await runState()) === 'RUNNING');
   await until('the progress to move on after the resume', async () => (await progressOf()) > atPause);
+  await until('the throughput chart to hold samples', async () => Number(await page.locator('svg.throughput').getAttribute('data-samples')) >= 2);
+  await shot('04-job-running');
   begin('the run ends');
   await until('the run to complete', async () => (await runState()) === 'COMPLETED', 90_000);
   expect((await progressOf()) === 100, 'a completed run is at 100%');

@@ -20,6 +20,7 @@ import java.util.Map;
  * cookie.
  */
 final class Dashboard {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Dashboard.class);
   static final String UI = "/ui";
 
   /** The pages' Content-Security-Policy: nothing from elsewhere, no inline script. */
@@ -41,13 +42,44 @@ final class Dashboard {
     this.s = s;
     this.auth = auth;
     this.sessions = sessions;
-    this.temporalUi = temporalUi == null || temporalUi.isBlank() ? null : trim(temporalUi);
+    this.temporalUi = webAddress(temporalUi);
     this.namespace = namespace;
   }
 
-  private static String trim(String url) {
+  /** An http(s) address without its trailing slash; null for none or anything else. */
+  static String webAddress(String url) {
+    if (url == null || url.isBlank()) {
+      return null;
+    }
     String u = url.trim();
+    if (!u.regionMatches(true, 0, "http://", 0, 7) && !u.regionMatches(true, 0, "https://", 0, 8)) {
+      log.warn("FERRY_TEMPORAL_UI_URL is not an http(s) address ({}): no Temporal UI links", u);
+      return null;
+    }
     return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+  }
+
+  /**
+   * Refuses a sign-in sent by another site's page (a login CSRF would sign the browser in with the
+   * attacker's token): the browser says so in {@code Sec-Fetch-Site}, or an {@code Origin} that is
+   * not this server's.
+   */
+  private static void requireSameOrigin(Context ctx) {
+    String site = ctx.header("Sec-Fetch-Site");
+    String origin = ctx.header("Origin");
+    boolean crossSite = "cross-site".equalsIgnoreCase(site);
+    if (!crossSite && origin != null && !origin.equals("null")) {
+      // behind a proxy that rewrites Host, the host the browser asked for is X-Forwarded-Host
+      String asked = origin.replaceFirst("^[a-zA-Z]+://", "");
+      crossSite =
+          !asked.equals(ctx.header("Host")) && !asked.equals(ctx.header("X-Forwarded-Host"));
+    } else if ("null".equals(origin)) {
+      crossSite = true;
+    }
+    if (crossSite) {
+      throw new io.javalin.http.ForbiddenResponse(
+          "sign in from the dashboard's own page, not from another site's");
+    }
   }
 
   /** The pages, served from the classpath with headers that keep them to this origin. */
@@ -76,6 +108,7 @@ final class Dashboard {
   /** {@code {"token": "fy_…"}}: checks it as the API would and sets the session's cookie. */
   void login(Context ctx) {
     Http.onlyQuery(ctx);
+    requireSameOrigin(ctx);
     Input in = Http.body(ctx);
     String token = in.string("token", true, 500);
     in.check();

@@ -50,7 +50,8 @@ class DashboardBrowserTest {
     String nameB = "Browser B " + UUID.randomUUID().toString().substring(0, 6);
     String a = admin.client(nameA);
     String b = admin.client(nameB);
-    // 16 MiB in two owners at 16 Mbps (2 MB/s): about eight seconds of copying to watch
+    // 16 MiB in two owners at 8 Mbps (1 MB/s): about sixteen seconds of copying to watch, pause
+    // and resume, however slow the machine (the pause has to land before the end)
     Path src = dir.resolve("a-src");
     for (int i = 0; i < FILES; i++) {
       ApiRunTest.write(src.resolve((i % 2 == 0 ? "ann" : "ben") + "/f" + i + ".bin"), 1 << 20, i);
@@ -68,7 +69,7 @@ class DashboardBrowserTest {
                     Map.of("name", "Ann", "sourcePath", "ann"),
                     Map.of("name", "Ben", "sourcePath", "ben")),
                 "options",
-                Map.of("bwlimitMbps", 16, "concurrency", 2)));
+                Map.of("bwlimitMbps", 8, "concurrency", 2)));
     Path srcB = dir.resolve("b-src");
     ApiRunTest.write(srcB.resolve("x.bin"), 1000, 7);
     String other =
@@ -135,7 +136,7 @@ class DashboardBrowserTest {
         .isEqualTo("ferry-job-" + slow + "-run-" + run.get("id").asLong());
     assertThat(run.at("/files/transferred").asLong()).isEqualTo(FILES);
     assertThat(dir.resolve("a-dst/ann/f0.bin")).hasSameBinaryContentAs(src.resolve("ann/f0.bin"));
-    assertThat(screenshots.resolve("04-job-paused.png")).exists();
+    assertThat(screenshots.resolve("03-job-paused.png")).exists();
     assertThat(screenshots.resolve("06-cutover.png")).exists();
     assertThat(screenshots.resolve("07-client-jobs.png")).exists();
     JsonNode cutover = admin.get("/jobs/" + slow + "/cutover").json();

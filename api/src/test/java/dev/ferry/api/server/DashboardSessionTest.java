@@ -140,6 +140,34 @@ class DashboardSessionTest {
   }
 
   @Test
+  void aSignInFromAnotherSitesPageIsRefused() throws Exception {
+    String body = ApiHarness.JSON.writeValueAsString(Map.of("token", h.adminToken));
+    for (Map<String, String> headers :
+        java.util.List.of(
+            Map.of("Origin", "https://evil.example"),
+            Map.of("Origin", "null"),
+            Map.of("Sec-Fetch-Site", "cross-site"))) {
+      HttpResponse<String> r = new Browser().send("POST", "/ui/login", body, headers);
+      assertThat(r.statusCode()).as(headers + ": " + r.body()).isEqualTo(403);
+      assertThat(r.headers().firstValue("Set-Cookie")).as(headers.toString()).isEmpty();
+    }
+    String self = root().replaceFirst("/$", "");
+    HttpResponse<String> own =
+        new Browser()
+            .send(
+                "POST", "/ui/login", body, Map.of("Origin", self, "Sec-Fetch-Site", "same-origin"));
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+  }
+
+  @Test
+  void onlyAnHttpAddressIsATemporalUiLink() {
+    assertThat(Dashboard.webAddress("https://temporal.example.com/"))
+        .isEqualTo("https://temporal.example.com");
+    assertThat(Dashboard.webAddress("javascript:alert(1)")).isNull();
+    assertThat(Dashboard.webAddress(" ")).isNull();
+  }
+
+  @Test
   void aChangeWithTheCookieNeedsTheCsrfToken() throws Exception {
     Browser b = new Browser();
     b.login(h.adminToken);
