@@ -6,6 +6,7 @@ import dev.ferry.workflows.BatchRef;
 import dev.ferry.workflows.JobState;
 import dev.ferry.workflows.Progress;
 import dev.ferry.workflows.RunMode;
+import dev.ferry.workflows.ScanResult;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -21,7 +22,7 @@ import org.jdbi.v3.core.Jdbi;
  * The catalog's jobs, runs and per-file manifest on PostgreSQL. Thread-safe; every method is one
  * short transaction.
  */
-public final class Catalog {
+public final class Catalog implements RunCatalog {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Jdbi jdbi;
@@ -67,6 +68,7 @@ public final class Catalog {
         });
   }
 
+  @Override
   public JobRow job(UUID id) {
     return jdbi.withHandle(
         h ->
@@ -104,6 +106,7 @@ public final class Catalog {
   }
 
   /** Records the workflow of a run unless one is recorded already. */
+  @Override
   public void recordWorkflowId(long runId, String workflowId) {
     jdbi.useHandle(
         h ->
@@ -124,6 +127,7 @@ public final class Catalog {
                 .findOne());
   }
 
+  @Override
   public RunRow run(long runId) {
     return jdbi.withHandle(
         h ->
@@ -133,6 +137,7 @@ public final class Catalog {
                 .one());
   }
 
+  @Override
   public UUID jobOf(long runId) {
     return jdbi.withHandle(
         h ->
@@ -142,6 +147,7 @@ public final class Catalog {
                 .one());
   }
 
+  @Override
   public RunOptions options(long runId) {
     String json =
         jdbi.withHandle(
@@ -157,6 +163,7 @@ public final class Catalog {
     }
   }
 
+  @Override
   public void setState(long runId, JobState state, String message) {
     jdbi.useTransaction(
         h -> {
@@ -177,6 +184,7 @@ public final class Catalog {
    * of their names. A batch with nothing in flight has no row. A new attempt of a batch replaces
    * the row of the one before, so bytes of an attempt that did not finish are not counted twice.
    */
+  @Override
   public void setInFlight(long runId, long batchFrom, long bytes, String file) {
     jdbi.useHandle(
         h -> {
@@ -228,6 +236,26 @@ public final class Catalog {
                 .one());
   }
 
+  @Override
+  public ScanResult recordListing(long runId, Listing.Plan plan, Listing listing) {
+    ScanResult result = ListingRecorder.record(jdbi, run(runId), plan, listing);
+    recordScan(runId, result);
+    return result;
+  }
+
+  @Override
+  public List<String> folders(long runId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select path from run_files where run_id = ? and folder
+                    order by length(path) - length(replace(path, '/', '')) desc, path desc""")
+                .bind(0, runId)
+                .mapTo(String.class)
+                .list());
+  }
+
   /** Records the scan's totals on the run. */
   public void recordScan(long runId, dev.ferry.workflows.ScanResult r) {
     jdbi.useHandle(
@@ -249,6 +277,7 @@ public final class Catalog {
   }
 
   /** Final figures, counted file by file from the manifest, and the run marked as ended. */
+  @Override
   public Progress finish(long runId, JobState state, String message) {
     return jdbi.inTransaction(
         h -> {
@@ -383,6 +412,7 @@ public final class Catalog {
   }
 
   /** Files of a batch that have no outcome yet. */
+  @Override
   public List<FileRow> pendingFiles(long runId, long fromSeq, long toSeq) {
     return jdbi.withHandle(
         h ->
@@ -480,6 +510,7 @@ public final class Catalog {
    * Records many files' outcomes in one transaction (batched statements), and the verified ones in
    * the job's manifest.
    */
+  @Override
   public void recordOutcomes(long runId, List<OutcomeBuffer.Outcome> outcomes) {
     jdbi.useTransaction(
         h -> {
@@ -586,6 +617,7 @@ public final class Catalog {
   // ---- resumable uploads -------------------------------------------------------------------
 
   /** The state a connector saved for an unfinished upload of {@code path} in a job, if any. */
+  @Override
   public Optional<String> uploadState(UUID jobId, String path) {
     return jdbi.withHandle(
         h ->
@@ -597,6 +629,7 @@ public final class Catalog {
   }
 
   /** Saves (replaces) the state of an unfinished upload. */
+  @Override
   public void saveUploadState(UUID jobId, String path, String state) {
     jdbi.useHandle(
         h ->
@@ -610,6 +643,7 @@ public final class Catalog {
   }
 
   /** Forgets the state of an upload that completed or was abandoned. */
+  @Override
   public void clearUploadState(UUID jobId, String path) {
     jdbi.useHandle(
         h -> h.execute("delete from uploads where job_id = ? and path = ?", jobId, path));
@@ -619,6 +653,7 @@ public final class Catalog {
    * Notes on a run that a step of it failed and is being retried: the run's message says so (the
    * API and the CLI show it) and the run log keeps a {@code retry} line.
    */
+  @Override
   public void noteRetry(long runId, String note) {
     jdbi.useTransaction(
         h -> {
@@ -632,6 +667,7 @@ public final class Catalog {
   }
 
   /** Clears a retry note once the step it was about succeeded. */
+  @Override
   public void clearRetryNote(long runId) {
     jdbi.useHandle(
         h ->
@@ -641,6 +677,7 @@ public final class Catalog {
                 runId));
   }
 
+  @Override
   public void event(long runId, String path, String event, String detail) {
     jdbi.useHandle(
         h ->

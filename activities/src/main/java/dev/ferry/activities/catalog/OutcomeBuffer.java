@@ -27,14 +27,14 @@ public final class OutcomeBuffer implements AutoCloseable {
       int attempts,
       Long bytesSent) {}
 
-  private final Catalog catalog;
+  private final RunCatalog catalog;
   private final long runId;
   private final long everyMillis;
   private final List<Outcome> pending = new ArrayList<>();
   private final Thread flusher;
   private volatile boolean closed;
 
-  public OutcomeBuffer(Catalog catalog, long runId, long everyMillis) {
+  public OutcomeBuffer(RunCatalog catalog, long runId, long everyMillis) {
     this.catalog = catalog;
     this.runId = runId;
     this.everyMillis = everyMillis;

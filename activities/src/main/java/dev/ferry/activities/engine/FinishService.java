@@ -1,7 +1,7 @@
 package dev.ferry.activities.engine;
 
-import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.JobRow;
+import dev.ferry.activities.catalog.RunCatalog;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
@@ -15,10 +15,10 @@ import java.util.List;
  * state and counts.
  */
 public final class FinishService {
-  private final Catalog catalog;
+  private final RunCatalog catalog;
   private final StorageResolver storage;
 
-  public FinishService(Catalog catalog, StorageResolver storage) {
+  public FinishService(RunCatalog catalog, StorageResolver storage) {
     this.catalog = catalog;
     this.storage = storage;
   }
@@ -33,18 +33,7 @@ public final class FinishService {
 
   private void removeEmptiedFolders(long runId, RunOptions options) {
     JobRow job = catalog.job(catalog.jobOf(runId));
-    List<String> folders =
-        catalog
-            .jdbi()
-            .withHandle(
-                h ->
-                    h.createQuery(
-                            """
-                            select path from run_files where run_id = ? and folder
-                            order by length(path) - length(replace(path, '/', '')) desc, path desc""")
-                        .bind(0, runId)
-                        .mapTo(String.class)
-                        .list());
+    List<String> folders = catalog.folders(runId);
     try (Storage source = storage.open(job.sourceUri(), options)) {
       if (!source.capabilities().folders()) {
         return;

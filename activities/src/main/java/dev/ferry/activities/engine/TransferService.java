@@ -4,6 +4,7 @@ import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.FileRow;
 import dev.ferry.activities.catalog.JobRow;
 import dev.ferry.activities.catalog.OutcomeBuffer;
+import dev.ferry.activities.catalog.RunCatalog;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.storage.Entry;
 import dev.ferry.activities.storage.Storage;
@@ -38,15 +39,15 @@ public final class TransferService {
 
   private static final Logger log = LoggerFactory.getLogger(TransferService.class);
 
-  private final Catalog catalog;
+  private final RunCatalog catalog;
   private final StorageResolver storage;
   private final Duration firstBackoff;
 
-  public TransferService(Catalog catalog, StorageResolver storage) {
+  public TransferService(RunCatalog catalog, StorageResolver storage) {
     this(catalog, storage, Duration.ofSeconds(1));
   }
 
-  public TransferService(Catalog catalog, StorageResolver storage, Duration firstBackoff) {
+  public TransferService(RunCatalog catalog, StorageResolver storage, Duration firstBackoff) {
     this.catalog = catalog;
     this.storage = storage;
     this.firstBackoff = firstBackoff;
@@ -106,7 +107,7 @@ public final class TransferService {
     }
 
     /** Writes the batch's work in flight to the catalog when it changed. */
-    public synchronized void flush(Catalog catalog, long runId, long batchFrom) {
+    public synchronized void flush(RunCatalog catalog, long runId, long batchFrom) {
       long b = inFlightBytes();
       String f = inFlightFile();
       if (b == flushedBytes && java.util.Objects.equals(f, flushedFile)) {

@@ -1,6 +1,6 @@
 package dev.ferry.activities.temporal;
 
-import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.RunCatalog;
 import dev.ferry.activities.engine.FinishService;
 import dev.ferry.workflows.JobState;
 import dev.ferry.workflows.MigrationActivities;
@@ -9,10 +9,10 @@ import io.temporal.activity.Activity;
 
 /** Records run states and ends runs in the catalog, heartbeating meanwhile ({@link KeepAlive}). */
 public final class CatalogActivityImpl implements MigrationActivities.Catalog {
-  private final Catalog catalog;
+  private final RunCatalog catalog;
   private final FinishService finisher;
 
-  public CatalogActivityImpl(Catalog catalog, FinishService finisher) {
+  public CatalogActivityImpl(RunCatalog catalog, FinishService finisher) {
     this.catalog = catalog;
     this.finisher = finisher;
   }

@@ -21,7 +21,10 @@ final class Failures {
    * effort: the catalog may be what failed.
    */
   static RuntimeException toFailure(
-      RuntimeException e, dev.ferry.activities.catalog.Catalog catalog, long runId, String what) {
+      RuntimeException e,
+      dev.ferry.activities.catalog.RunCatalog catalog,
+      long runId,
+      String what) {
     RuntimeException f = toFailure(e);
     boolean retried = !(f instanceof ApplicationFailure af) || !af.isNonRetryable();
     if (retried) {

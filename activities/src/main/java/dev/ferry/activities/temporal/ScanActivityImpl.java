@@ -1,6 +1,6 @@
 package dev.ferry.activities.temporal;
 
-import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.RunCatalog;
 import dev.ferry.activities.engine.ScanService;
 import dev.ferry.workflows.Heartbeats;
 import dev.ferry.workflows.MigrationActivities;
@@ -13,9 +13,9 @@ import io.temporal.activity.Activity;
  */
 public final class ScanActivityImpl implements MigrationActivities.Scan {
   private final ScanService scans;
-  private final Catalog catalog;
+  private final RunCatalog catalog;
 
-  public ScanActivityImpl(ScanService scans, Catalog catalog) {
+  public ScanActivityImpl(ScanService scans, RunCatalog catalog) {
     this.scans = scans;
     this.catalog = catalog;
   }

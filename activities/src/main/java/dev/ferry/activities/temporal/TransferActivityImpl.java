@@ -1,6 +1,6 @@
 package dev.ferry.activities.temporal;
 
-import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.RunCatalog;
 import dev.ferry.activities.engine.TransferService;
 import dev.ferry.workflows.BatchProgress;
 import dev.ferry.workflows.BatchRef;
@@ -29,9 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class TransferActivityImpl implements MigrationActivities.Transfer {
   private final TransferService transfers;
-  private final Catalog catalog;
+  private final RunCatalog catalog;
 
-  public TransferActivityImpl(TransferService transfers, Catalog catalog) {
+  public TransferActivityImpl(TransferService transfers, RunCatalog catalog) {
     this.transfers = transfers;
     this.catalog = catalog;
   }

@@ -1,5 +1,6 @@
 package dev.ferry.api.agent;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -16,10 +17,15 @@ import java.util.UUID;
  * permissions 0600 (it holds the agent's token and key), so {@code ferry agent} runs again without
  * a new code.
  *
+ * <p>It holds no database login: the agent reaches the catalog only through the server's data-plane
+ * API, with its token. An identity file written before that (with {@code databaseUrl} and {@code
+ * databaseUser}) still loads; those fields are ignored.
+ *
  * @param server the Ferry server's base URL (e.g. {@code http://ferry.example:8080})
- * @param token the agent's bearer token (heartbeats)
+ * @param token the agent's bearer token (heartbeats, the data-plane API); revocable
  * @param agentKey base64 key that opens the connection secrets shared with this agent
  */
+@JsonIgnoreProperties({"databaseUrl", "databaseUser"})
 public record AgentIdentity(
     String server,
     UUID agentId,
@@ -28,9 +34,7 @@ public record AgentIdentity(
     String agentKey,
     String taskQueue,
     String temporalAddress,
-    String temporalNamespace,
-    String databaseUrl,
-    String databaseUser) {
+    String temporalNamespace) {
 
   static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);

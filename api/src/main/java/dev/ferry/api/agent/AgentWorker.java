@@ -2,10 +2,8 @@ package dev.ferry.api.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.activities.catalog.AgentSecrets;
-import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.CatalogStorageResolver;
 import dev.ferry.activities.catalog.ConnectionKinds;
-import dev.ferry.activities.catalog.DbConfig;
 import dev.ferry.activities.engine.FinishService;
 import dev.ferry.activities.engine.ScanService;
 import dev.ferry.activities.engine.TransferService;
@@ -14,7 +12,6 @@ import dev.ferry.activities.temporal.CatalogActivityImpl;
 import dev.ferry.activities.temporal.ScanActivityImpl;
 import dev.ferry.activities.temporal.TransferActivityImpl;
 import dev.ferry.api.runtime.FerryHome;
-import dev.ferry.api.runtime.FerryRuntime;
 import dev.ferry.api.runtime.LocalTemporal;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -29,6 +26,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * server shows it Online. Connection secrets come from the copies the server seals for this agent;
  * the agent never holds the master key.
  *
- * <p>The activities read and write the manifest in PostgreSQL directly, so an agent needs the
- * database (its URL comes with the registration; the password from FERRY_DB_PASSWORD) as well as
- * Temporal.
+ * <p>The agent holds no database login: what its activities read and write of the catalog goes
+ * through the server's data-plane API ({@link HttpRunCatalog} over {@link ServerClient}, with the
+ * agent's own token), limited by the server to the runs of jobs assigned to this agent. It needs
+ * the server and Temporal (its own task queue), nothing else; {@code FERRY_DB_*} is ignored.
  */
 public final class AgentWorker implements AutoCloseable {
   static final Duration HEARTBEAT = Duration.ofSeconds(5);
@@ -153,9 +152,7 @@ public final class AgentWorker implements AutoCloseable {
             j.get("agentKey").asText(),
             j.get("taskQueue").asText(),
             j.at("/temporal/address").asText(),
-            j.at("/temporal/namespace").asText(),
-            j.at("/database/url").asText(),
-            j.at("/database/user").asText());
+            j.at("/temporal/namespace").asText());
     id.save(home.dir());
     AgentHttp.pinCa(env, home.dir());
     return id;
@@ -168,8 +165,7 @@ public final class AgentWorker implements AutoCloseable {
 
   /**
    * Starts the worker and the heartbeats. Environment variables win over the registration: {@code
-   * TEMPORAL_ADDRESS} / {@code TEMPORAL_NAMESPACE}, {@code FERRY_DB_URL} / {@code FERRY_DB_USER};
-   * the database password is {@code FERRY_DB_PASSWORD}.
+   * TEMPORAL_ADDRESS} / {@code TEMPORAL_NAMESPACE}. {@code FERRY_DB_*} is ignored (said once).
    */
   public static AgentWorker start(AgentIdentity id, Map<String, String> env, FerryHome home) {
     AgentHttp.serverBase(id.server(), env); // plain http to another machine: refused
@@ -177,14 +173,19 @@ public final class AgentWorker implements AutoCloseable {
     Map<String, String> e = new HashMap<>(env);
     e.putIfAbsent("TEMPORAL_ADDRESS", id.temporalAddress());
     e.putIfAbsent("TEMPORAL_NAMESPACE", id.temporalNamespace());
-    e.putIfAbsent("FERRY_DB_URL", id.databaseUrl());
-    e.putIfAbsent("FERRY_DB_USER", id.databaseUser());
-    Catalog catalog = FerryRuntime.openCatalog(DbConfig.fromEnv(e));
+    List<String> ignored =
+        env.keySet().stream().filter(k -> k.startsWith("FERRY_DB_")).sorted().toList();
+    if (!ignored.isEmpty()) {
+      log.warn(
+          "ignoring {}: an agent reaches the catalog only through the Ferry server, with its own"
+              + " token",
+          String.join(", ", ignored));
+    }
+    HttpRunCatalog catalog = new HttpRunCatalog(new ServerClient(http, id.server(), id.token()));
     LocalTemporal temporal = LocalTemporal.start(home, "agent", e);
     CatalogStorageResolver storage =
         new CatalogStorageResolver(
-            new AgentSecrets(catalog.jdbi())
-                .resolver(id.agentId(), Base64.getDecoder().decode(id.agentKey())),
+            AgentSecrets.resolver(catalog::connection, Base64.getDecoder().decode(id.agentKey())),
             ConnectionKinds.defaults(),
             new Locations(e));
     WorkflowClient client =

@@ -1,6 +1,6 @@
 package dev.ferry.api.agent;
 
-import dev.ferry.activities.catalog.Catalog;
+import dev.ferry.activities.catalog.RunCatalog;
 import dev.ferry.workflows.BatchRef;
 import dev.ferry.workflows.BatchResult;
 import dev.ferry.workflows.Limits;
@@ -33,10 +33,10 @@ final class RecordingActivities {
 
   static final class Scan implements MigrationActivities.Scan {
     private final MigrationActivities.Scan inner;
-    private final Catalog catalog;
+    private final RunCatalog catalog;
     private final String who;
 
-    Scan(MigrationActivities.Scan inner, Catalog catalog, String who) {
+    Scan(MigrationActivities.Scan inner, RunCatalog catalog, String who) {
       this.inner = inner;
       this.catalog = catalog;
       this.who = who;
@@ -52,10 +52,10 @@ final class RecordingActivities {
 
   static final class Transfer implements MigrationActivities.Transfer {
     private final MigrationActivities.Transfer inner;
-    private final Catalog catalog;
+    private final RunCatalog catalog;
     private final String who;
 
-    Transfer(MigrationActivities.Transfer inner, Catalog catalog, String who) {
+    Transfer(MigrationActivities.Transfer inner, RunCatalog catalog, String who) {
       this.inner = inner;
       this.catalog = catalog;
       this.who = who;

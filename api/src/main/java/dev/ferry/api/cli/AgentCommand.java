@@ -1,6 +1,5 @@
 package dev.ferry.api.cli;
 
-import dev.ferry.activities.catalog.Database;
 import dev.ferry.api.agent.AgentHttp;
 import dev.ferry.api.agent.AgentIdentity;
 import dev.ferry.api.agent.AgentWorker;
@@ -29,8 +28,9 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "",
-      "The agent needs Temporal and the server's PostgreSQL (addresses come with the registration;",
-      "TEMPORAL_ADDRESS, FERRY_DB_URL, FERRY_DB_USER and FERRY_DB_PASSWORD override them).",
+      "The agent needs the Ferry server and Temporal (the address comes with the registration;",
+      "TEMPORAL_ADDRESS overrides it). It holds no database login: the catalog is reached through",
+      "the server's data-plane API with the agent's own token; FERRY_DB_* is ignored.",
       "Temporal over TLS: TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_API_KEY.",
       "The server's certificate is verified (FERRY_CA_FILE for a private CA); plain http is",
       "refused except to this machine (FERRY_ALLOW_HTTP=true to allow it)."
@@ -101,7 +101,7 @@ public final class AgentCommand implements Callable<Integer> {
     AgentWorker worker;
     try {
       worker = AgentWorker.start(id, env, home);
-    } catch (Database.Unreachable | IllegalStateException | IllegalArgumentException e) {
+    } catch (IllegalStateException | IllegalArgumentException e) {
       Ferry.err().println("ferry agent: " + e.getMessage());
       return Ferry.EXIT_ENVIRONMENT;
     }

@@ -33,8 +33,7 @@ final class AgentsResource {
       String token,
       String agentKey,
       String taskQueue,
-      Map<String, String> temporal,
-      Map<String, String> database) {}
+      Map<String, String> temporal) {}
 
   private final Services s;
   private final RegistrationGuard guard = new RegistrationGuard();
@@ -134,8 +133,7 @@ final class AgentsResource {
                 r.token().token(),
                 Base64.getEncoder().encodeToString(r.key()),
                 r.agent().taskQueue(),
-                Map.of("address", e.temporalAddress(), "namespace", e.temporalNamespace()),
-                Map.of("url", e.databaseUrl(), "user", e.databaseUser())));
+                Map.of("address", e.temporalAddress(), "namespace", e.temporalNamespace())));
   }
 
   private static io.javalin.http.TooManyRequestsResponse tooMany(

@@ -51,7 +51,6 @@ public final class ApiServer implements AutoCloseable {
    *
    * @param adminToken {@code FERRY_ADMIN_TOKEN}, or null
    * @param temporalAddress where agents reach Temporal
-   * @param databaseUrl where agents reach PostgreSQL
    * @param tls the certificate and key the API serves HTTPS with, or null for plain HTTP
    * @param localRoots the folders of this machine that jobs of the server's own worker may use
    * @param temporalUiUrl the Temporal Web UI the dashboard links to, or null
@@ -66,8 +65,6 @@ public final class ApiServer implements AutoCloseable {
       String adminToken,
       String temporalAddress,
       String temporalNamespace,
-      String databaseUrl,
-      String databaseUser,
       Tls tls,
       LocalRoots localRoots,
       String temporalUiUrl) {}
@@ -151,8 +148,7 @@ public final class ApiServer implements AutoCloseable {
             c.box(),
             c.kinds(),
             c.client(),
-            new Services.AgentEndpoints(
-                c.temporalAddress(), c.temporalNamespace(), c.databaseUrl(), c.databaseUser()),
+            new Services.AgentEndpoints(c.temporalAddress(), c.temporalNamespace()),
             c.localRoots());
     Sessions sessions = new Sessions(c.box());
     Auth auth = new Auth(s.tokens, c.adminToken(), sessions);

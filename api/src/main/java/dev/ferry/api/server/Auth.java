@@ -55,9 +55,12 @@ final class Auth {
     }
     Principal p = resolve(bearer);
     if (p.kind() == Principal.Kind.AGENT
-        && !ctx.path().equals(Routes.BASE + "/agents/" + p.agentId() + "/heartbeat")) {
+        && !ctx.path().equals(Routes.BASE + "/agents/" + p.agentId() + "/heartbeat")
+        && !ctx.path().startsWith(Routes.AGENT + "/")) {
       throw new io.javalin.http.ForbiddenResponse(
-          "an agent token can only send the agent's heartbeat");
+          "an agent token can only send the agent's heartbeat and use the data plane ("
+              + Routes.AGENT
+              + "/…)");
     }
     ctx.attribute(PRINCIPAL, p);
   }

@@ -125,8 +125,6 @@ public final class FerryServer implements AutoCloseable {
                   admin,
                   publicTemporal,
                   temporal.namespace(),
-                  env.getOrDefault("FERRY_AGENT_DB_URL", db.url()),
-                  db.user(),
                   tls,
                   roots,
                   temporalUi(env, temporal)));

@@ -13,6 +13,9 @@ final class Routes {
   static final String BASE = "/api/v1";
   static final String REGISTER = BASE + "/agents/register";
 
+  /** The agents' data plane ({@link DataPlaneResource}): an agent's own token only. */
+  static final String AGENT = BASE + "/agent";
+
   private Routes() {}
 
   static void declare(RoutesConfig r, Services s, Auth auth, OpenApiResource openApi) {
@@ -76,6 +79,23 @@ final class Routes {
     d.get(BASE + "/agents/{agentId}", agents::get);
     d.post(BASE + "/agents/{agentId}/revoke", agents::revoke);
     d.post(BASE + "/agents/{agentId}/heartbeat", agents::heartbeat);
+
+    DataPlaneResource data = new DataPlaneResource(s);
+    d.get(AGENT + "/runs/{runId}", data::getRun);
+    d.post(AGENT + "/runs/{runId}/listing", data::listing);
+    d.get(AGENT + "/runs/{runId}/pending", data::pending);
+    d.post(AGENT + "/runs/{runId}/outcomes", data::outcomes);
+    d.put(AGENT + "/runs/{runId}/inflight/{batchFrom}", data::inFlight);
+    d.post(AGENT + "/runs/{runId}/events", data::event);
+    d.post(AGENT + "/runs/{runId}/retry-note", data::noteRetry);
+    d.delete(AGENT + "/runs/{runId}/retry-note", data::clearRetryNote);
+    d.get(AGENT + "/runs/{runId}/folders", data::folders);
+    d.post(AGENT + "/runs/{runId}/finish", data::finish);
+    d.get(AGENT + "/jobs/{jobId}", data::getJob);
+    d.get(AGENT + "/jobs/{jobId}/upload", data::getUpload);
+    d.put(AGENT + "/jobs/{jobId}/upload", data::putUpload);
+    d.delete(AGENT + "/jobs/{jobId}/upload", data::deleteUpload);
+    d.get(AGENT + "/connections/{connectionId}", data::connection);
 
     TokensResource tokens = new TokensResource(s);
     d.get(BASE + "/tokens", tokens::list);

@@ -20,8 +20,7 @@ import org.jdbi.v3.core.Jdbi;
  */
 final class Services {
   /** Where agents find Temporal and the database (sent at registration; no password). */
-  record AgentEndpoints(
-      String temporalAddress, String temporalNamespace, String databaseUrl, String databaseUser) {}
+  record AgentEndpoints(String temporalAddress, String temporalNamespace) {}
 
   final Jdbi jdbi;
   final Catalog catalog;

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A second process registers as an agent with a one-time code ({@code ferry agent --register CODE
  * --server URL}), shows Online from its heartbeats, and moves the data of the jobs assigned to it —
  * the run log names the agent's process — including a job whose destination needs a secret the
- * agent only gets sealed under its own key.
+ * agent only gets sealed under its own key. The agent's process has no database settings at all: it
+ * reaches the catalog only through the server's data-plane API.
  */
 class ApiAgentTest {
   static ApiHarness h;
@@ -59,8 +60,8 @@ class ApiAgentTest {
     pb.redirectOutput(agentLog.toFile());
     Map<String, String> env = pb.environment();
     env.put("FERRY_HOME", home.toString());
-    env.put("FERRY_DB_PASSWORD", h.db.config().password());
-    env.remove("FERRY_DB_URL"); // from the registration
+    // no database settings at all: the agent reaches the catalog only through the server
+    env.keySet().removeIf(k -> k.startsWith("FERRY_DB_") || k.startsWith("PG"));
     env.remove("TEMPORAL_ADDRESS"); // from the registration
     return pb.start();
   }
@@ -98,6 +99,7 @@ class ApiAgentTest {
             java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(identity)))
         .isEqualTo("rw-------");
+    assertThat(Files.readString(identity)).doesNotContainIgnoringCase("database");
 
     // the code was single use
     Res again = h.api(c).post("/agents/register", Map.of("hostname", "elsewhere"));
@@ -169,6 +171,7 @@ class ApiAgentTest {
     assertThat(reg.status()).as(reg.toString()).isEqualTo(201); // case does not matter
     String id = reg.json().get("agentId").asText();
     assertThat(reg.json().get("name").asText()).isEqualTo("box-7");
+    assertThat(reg.json().has("database")).as("no database login for an agent").isFalse();
     assertThat(api.get("/agents/" + id).json().get("status").asText()).isEqualTo("Offline");
 
     // its token can only send its own heartbeat

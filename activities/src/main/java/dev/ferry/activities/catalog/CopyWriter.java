@@ -1,4 +1,4 @@
-package dev.ferry.activities.engine;
+package dev.ferry.activities.catalog;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
