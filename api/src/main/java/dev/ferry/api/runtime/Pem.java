@@ -84,7 +84,7 @@ public final class Pem {
                 setting
                     + " ("
                     + file
-                    + ") holds a '"
+                    + ") holds a key in the form '"
                     + type
                     + "'; Ferry reads PKCS#8 keys ('PRIVATE KEY'). Convert it with: openssl pkcs8"
                     + " -topk8 -nocrypt -in "
