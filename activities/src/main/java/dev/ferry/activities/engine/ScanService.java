@@ -58,20 +58,24 @@ public final class ScanService {
       Listing.Plan plan =
           new Listing.Plan(
               caps.preservesMtime(), dest.nameRules().caseInsensitive(), dest.nameRules().store());
-      return catalog.recordListing(
-          runId,
-          plan,
-          new Listing() {
-            @Override
-            public long source(Sink<Listing.SourceRow> rows) {
-              return listSource(source, dest, options, filters, dryRun, rows, heartbeat);
-            }
+      ScanResult result =
+          catalog.recordListing(
+              runId,
+              plan,
+              new Listing() {
+                @Override
+                public long source(Sink<Listing.SourceRow> rows) {
+                  return listSource(source, dest, options, filters, dryRun, rows, heartbeat);
+                }
 
-            @Override
-            public void destination(DestSink files) {
-              listDestination(dest, files, heartbeat);
-            }
-          });
+                @Override
+                public void destination(DestSink files) {
+                  listDestination(dest, files, heartbeat);
+                }
+              });
+      EngineMetrics.scanned(
+          EngineMetrics.kind(job.sourceUri()), EngineMetrics.kind(job.destUri()), dryRun, result);
+      return result;
     }
   }
 

@@ -146,6 +146,7 @@ public final class TransferService {
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       FileMover mover =
           new FileMover(runId, job.id(), source, dest, options, shared, meter, stop, outcomes);
+      mover.kinds(EngineMetrics.kind(job.sourceUri()), EngineMetrics.kind(job.destUri()));
       for (FileRow f : files) {
         pool.submit(() -> mover.moveGated(f));
       }
@@ -178,6 +179,13 @@ public final class TransferService {
     private final Meter meter;
     private final BooleanSupplier stop;
     private final OutcomeBuffer outcomes;
+    private String sourceKind = "unknown";
+    private String destKind = "unknown";
+
+    void kinds(String source, String destination) {
+      this.sourceKind = source;
+      this.destKind = destination;
+    }
 
     FileMover(
         long runId,
@@ -288,6 +296,7 @@ public final class TransferService {
                   + "); retrying in "
                   + wait.toMillis()
                   + " ms");
+          EngineMetrics.retry(sourceKind, destKind, e);
           pause(wait);
         }
       }
@@ -510,6 +519,9 @@ public final class TransferService {
       outcomes.add(
           new OutcomeBuffer.Outcome(
               f, outcome, reason, sha, destHash, verifiedBy, attempts, bytesSent));
+      if (!f.folder()) { // files, as the reports count them
+        EngineMetrics.file(outcome, sourceKind, destKind, f.size());
+      }
     }
 
     private void pause(Duration d) {

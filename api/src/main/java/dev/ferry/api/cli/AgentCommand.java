@@ -56,6 +56,8 @@ public final class AgentCommand implements Callable<Integer> {
           "Allow plain http to a server on another machine (FERRY_ALLOW_HTTP=true); unencrypted.")
   boolean allowHttp;
 
+  @picocli.CommandLine.Mixin MetricsListen metrics = new MetricsListen();
+
   @Override
   public Integer call() {
     FerryHome home = FerryHome.fromEnv(Ferry.env());
@@ -100,6 +102,7 @@ public final class AgentCommand implements Callable<Integer> {
     }
     AgentWorker worker;
     try {
+      metrics.start();
       worker = AgentWorker.start(id, env, home);
     } catch (IllegalStateException | IllegalArgumentException e) {
       Ferry.err().println("ferry agent: " + e.getMessage());

@@ -531,6 +531,14 @@ public final class MigrateCommand implements Callable<Integer> {
       Ferry.err().println("Run 'ferry migrate --help' for the options.");
       return Ferry.EXIT_USAGE;
     }
+    try {
+      metrics.start();
+    } catch (IllegalArgumentException e) {
+      Ferry.err().println("ferry migrate: " + e.getMessage());
+      return Ferry.EXIT_USAGE;
+    }
     return new MigrationRunner(Ferry.out(), Ferry.err(), Ferry.env()).run(request);
   }
+
+  @picocli.CommandLine.Mixin MetricsListen metrics = new MetricsListen();
 }

@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
       "and the catalog database (FERRY_DB_URL ...). Stop it with Ctrl-C."
     })
 public final class WorkerCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin MetricsListen metrics = new MetricsListen();
+
   @Override
   public Integer call() {
     Map<String, String> env = Ferry.env();
@@ -42,6 +44,13 @@ public final class WorkerCommand implements Callable<Integer> {
     } catch (Database.Unreachable e) {
       Ferry.err().println("ferry: " + e.getMessage());
       return Ferry.EXIT_ENVIRONMENT;
+    }
+    try {
+      metrics.start();
+    } catch (IllegalArgumentException e) {
+      catalog.close();
+      Ferry.err().println("ferry worker: " + e.getMessage());
+      return Ferry.EXIT_USAGE;
     }
     LocalTemporal temporal;
     try {

@@ -84,8 +84,17 @@ public final class LocalTemporal implements AutoCloseable {
     this.testServer = testServer;
     this.stubs =
         WorkflowServiceStubs.newServiceStubs(
-            tls.apply(WorkflowServiceStubsOptions.newBuilder().setTarget(address), namespace)
+            withMetrics(
+                    tls.apply(
+                        WorkflowServiceStubsOptions.newBuilder().setTarget(address), namespace))
                 .build());
+  }
+
+  /** The SDK's worker and client metrics go to Ferry's registry when the process has one. */
+  private static WorkflowServiceStubsOptions.Builder withMetrics(
+      WorkflowServiceStubsOptions.Builder b) {
+    com.uber.m3.tally.Scope scope = FerryMetrics.temporalScope();
+    return scope == null ? b : b.setMetricsScope(scope);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.ConnectionKinds;
 import dev.ferry.activities.catalog.SecretBox;
 import dev.ferry.activities.catalog.Tokens;
+import dev.ferry.api.runtime.FerryMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
@@ -154,6 +155,7 @@ public final class ApiServer implements AutoCloseable {
     Auth auth = new Auth(s.tokens, c.adminToken(), sessions);
     Dashboard dashboard =
         new Dashboard(s, auth, sessions, c.temporalUiUrl(), c.temporalNamespace());
+    ServerMetrics.bind(FerryMetrics.install(), c.catalog().jdbi());
     OpenApiResource openApi = new OpenApiResource();
     Javalin app =
         Javalin.create(
@@ -181,6 +183,10 @@ public final class ApiServer implements AutoCloseable {
               Routes.declare(cfg.routes, s, auth, openApi);
               dashboard.declare(cfg.routes);
               Dashboard.staticFiles(cfg);
+              // Prometheus scrapes without a token: figures of the whole service, no names in them
+              cfg.routes.get(
+                  "/metrics",
+                  ctx -> ctx.contentType(FerryMetrics.CONTENT_TYPE).result(FerryMetrics.scrape()));
             });
     app.start();
     ScheduledExecutorService bg =

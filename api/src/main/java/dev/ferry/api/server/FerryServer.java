@@ -7,6 +7,7 @@ import dev.ferry.activities.catalog.Connections;
 import dev.ferry.activities.catalog.DbConfig;
 import dev.ferry.activities.catalog.SecretBox;
 import dev.ferry.api.runtime.FerryHome;
+import dev.ferry.api.runtime.FerryMetrics;
 import dev.ferry.api.runtime.FerryRuntime;
 import dev.ferry.api.runtime.LocalTemporal;
 import java.util.Map;
@@ -100,6 +101,7 @@ public final class FerryServer implements AutoCloseable {
               + " the same key: set FERRY_MASTER_KEY to the key of the server that stored them"
               + " (its FERRY_MASTER_KEY, or the content of its FERRY_HOME/master.key)");
     }
+    FerryMetrics.install(); // before Temporal's stubs, which take the SDK's metrics scope
     LocalTemporal temporal = LocalTemporal.start(home, "server", env);
     FerryRuntime runtime = null;
     try {

@@ -146,6 +146,18 @@ class MigrateLocalTest {
   }
 
   @Test
+  void aMetricsAddressThatIsNotOneIsAUsageErrorBeforeAnythingRuns() throws Exception {
+    Path src = dir.resolve("src");
+    FerryHarness.write(src.resolve("one.txt"), "1".getBytes(), MTIME);
+    var r =
+        ferry.ferry(
+            "migrate", src.toString(), dir.resolve("dst").toString(), "--metrics-listen", "nine");
+    assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_USAGE);
+    assertThat(r.err()).contains("'nine' is not an address to listen on: use host:port");
+    assertThat(dir.resolve("dst")).doesNotExist();
+  }
+
+  @Test
   void dryRunCountsAndWritesNothing() throws Exception {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
