@@ -98,6 +98,9 @@ public final class HttpRunCatalog implements RunCatalog {
     return facts(runId).options();
   }
 
+  /** How long a listing may send nothing before it sends a blank line (servers time out idle). */
+  static final long KEEPALIVE_MILLIS = 5_000;
+
   @Override
   public ScanResult recordListing(long runId, Listing.Plan plan, Listing listing) {
     return server.stream(
@@ -105,57 +108,99 @@ public final class HttpRunCatalog implements RunCatalog {
         "text/plain; charset=utf-8", // newline-delimited JSON
         out -> {
           try (JsonGenerator g =
-              ServerClient.JSON
-                  .getFactory()
-                  .createGenerator(out)
-                  .configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false)) {
-            g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
-            ServerClient.JSON.writeValue(g, plan);
+                  ServerClient.JSON
+                      .getFactory()
+                      .createGenerator(out)
+                      .configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+              Lines lines = new Lines(g)) {
+            lines.plan(plan);
             long remapped =
                 listing.source(
-                    r -> {
-                      try {
-                        g.writeStartArray();
-                        g.writeString("s");
-                        g.writeString(r.path());
-                        g.writeBoolean(r.folder());
-                        g.writeNumber(r.size());
-                        g.writeNumber(r.mtime());
-                        g.writeString(r.action());
-                        g.writeString(r.outcome());
-                        g.writeString(r.reason());
-                        g.writeString(r.destPath());
-                        g.writeEndArray();
-                      } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                      }
-                    });
-            g.writeStartArray();
-            g.writeString("remapped");
-            g.writeNumber(remapped);
-            g.writeEndArray();
-            listing.destination(
-                (path, size, mtime) -> {
-                  try {
-                    g.writeStartArray();
-                    g.writeString("d");
-                    g.writeString(path);
-                    g.writeNumber(size);
-                    g.writeNumber(mtime);
-                    g.writeEndArray();
-                  } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                  }
-                });
-            g.writeStartArray();
-            g.writeString("end");
-            g.writeEndArray();
-            g.writeRaw('\n');
+                    r ->
+                        lines.row(
+                            "s",
+                            r.path(),
+                            r.folder(),
+                            r.size(),
+                            r.mtime(),
+                            r.action(),
+                            r.outcome(),
+                            r.reason(),
+                            r.destPath()));
+            lines.row("remapped", remapped);
+            listing.destination((path, size, mtime) -> lines.row("d", path, size, mtime));
+            lines.row("end");
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
         },
         ScanResult.class);
+  }
+
+  /**
+   * Writes a listing's lines, one JSON value each, and a blank line (whitespace between values)
+   * whenever nothing was written for {@link #KEEPALIVE_MILLIS}: a source that lists slowly, or
+   * whose filters skip a long run of paths, must not look like a dead connection to the server.
+   */
+  private static final class Lines implements AutoCloseable {
+    private final JsonGenerator g;
+    private final java.util.concurrent.ScheduledExecutorService ticker =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("ferry-listing-keepalive").factory());
+    private long last = System.nanoTime();
+
+    Lines(JsonGenerator g) {
+      this.g = g;
+      ticker.scheduleWithFixedDelay(
+          this::keepAlive,
+          KEEPALIVE_MILLIS,
+          KEEPALIVE_MILLIS,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    synchronized void plan(Listing.Plan plan) throws IOException {
+      ServerClient.JSON.writeValue(g, plan);
+      g.writeRaw('\n');
+      last = System.nanoTime();
+    }
+
+    synchronized void row(Object... cells) {
+      try {
+        g.writeStartArray();
+        for (Object c : cells) {
+          switch (c) {
+            case null -> g.writeNull();
+            case String s -> g.writeString(s);
+            case Boolean b -> g.writeBoolean(b);
+            case Long n -> g.writeNumber(n);
+            default -> throw new IllegalArgumentException("not a listing cell: " + c);
+          }
+        }
+        g.writeEndArray();
+        g.writeRaw('\n');
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      last = System.nanoTime();
+    }
+
+    private synchronized void keepAlive() {
+      if (System.nanoTime() - last < KEEPALIVE_MILLIS * 1_000_000L) {
+        return;
+      }
+      try {
+        g.writeRaw('\n');
+        g.flush(); // every complete line so far, then the blank one
+      } catch (IOException | RuntimeException e) {
+        // the stream failed: the writer sees it on its next row
+      }
+      last = System.nanoTime();
+    }
+
+    @Override
+    public void close() {
+      ticker.shutdownNow();
+    }
   }
 
   @Override

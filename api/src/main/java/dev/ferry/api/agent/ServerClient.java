@@ -72,9 +72,13 @@ public final class ServerClient {
   }
 
   private HttpRequest.Builder request(String path) {
+    return untimed(path).timeout(TIMEOUT);
+  }
+
+  /** A request without a time limit: a stream lasts as long as its writer (a scan's listing). */
+  private HttpRequest.Builder untimed(String path) {
     return HttpRequest.newBuilder(URI.create(base + path))
         .version(HttpClient.Version.HTTP_1_1)
-        .timeout(TIMEOUT)
         .header("Authorization", "Bearer " + token);
   }
 
@@ -153,16 +157,18 @@ public final class ServerClient {
 
   /**
    * POSTs a body that {@code writer} produces as it goes (chunked, never held in memory whole) and
-   * returns the answer as {@code type}. The writer's output blocks while the server catches up.
-   * When the writer throws, the request is cut off (the server sees a body without its end and
-   * records nothing) and its exception is rethrown.
+   * returns the answer as {@code type}. The writer's output blocks while the server catches up. The
+   * request has no time limit (a listing takes as long as the store takes to list): the writer
+   * keeps the connection alive while it has nothing to send (see {@link HttpRunCatalog}). When the
+   * writer throws, the request is cut off (the server sees a body without its end and records
+   * nothing) and its exception is rethrown.
    */
   public <T> T stream(
       String path, String contentType, Consumer<OutputStream> writer, Class<T> type) {
     Pipe pipe = new Pipe();
     CompletableFuture<HttpResponse<byte[]>> f =
         http.sendAsync(
-            request(path)
+            untimed(path)
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> pipe.in))
                 .build(),

@@ -244,6 +244,39 @@ class ApiDataPlaneTest {
     assertThat(catalog.run(runA).finishedAt()).isNotNull();
   }
 
+  /**
+   * A source that lists nothing for longer than the server waits on an idle connection (Jetty's 30
+   * seconds) — a slow store, or filters that skip a long run of paths — still gets its listing
+   * recorded: the agent sends blank lines while it has nothing to send.
+   */
+  @Test
+  void aListingThatPausesLongerThanTheServersIdleTimeoutIsStillRecorded() {
+    long run = run(jobA);
+    ScanResult r =
+        httpCatalog(agentA)
+            .recordListing(
+                run,
+                new Listing.Plan(true, false, "local disk"),
+                new Listing() {
+                  @Override
+                  public long source(Sink<SourceRow> rows) {
+                    rows.put(new SourceRow("first", false, 1, 1, "COPY", null, null, null));
+                    try {
+                      Thread.sleep(Duration.ofSeconds(35));
+                    } catch (InterruptedException e) {
+                      throw new IllegalStateException(e);
+                    }
+                    rows.put(new SourceRow("second", false, 2, 1, "COPY", null, null, null));
+                    return 0;
+                  }
+
+                  @Override
+                  public void destination(DestSink files) {}
+                });
+    assertThat(r.files()).isEqualTo(2);
+    assertThat(r.bytesToTransfer()).isEqualTo(3);
+  }
+
   /** Every data-plane route, for a run, a job and a connection. */
   static List<String[]> routes(long run, String job, String conn) {
     String r = "/agent/runs/" + run;
