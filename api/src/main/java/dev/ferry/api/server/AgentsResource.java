@@ -151,7 +151,8 @@ final class AgentsResource {
    * Revokes an agent (operator, or a token of the agent's client): its tokens stop working at once,
    * so its next heartbeat (within {@code AgentWorker.HEARTBEAT}) or data-plane call is refused and
    * the agent stops; the connection secrets sealed for it are withdrawn. Its jobs stay assigned to
-   * it: their runs wait, saying so, until they are assigned to another agent.
+   * it; nothing of theirs moves any more (an activity the agent held when refused may fail, the
+   * others wait on its queue) and a run's view says the agent was revoked.
    */
   void revoke(Context ctx) {
     Http.onlyQuery(ctx);
