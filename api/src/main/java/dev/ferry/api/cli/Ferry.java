@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       MigrateCommand.class,
       CheckCommand.class,
+      CutoverCommand.class,
       DemoCommand.class,
       ServerCommand.class,
       AgentCommand.class,
