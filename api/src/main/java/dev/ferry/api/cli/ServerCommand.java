@@ -84,6 +84,12 @@ public final class ServerCommand implements Callable<Integer> {
     if (t.uiAddress() != null) {
       Ferry.out().println("  Temporal Web UI: " + t.uiAddress());
     }
+    Ferry.out()
+        .println(
+            "  Local folders:   "
+                + (server.localRoots().allowed().isEmpty()
+                    ? "none of this machine (set FERRY_LOCAL_ROOTS to allow some)"
+                    : server.localRoots().describe()));
     if (server.generatedAdminToken() != null) {
       Ferry.out()
           .println("  Operator token (shown this once; keep it safe, or set FERRY_ADMIN_TOKEN):");

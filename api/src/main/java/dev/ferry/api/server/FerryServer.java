@@ -180,6 +180,11 @@ public final class FerryServer implements AutoCloseable {
     return api;
   }
 
+  /** The folders of this machine that jobs of the server's own worker may use. */
+  public LocalRoots localRoots() {
+    return api.services().roots;
+  }
+
   /** The operator token minted at this first start (print it once), or null. */
   public String generatedAdminToken() {
     return generatedAdminToken;

@@ -30,11 +30,11 @@ public final class LocalRoots {
   static final List<String> SYSTEM = List.of("/proc", "/sys", "/dev");
 
   private final List<Path> allowed;
-  private final List<Path> forbidden;
+  private final Map<Path, String> forbidden;
 
-  private LocalRoots(List<Path> allowed, List<Path> forbidden) {
+  private LocalRoots(List<Path> allowed, Map<Path, String> forbidden) {
     this.allowed = List.copyOf(allowed);
-    this.forbidden = List.copyOf(forbidden);
+    this.forbidden = forbidden;
   }
 
   /**
@@ -75,14 +75,15 @@ public final class LocalRoots {
         allowed.add(real(p));
       }
     }
-    List<Path> forbidden = new ArrayList<>();
+    Map<Path, String> forbidden = new java.util.LinkedHashMap<>();
     for (String s : SYSTEM) {
-      forbidden.add(real(Path.of(s)));
+      forbidden.putIfAbsent(real(Path.of(s)), s);
     }
     if (home != null) {
-      forbidden.add(real(home.toAbsolutePath()));
+      Path h = real(home.toAbsolutePath());
+      forbidden.putIfAbsent(h, "Ferry's own home " + h + " (FERRY_HOME: the master key)");
     }
-    return new LocalRoots(allowed, forbidden.stream().distinct().toList());
+    return new LocalRoots(allowed, java.util.Collections.unmodifiableMap(forbidden));
   }
 
   /** The allowed roots as real paths (empty: no folder of the server may be used). */
@@ -91,7 +92,7 @@ public final class LocalRoots {
   }
 
   /** The setting as the operator would write it, for messages. */
-  String describe() {
+  public String describe() {
     return allowed.isEmpty()
         ? VARIABLE + " is not set"
         : VARIABLE
@@ -124,16 +125,23 @@ public final class LocalRoots {
           "'" + p + "' cannot be resolved to a real folder (" + e.getMessage() + ")");
     }
     String shown = r.equals(p) ? "'" + p + "'" : "'" + p + "' (really '" + r + "')";
-    for (Path f : forbidden) {
+    for (Map.Entry<Path, String> e : forbidden.entrySet()) {
+      Path f = e.getKey();
       if (r.startsWith(f)) {
-        return Optional.of(shown + " is inside " + f + ", which Ferry never reads or writes");
+        return Optional.of(
+            shown
+                + (r.equals(f) ? " is " : " is inside ")
+                + e.getValue()
+                + ", which Ferry never reads or writes, whatever "
+                + VARIABLE
+                + " allows");
       }
       if (f.startsWith(r)) {
         return Optional.of(
             shown
                 + " contains "
-                + f
-                + ", which Ferry never reads or writes: choose a folder below");
+                + e.getValue()
+                + ", which Ferry never reads or writes: choose a folder that does not hold it");
       }
     }
     if (allowed.isEmpty()) {
@@ -145,15 +153,16 @@ public final class LocalRoots {
               + VARIABLE
               + "=/srv/data"
               + File.pathSeparator
-              + "/mnt/share) and restarts ferry server; a folder on a client's machine is used"
-              + " by a job on that client's agent (agentId)");
+              + "/mnt/share) and restarts ferry server. A folder of an agent's machine: set"
+              + " settings.agentId to that agent and run the jobs on it");
     }
     if (allowed.stream().noneMatch(r::startsWith)) {
       return Optional.of(
           shown
               + " is not under a folder the server allows ("
               + describe()
-              + "): the operator adds its root there, or the job runs on an agent (agentId)");
+              + "): the operator adds its root there and restarts ferry server. A folder of an"
+              + " agent's machine: set settings.agentId to that agent and run the jobs on it");
     }
     return Optional.empty();
   }

@@ -108,17 +108,26 @@ final class RunLauncher {
    * that is its round. 409 when the job has a run that has not ended.
    */
   JobRunInput prepare(JobSpecRow job, RunMode mode, List<OwnerRow> owners) {
-    requireAllowedFolders(job, owners);
     JobOptions options = JobOptions.fromJson(job.options());
     RunOptions runOptions = options.toRunOptions(Instant.now());
     String queue = job.agentId() == null ? null : AgentRow.taskQueue(job.agentId());
+    // the folders judged and the run created under the lock a change of the job's connections
+    // takes, so a change cannot move a location between this check and the run, nor miss the run
     JobRuns.Created created =
-        s.jobRuns
-            .create(job.id(), mode, owners, runOptions, options.maxParallelOwners(), queue)
-            .orElseThrow(
-                () ->
-                    new ConflictResponse(
-                        "the job has a run that has not ended; pause, resume or cancel it first"));
+        s.jdbi.inTransaction(
+            h -> {
+              if (job.clientId() != null) {
+                JobRules.lock(h, job.clientId());
+              }
+              requireAllowedFolders(job, owners);
+              return s.jobRuns
+                  .create(job.id(), mode, owners, runOptions, options.maxParallelOwners(), queue)
+                  .orElseThrow(
+                      () ->
+                          new ConflictResponse(
+                              "the job has a run that has not ended; pause, resume or cancel it"
+                                  + " first"));
+            });
     BandwidthWindows schedule =
         job.projectId() == null
             ? null

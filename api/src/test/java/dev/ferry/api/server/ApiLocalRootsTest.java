@@ -144,9 +144,10 @@ class ApiLocalRootsTest {
     assertThat(local(admin, a, dir + "/to-etc", null).field("settings.root"))
         .contains("really '/etc'");
     assertThat(local(admin, a, h.home.toString(), null).field("settings.root"))
+        .contains("is Ferry's own home")
         .contains("never reads or writes");
     assertThat(local(admin, a, ApiHarness.tempRoot().toString(), null).field("settings.root"))
-        .contains("contains " + real(h.home));
+        .contains("contains Ferry's own home " + real(h.home));
     // a folder under the root, existing or not, is fine
     assertThat(local(admin, a, dir.resolve("inside").toString(), null).status()).isEqualTo(201);
     assertThat(local(admin, a, dir.resolve("not-yet/there").toString(), null).status())

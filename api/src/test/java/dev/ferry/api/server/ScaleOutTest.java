@@ -139,12 +139,15 @@ class ScaleOutTest {
             throw new AssertionError("server " + name + " exited: " + out);
           }
           Matcher m = API.matcher(out);
-          if (m.find()) {
+          if (m.find() && out.contains("Press Ctrl-C")) {
             base[0] = m.group(1);
             return true;
           }
           return false;
         });
+    // the banner says which folders of this machine jobs of the server may use
+    assertThat(read(log(name)))
+        .contains("  Local folders:   FERRY_LOCAL_ROOTS=" + ApiLocalRootsTest.real(dir));
     return ApiHarness.at(base[0], ADMIN);
   }
 
