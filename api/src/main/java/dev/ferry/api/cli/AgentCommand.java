@@ -28,12 +28,13 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "",
-      "The agent needs the Ferry server and Temporal (the address comes with the registration;",
-      "TEMPORAL_ADDRESS overrides it). It holds no database login: the catalog is reached through",
-      "the server's data-plane API with the agent's own token; FERRY_DB_* is ignored.",
-      "Temporal over TLS: TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_API_KEY.",
-      "The server's certificate is verified (FERRY_CA_FILE for a private CA); plain http is",
-      "refused except to this machine (FERRY_ALLOW_HTTP=true to allow it)."
+      "The agent needs the Ferry server and Temporal (the address comes with the",
+      "registration; TEMPORAL_ADDRESS overrides it). It holds no database login: the",
+      "catalog is reached through the server's data-plane API with the agent's own",
+      "token; FERRY_DB_* is ignored. Temporal over TLS: TEMPORAL_TLS_CERT,",
+      "TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_API_KEY. The server's certificate",
+      "is verified (FERRY_CA_FILE for a private CA); plain http is refused except to",
+      "this machine (FERRY_ALLOW_HTTP=true to allow it)."
     })
 public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--register", paramLabel = "CODE", description = "A registration code.")

@@ -23,12 +23,14 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "",
-      "Environment: FERRY_HTTP (host:port, default 127.0.0.1:8080), FERRY_ADMIN_TOKEN (an operator",
-      "token; without it one is generated and printed once, at the first start), FERRY_MASTER_KEY",
-      "(base64 32 bytes; else FERRY_HOME/master.key, created 0600), FERRY_DB_URL / FERRY_DB_USER /",
-      "FERRY_DB_PASSWORD, TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, FERRY_TEMPORAL_UI_URL (the Web UI",
-      "the dashboard links workflows to, for a Temporal cluster), FERRY_HOME; HTTPS: FERRY_TLS_CERT",
-      "and FERRY_TLS_KEY (PEM; see docs/security.md).",
+      "Environment: FERRY_HTTP (host:port, default 127.0.0.1:8080), FERRY_ADMIN_TOKEN",
+      "(an operator token; without it one is generated and printed once, at the first",
+      "start), FERRY_MASTER_KEY (base64 32 bytes; else FERRY_HOME/master.key, created",
+      "0600), FERRY_DB_URL / FERRY_DB_USER / FERRY_DB_PASSWORD, TEMPORAL_ADDRESS /",
+      "TEMPORAL_NAMESPACE, FERRY_TEMPORAL_UI_URL (the Web UI the dashboard links",
+      "workflows to, for a Temporal cluster), FERRY_HOME; HTTPS: FERRY_TLS_CERT and",
+      "FERRY_TLS_KEY (PEM); Temporal over TLS: TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY,",
+      "TEMPORAL_TLS_CA, TEMPORAL_API_KEY (docs/security.md).",
       "API walk-through: docs/api.md."
     })
 public final class ServerCommand implements Callable<Integer> {
