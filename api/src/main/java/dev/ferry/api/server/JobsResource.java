@@ -167,10 +167,11 @@ final class JobsResource {
     in.check();
     boolean relocated =
         moved
-            && (!src.connectionId().equals(cur.sourceConnectionId())
-                || !ConnectionLocation.normalize(src.path()).equals(cur.sourcePath())
-                || !dst.connectionId().equals(cur.destConnectionId())
-                || !ConnectionLocation.normalize(dst.path()).equals(cur.destPath()));
+                && (!src.connectionId().equals(cur.sourceConnectionId())
+                    || !ConnectionLocation.normalize(src.path()).equals(cur.sourcePath())
+                    || !dst.connectionId().equals(cur.destConnectionId())
+                    || !ConnectionLocation.normalize(dst.path()).equals(cur.destPath()))
+            || machineMoved(cur, agent, src, dst);
     if (relocated) {
       requireNeverRun(cur);
     }
@@ -550,8 +551,22 @@ final class JobsResource {
     if (s.jobs.hasRuns(j.id())) {
       throw new ConflictResponse(
           "source and destination cannot change once the job has run (its manifest describes"
-              + " them); create a new job");
+              + " them; a local folder is a folder of the machine that runs the job, so its agentId"
+              + " cannot change either); create a new job");
     }
+  }
+
+  /**
+   * Whether the job moves to another machine (its agent, or the server's worker) while a side is a
+   * {@code local} folder, which then names a folder of that other machine.
+   */
+  private boolean machineMoved(JobSpecRow cur, UUID agent, Views.Location src, Views.Location dst) {
+    if (java.util.Objects.equals(agent, cur.agentId())) {
+      return false;
+    }
+    return java.util.stream.Stream.of(src, dst)
+        .map(l -> s.connections.find(l.connectionId()))
+        .anyMatch(c -> c.isPresent() && JobRules.LOCAL.equals(c.get().kind()));
   }
 
   /**

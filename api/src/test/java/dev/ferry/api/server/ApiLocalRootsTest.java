@@ -344,6 +344,11 @@ class ApiLocalRootsTest {
     Res jobMoved =
         admin.patch("/jobs/" + j, Map.of("destination", Map.of("connectionId", dst, "path", "x")));
     assertThat(jobMoved.status()).as(jobMoved.toString()).isEqualTo(409);
+    // nor to another machine: its local folders would be that machine's
+    Res toAgent = admin.patch("/jobs/" + j, Map.of("agentId", agentA));
+    assertThat(toAgent.status()).as(toAgent.toString()).isEqualTo(409);
+    assertThat(toAgent.json().get("error").asText()).contains("agentId cannot change");
+    assertThat(admin.get("/jobs/" + j).json().get("agentId").isNull()).isTrue();
     // what does not move it still changes
     Res renamed =
         admin.patch("/connections/" + dst, Map.of("name", "renamed " + UUID.randomUUID()));
