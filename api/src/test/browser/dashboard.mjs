@@ -154,11 +154,23 @@ try {
   expect(lights >= 1, 'the owners are green once completed');
   await shot('05-job-completed');
 
+  // ---- cancel: a second full run, cancelled with its button ---------------------------------------
+  begin('cancel');
+  await page.selectOption('#run-mode', 'FULL');
+  await page.click('#start-run');
+  await until('the second run to copy', async () => (await page.locator('#run-pick option').count()) === 2 && (await runState()) === 'RUNNING' && (await progressOf()) > 0);
+  await page.click('#cancel');
+  await until('the run to be cancelled', async () => (await runState()) === 'CANCELLED');
+  expect(await page.isEnabled('#start-run'), 'a new run can start once it is cancelled');
+  await page.selectOption('#run-pick', { index: 1 });
+  await until('the completed run picked again', async () => (await runState()) === 'COMPLETED');
+
   // ---- owners' and log filters ----------------------------------------------------------------
   begin('filters');
   await page.selectOption('#owner-light', 'red');
   await until('the red filter to empty the owners table', async () => (await page.locator('#owners tbody tr[data-owner-id]').count()) === 0);
   await page.selectOption('#owner-light', '');
+  await until('every owner listed again', async () => (await page.locator('#owners tbody tr[data-owner-id]').count()) === 2);
   await page.selectOption('#log-outcome', 'transferred');
   await until('the log filtered to transferred files', async () => {
     const outcomes = await page.locator('#log tbody tr[data-outcome]').evaluateAll((rows) => rows.map((r) => r.dataset.outcome));
@@ -181,7 +193,10 @@ try {
   const hrefs = await page.locator('#job-links a').evaluateAll((as) => as.map((a) => a.href));
   expect(hrefs.some((u) => u.startsWith(env('TEMPORAL_UI')) && u.includes(encodeURIComponent('FerryJobId="' + env('SLOW_JOB') + '"'))), "a link to the job's workflows: " + hrefs.join(' '));
   expect(hrefs.some((u) => u.includes('/workflows/ferry-job-' + env('SLOW_JOB') + '-run-')), "a link to the run's workflow: " + hrefs.join(' '));
-  const ownerLinks = await page.locator('#owners a.temporal').evaluateAll((as) => as.map((a) => a.href));
+  const ownerLinks = await until('the owners\' links', async () => {
+    const l = await page.locator('#owners a.temporal').evaluateAll((as) => as.map((a) => a.href));
+    return l.length === 2 && l;
+  });
   expect(ownerLinks.length === 2 && ownerLinks.every((u) => u.includes('-owner-')), "a link to each owner's workflow: " + ownerLinks.join(' '));
 
   // ---- a staged start: one chosen owner -------------------------------------------------------
@@ -191,7 +206,7 @@ try {
   await until('the start button to name the choice', async () => (await page.textContent('#start-run')).includes('1 chosen owner'));
   await page.selectOption('#run-mode', 'INCREMENTAL');
   await page.click('#start-run');
-  const latest = async () => (await page.locator('#run-pick option').count()) === 2 && (await page.locator('#run-pick option').first().getAttribute('value'));
+  const latest = async () => (await page.locator('#run-pick option').count()) === 3 && (await page.locator('#run-pick option').first().getAttribute('value'));
   await until('the staged run to complete', async () => {
     const id = await latest();
     return id && (await page.getAttribute('#run-figures', 'data-run-id')) === id && (await runState()) === 'COMPLETED';
@@ -218,6 +233,18 @@ try {
   await page.click('#cutover-abort');
   await until('the cutover to be aborted', async () => (await page.textContent('#cutover-state')).includes('abort'), 60_000);
 
+  // ---- a run waiting for its agent ----------------------------------------------------------
+  begin('waiting for an agent');
+  await page.goto(URL + '#/jobs/' + env('WAIT_JOB'));
+  await page.locator('#controls #start-run').waitFor();
+  await page.selectOption('#run-mode', 'FULL');
+  await page.click('#start-run');
+  await until('the run to say it waits for its agent', async () => (await page.isVisible('#run-waiting')) && (await page.textContent('#run-waiting')).includes("waiting for agent 'a-site'"));
+  expect(await page.isEnabled('#cancel'), 'a waiting run can be cancelled from the page');
+  await shot('07-job-waiting');
+  await page.goto(URL + '#/agents');
+  await until('the agent listed offline', async () => (await page.locator('#agents tr[data-agent-id]', { hasText: 'a-site' }).first().getAttribute('data-status')) === 'Offline');
+
   // ---- sign out -----------------------------------------------------------------------------
   begin('sign out');
   await page.click('#logout');
@@ -237,15 +264,16 @@ try {
   expect(!(await page.textContent('#page')).includes(env('CLIENT_B')), 'client B is not named anywhere');
   const green = await page.locator(`tr[data-job-id="${env('SLOW_JOB')}"] .lightcount[data-light=green]`).getAttribute('data-count');
   expect(green === '2', "the list shows the job's two owners green, not " + green);
-  await shot('07-client-jobs');
+  await shot('08-client-jobs');
   await page.goto(URL + '#/jobs/' + env('OTHER_JOB'));
   await page.locator('#job-missing').waitFor();
   expect((await page.textContent('#job-missing')).includes('not found'), 'client B\'s job is "not found" for client A');
-  await shot('08-client-other-job');
+  await shot('09-client-other-job');
   await page.goto(URL + '#/agents');
   await page.locator('#agents-summary').waitFor();
   await until('the agents page to load', async () => (await page.textContent('#agents-summary')).includes('online'));
-  await shot('09-client-agents');
+  expect((await page.locator('#agents tr[data-agent-id]').count()) === 1, "client A's agent is listed");
+  await shot('10-client-agents');
   console.log('dashboard: every scenario passed');
 } catch (e) {
   console.error('FAILED: ' + e.message);

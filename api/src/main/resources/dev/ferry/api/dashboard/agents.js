@@ -36,7 +36,7 @@ export function agentsPage(root) {
               h(
                 'tr',
                 { dataset: { agentId: a.id, status: a.status } },
-                h('td', {}, h('span', { class: 'light light-' + (a.status === 'Online' ? 'green' : 'red'), title: a.status })),
+                h('td', {}, h('span', { class: 'light light-' + (a.status === 'Online' ? 'green' : a.status === 'Offline' ? 'red' : 'none'), title: a.status })),
                 h('td', {}, a.name, h('div', { class: 'muted small' }, a.status)),
                 h('td', {}, names[i] || a.clientId),
                 h('td', {}, a.hostname || '–'),

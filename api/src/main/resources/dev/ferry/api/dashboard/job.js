@@ -60,7 +60,7 @@ export function jobPage(root, me, jobId) {
     reports: h('p', { class: 'links', id: 'reports' }),
     cutover: h('div', { id: 'cutover' }),
   };
-  const st = { runId: null, follow: true, ownerState: '', ownerLight: '', ownerOffset: 0, outcome: '', logOffset: 0, chosen: new Set(), ownerFilter: '' };
+  const st = { mode: 'INCREMENTAL', runId: null, follow: true, ownerState: '', ownerLight: '', ownerOffset: 0, outcome: '', logOffset: 0, chosen: new Set(), ownerFilter: '' };
   let job = null;
   let run = null;
 
@@ -120,7 +120,9 @@ export function jobPage(root, me, jobId) {
   function controls() {
     const live = R.active(job.lastRun);
     const paused = live && job.lastRun.state === 'PAUSED';
-    const mode = h('select', { id: 'run-mode', 'aria-label': 'mode' }, ['INCREMENTAL', 'FULL', 'DRY_RUN'].map((m) => h('option', { value: m }, words(m))));
+    // redrawn at every refresh: the mode chosen is kept in the page's state, not in the element
+    const mode = h('select', { id: 'run-mode', 'aria-label': 'mode' }, ['INCREMENTAL', 'FULL', 'DRY_RUN'].map((m) => h('option', { value: m, selected: m === st.mode }, words(m))));
+    mode.addEventListener('change', () => (st.mode = mode.value));
     const chosen = [...st.chosen];
     const start = h(
       'button',
@@ -231,6 +233,7 @@ export function jobPage(root, me, jobId) {
         items.map(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { figure: k.toLowerCase() } }, v)]),
       ),
       r.partialTotals ? h('p', { class: 'muted' }, r.partialTotals.note) : null,
+      r.waiting ? h('p', { class: 'warn', id: 'run-waiting' }, r.waiting.message) : null,
     );
   }
 

@@ -20,10 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
  * server — sign in, a wrong token refused, the cookie HttpOnly and SameSite=Strict, a change
  * without the CSRF token refused, a bandwidth-limited run started from the page whose progress bar
  * and throughput chart advance without a reload, paused and resumed with its buttons and run to its
- * end, the owners and log filtered, the Temporal UI links, the CSV report downloaded and read, a
- * staged start of one owner, a cutover's two rounds with shrinking deltas and its abort, sign out,
- * and a client token's view holding only its client. Screenshots are kept in {@code
- * target/screenshots}.
+ * end, a second run cancelled with its button, the owners and log filtered, the Temporal UI links,
+ * the CSV report downloaded and read, a staged start of one owner, a cutover's two rounds with
+ * shrinking deltas and its abort, a run of a job whose agent never came shown waiting for it (the
+ * agent offline), sign out, and a client token's view holding only its client. Screenshots are kept
+ * in {@code target/screenshots}.
  */
 class DashboardBrowserTest {
   static final int FILES = 16;
@@ -80,6 +81,21 @@ class DashboardBrowserTest {
             Map.of("name", "globex archive"));
     admin.run(other, "FULL");
     admin.awaitEnd(other);
+    // a job of an agent that never came: its run waits for it, and the page says so
+    String code =
+        admin
+            .post("/agents/registration-codes", Map.of("clientId", a, "name", "a-site"))
+            .json()
+            .get("code")
+            .asText();
+    String agent = h.api(code).post("/agents/register", null).json().get("agentId").asText();
+    Path far = Files.createDirectories(dir.resolve("at-the-site"));
+    String waiting =
+        admin.job(
+            admin.project(a, "site"),
+            agentConnection(admin, a, far.resolve("src"), agent),
+            agentConnection(admin, a, far.resolve("dst"), agent),
+            Map.of("name", "at the site", "agentId", agent));
     String clientToken =
         admin
             .post("/tokens", Map.of("name", "A portal", "clientId", a))
@@ -101,6 +117,7 @@ class DashboardBrowserTest {
     env.put("CLIENT_TOKEN", clientToken);
     env.put("SLOW_JOB", slow);
     env.put("OTHER_JOB", other);
+    env.put("WAIT_JOB", waiting);
     env.put("CLIENT_A", nameA);
     env.put("CLIENT_B", nameB);
     env.put("SLOW_FILES", String.valueOf(FILES));
@@ -121,11 +138,13 @@ class DashboardBrowserTest {
     assertThat(log).contains("every scenario passed");
 
     // what the browser did happened on the server: the full run completed after its pause and
-    // resume, a staged run of one owner came next, then the cutover's two rounds (four files, then
+    // resume, a second one was cancelled, a staged run of one owner came next, then the cutover's
+    // two rounds (four files, then
     // one)
     JsonNode runs = admin.get("/jobs/" + slow + "/runs").json().get("runs");
-    assertThat(runs).hasSize(4);
-    JsonNode run = runs.get(3);
+    assertThat(runs).hasSize(5);
+    JsonNode run = runs.get(4);
+    assertThat(runs.get(3).get("state").asText()).isEqualTo("CANCELLED");
     assertThat(run.get("mode").asText()).isEqualTo("FULL");
     assertThat(run.get("state").asText()).isEqualTo("COMPLETED");
     JsonNode stagedRun =
@@ -138,10 +157,25 @@ class DashboardBrowserTest {
     assertThat(dir.resolve("a-dst/ann/f0.bin")).hasSameBinaryContentAs(src.resolve("ann/f0.bin"));
     assertThat(screenshots.resolve("03-job-paused.png")).exists();
     assertThat(screenshots.resolve("06-cutover.png")).exists();
-    assertThat(screenshots.resolve("07-client-jobs.png")).exists();
+    assertThat(screenshots.resolve("08-client-jobs.png")).exists();
     JsonNode cutover = admin.get("/jobs/" + slow + "/cutover").json();
     assertThat(cutover.get("state").asText()).isEqualTo("aborted");
     assertThat(ApiHarness.each(cutover.get("rounds"), "filesCopied")).containsExactly("4", "1");
+  }
+
+  private static String agentConnection(Api admin, String client, Path root, String agent) {
+    ApiHarness.Res r =
+        admin.post(
+            "/clients/" + client + "/connections",
+            Map.of(
+                "name",
+                "site " + UUID.randomUUID(),
+                "kind",
+                "local",
+                "settings",
+                Map.of("root", root.toString(), "agentId", agent)));
+    assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    return r.id();
   }
 
   private static void copy(Process p, ByteArrayOutputStream out) {
