@@ -16,10 +16,11 @@ import picocli.CommandLine.Option;
 @Command(
     name = "server",
     mixinStandardHelpOptions = true,
-    header = "Run Ferry as a service: REST API, central worker, local Temporal.",
+    header = "Run Ferry as a service: dashboard, REST API, central worker, local Temporal.",
     description = {
-      "Runs Ferry as a service: the dashboard (/), the REST API (/api/v1), the central worker",
-      "and, without TEMPORAL_ADDRESS, a local Temporal service with its Web UI. Stop it with Ctrl-C.",
+      "Runs Ferry as a service: the dashboard (/), the REST API (/api/v1), the",
+      "central worker and, without TEMPORAL_ADDRESS, a local Temporal service with",
+      "its Web UI. Stop it with Ctrl-C.",
     },
     footer = {
       "",
