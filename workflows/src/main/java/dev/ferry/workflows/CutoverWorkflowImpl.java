@@ -113,6 +113,48 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     estimate = c.estimatedFinalSyncSeconds();
     fallbackEnd = c.fallbackEndsAtMillis();
     message = c.message();
+    told = steps.size(); // an earlier execution told those
+  }
+
+  // steps told to the client's webhooks so far
+  private int told;
+  private Boolean notifying;
+
+  private final NotifyActivities notifier =
+      Workflow.newActivityStub(
+          NotifyActivities.class,
+          ActivityOptions.newBuilder()
+              .setTaskQueue(SERVER_QUEUE)
+              .setStartToCloseTimeout(Duration.ofMinutes(1))
+              .setScheduleToCloseTimeout(Duration.ofMinutes(10))
+              .build());
+
+  /** Tells the client's webhooks the steps taken since the last time ({@code cutover.step}). */
+  private void tellSteps() {
+    if (told >= steps.size()) {
+      return;
+    }
+    if (notifying == null) {
+      notifying =
+          Workflow.getVersion("notify", Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
+    }
+    while (notifying && told < steps.size()) {
+      CutoverStatus.Step st = steps.get(told);
+      try {
+        notifier.tell(
+            new NotifyActivities.Notice(
+                NotifyActivities.CUTOVER_STEP,
+                input.jobId(),
+                null,
+                null,
+                st.name(),
+                st.outcome() == null ? "by " + st.by() : "by " + st.by() + ": " + st.outcome()));
+      } catch (ActivityFailure e) {
+        // recorded by nobody: the cutover goes on
+      }
+      told++;
+    }
+    told = steps.size();
   }
 
   @Override
@@ -124,6 +166,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     showPhase();
     int roundsHere = 0;
     while (true) {
+      tellSteps();
       if (abortRequested) {
         state = CutoverState.ABORTED;
         message =
@@ -132,12 +175,14 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
                 + (abortReason == null ? "" : ": " + abortReason)
                 + "; the destination keeps what was copied, the source is as it was";
         showPhase();
+        tellSteps();
         return status();
       }
       if (decommissionRequested) {
         state = CutoverState.DECOMMISSIONED;
         message = "decommissioned: the source is no longer needed (Ferry deleted nothing)";
         showPhase();
+        tellSteps();
         return status();
       }
       if (roundRequested) {
@@ -166,6 +211,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       }
       if (roundsHere >= ROUNDS_PER_EXECUTION || Workflow.getInfo().isContinueAsNewSuggested()) {
         Workflow.await(Workflow::isEveryHandlerFinished);
+        tellSteps();
         if (!pending()) {
           CutoverWorkflow next = Workflow.newContinueAsNewStub(CutoverWorkflow.class);
           next.run(

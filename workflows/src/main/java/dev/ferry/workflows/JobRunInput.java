@@ -22,6 +22,8 @@ import java.util.List;
  *     job_run}), or null when the namespace lacks them: the owners get the same with their own id
  * @param rerunBackoffSeconds the wait before an owner's first automatic rerun (doubling for each
  *     next), or null for {@link #DEFAULT_RERUN_BACKOFF_SECONDS}
+ * @param notifyWebhooks whether the run tells its client's webhooks how it ends ({@link
+ *     NotifyActivities}, served by {@code ferry server}): true for the API's runs, null otherwise
  */
 public record JobRunInput(
     String jobId,
@@ -35,7 +37,8 @@ public record JobRunInput(
     Carried carried,
     String summary,
     Labels labels,
-    Integer rerunBackoffSeconds) {
+    Integer rerunBackoffSeconds,
+    Boolean notifyWebhooks) {
 
   /** The window when a job does not say. */
   public static final int DEFAULT_MAX_PARALLEL = 8;
@@ -67,6 +70,36 @@ public record JobRunInput(
         carried,
         summary,
         labels,
+        null,
+        null);
+  }
+
+  public JobRunInput(
+      String jobId,
+      long jobRunId,
+      RunMode mode,
+      Limits limits,
+      int maxParallel,
+      BandwidthWindows schedule,
+      String dataTaskQueue,
+      Integer retries,
+      Carried carried,
+      String summary,
+      Labels labels,
+      Integer rerunBackoffSeconds) {
+    this(
+        jobId,
+        jobRunId,
+        mode,
+        limits,
+        maxParallel,
+        schedule,
+        dataTaskQueue,
+        retries,
+        carried,
+        summary,
+        labels,
+        rerunBackoffSeconds,
         null);
   }
 

@@ -170,6 +170,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       reshare(next);
       if (running.isEmpty() && pending.isEmpty() && exhausted && waitingNone()) {
         awaitClosing();
+        tell(NotifyActivities.RUN_ENDED, null, null, null); // the server reads how it ended
         if (input.labels() != null) {
           FerryAttributes.upsertPhase(FerryAttributes.phase(JobState.COMPLETED));
         }
@@ -204,7 +205,8 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
                     waiting.isEmpty() ? null : List.copyOf(waiting)),
                 input.summary(),
                 input.labels(),
-                input.rerunBackoffSeconds()));
+                input.rerunBackoffSeconds(),
+                input.notifyWebhooks()));
         return status();
       }
       // Owners may have ended while others started: wait only when there is nothing to do now.
@@ -426,6 +428,9 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       Failed f = failures.poll();
       if (cancelling || f.owner().rerun() >= MAX_RERUNS || !rerunnable(f.type()) || !rerunsOn()) {
         tally = tally.ended(JobState.FAILED);
+        if (!cancelling) {
+          tell(NotifyActivities.OWNER_FAILED, f.owner().ownerId(), "FAILED", f.reason());
+        }
         continue;
       }
       OwnerRef next = f.owner().again();
@@ -446,6 +451,33 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
       armRerun(w);
     }
   }
+
+  /**
+   * Tells the client's webhooks (API runs only: {@link JobRunInput#notify}); a notice is recorded
+   * by the server, which delivers it on its own, so a webhook never holds the run up.
+   */
+  private void tell(String event, String ownerId, String state, String detail) {
+    if (!Boolean.TRUE.equals(input.notifyWebhooks())
+        || Workflow.getVersion("notify", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    try {
+      notifier.tell(
+          new NotifyActivities.Notice(
+              event, input.jobId(), input.jobRunId(), ownerId, state, detail));
+    } catch (io.temporal.failure.ActivityFailure e) {
+      log.warn("the notice {} of job run {} was not recorded: {}", event, input.jobRunId(), e);
+    }
+  }
+
+  private final NotifyActivities notifier =
+      Workflow.newActivityStub(
+          NotifyActivities.class,
+          ActivityOptions.newBuilder()
+              .setTaskQueue(CutoverWorkflow.SERVER_QUEUE)
+              .setStartToCloseTimeout(Duration.ofMinutes(1))
+              .setScheduleToCloseTimeout(Duration.ofMinutes(10))
+              .build());
 
   private boolean rerunsOn() {
     if (reruns == null) {

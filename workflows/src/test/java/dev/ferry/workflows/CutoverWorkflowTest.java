@@ -28,6 +28,7 @@ class CutoverWorkflowTest {
   TestWorkflowEnvironment env;
   WorkflowClient client;
   FakeCutoverActivities server;
+  FakeNotifyActivities notices;
 
   @AfterEach
   void down() {
@@ -44,7 +45,8 @@ class CutoverWorkflowTest {
     w.registerWorkflowImplementationTypes(
         CutoverWorkflowImpl.class, JobRunWorkflowImpl.class, FastOwner.class);
     w.registerActivitiesImplementations(new FakeJobRunActivities(2));
-    env.newWorker(CutoverWorkflow.SERVER_QUEUE).registerActivitiesImplementations(server);
+    notices = new FakeNotifyActivities();
+    env.newWorker(CutoverWorkflow.SERVER_QUEUE).registerActivitiesImplementations(server, notices);
     env.start();
     client = env.getWorkflowClient();
     CutoverWorkflow wf =
@@ -161,6 +163,10 @@ class CutoverWorkflowTest {
             "switch by bob",
             "decommission by ana");
     assertThat(server.hooks()).as("each hook ran exactly once").containsExactly("freeze", "switch");
+    assertThat(notices.notices)
+        .as("every step told to the webhooks, once")
+        .extracting(NotifyActivities.Notice::state)
+        .containsExactlyElementsOf(names(end));
     Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-decommissioned");
   }
 

@@ -26,7 +26,8 @@ class HistoryReplayTest {
       Map.of(
           "MigrationWorkflow", MigrationWorkflowImpl.class,
           "JobRunWorkflow", JobRunWorkflowImpl.class,
-          "CutoverWorkflow", CutoverWorkflowImpl.class);
+          "CutoverWorkflow", CutoverWorkflowImpl.class,
+          "WebhookDeliveryWorkflow", WebhookDeliveryWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException, URISyntaxException {
     Path dir = Path.of(HistoryReplayTest.class.getResource("/histories").toURI());

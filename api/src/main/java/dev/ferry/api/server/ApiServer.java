@@ -193,12 +193,17 @@ public final class ApiServer implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("ferry-api-bg").factory());
     bg.scheduleWithFixedDelay(s.sampler::sampleActive, 1, 1, TimeUnit.SECONDS);
+    Notifier notifier = new Notifier(s, c.client());
+    bg.scheduleWithFixedDelay(notifier::agentsOffline, 10, 10, TimeUnit.SECONDS);
     // the activities only a server can do (a cutover's rounds, hooks and checks)
     io.temporal.worker.WorkerFactory control =
         io.temporal.worker.WorkerFactory.newInstance(c.client());
-    control
-        .newWorker(dev.ferry.workflows.CutoverWorkflow.SERVER_QUEUE)
-        .registerActivitiesImplementations(new CutoverActivitiesImpl(s));
+    io.temporal.worker.Worker serverQueue =
+        control.newWorker(dev.ferry.workflows.CutoverWorkflow.SERVER_QUEUE);
+    serverQueue.registerActivitiesImplementations(new CutoverActivitiesImpl(s), notifier);
+    // webhook deliveries: notices of the workflows and agents gone offline, retried by Temporal
+    serverQueue.registerWorkflowImplementationTypes(
+        dev.ferry.workflows.WebhookDeliveryWorkflowImpl.class);
     control.start();
     return new ApiServer(app, c.tls() != null, s, bg, control);
   }

@@ -72,6 +72,13 @@ final class Routes {
     d.get(BASE + "/jobs/{jobId}/cutover/differences.csv", cutover::differencesCsv);
     d.post(BASE + "/jobs/{jobId}/cutover/{step}", cutover::step);
 
+    WebhooksResource webhooks = new WebhooksResource(s);
+    d.get(BASE + "/clients/{clientId}/webhooks", webhooks::list);
+    d.post(BASE + "/clients/{clientId}/webhooks", webhooks::create);
+    d.get(BASE + "/webhooks/{webhookId}", webhooks::get);
+    d.delete(BASE + "/webhooks/{webhookId}", webhooks::delete);
+    d.get(BASE + "/webhooks/{webhookId}/deliveries", webhooks::deliveries);
+
     AgentsResource agents = new AgentsResource(s);
     d.post(BASE + "/agents/registration-codes", agents::createCode);
     d.post(REGISTER, agents::register);

@@ -161,7 +161,8 @@ final class RunLauncher {
         null,
         summary(job),
         labels,
-        rerunBackoffSeconds());
+        rerunBackoffSeconds(),
+        true); // the client's webhooks hear how it ends
   }
 
   /**
