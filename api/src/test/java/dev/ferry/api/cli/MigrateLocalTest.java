@@ -381,7 +381,8 @@ class MigrateLocalTest {
     assertThat(top.code()).isZero();
     assertThat(top.out())
         .contains("migrate  Copy SOURCE to DEST as a durable, verified, resumable migration.")
-        .contains("server   Run Ferry as a service: REST API, central worker, local Temporal.");
+        .contains("server   Run Ferry as a service: dashboard, REST API, central worker, local")
+        .contains("cutover  Drive a job's cutover on a Ferry server.");
     for (String line : top.out().split("\\R")) {
       assertThat(line.length()).as(line).isLessThanOrEqualTo(100);
     }

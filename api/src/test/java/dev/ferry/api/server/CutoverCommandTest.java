@@ -57,6 +57,7 @@ class CutoverCommandTest {
     return new Out(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
   }
 
+  /** The cutover once it is in {@code state} with no round running and at least one round. */
   JsonNode awaitState(String job, String state) {
     JsonNode[] last = new JsonNode[1];
     ApiHarness.await(
@@ -64,7 +65,12 @@ class CutoverCommandTest {
         () -> {
           last[0] = api.get("/jobs/" + job + "/cutover").json();
           return last[0].path("state").asText().equals(state)
-              && !last[0].path("roundRunning").asBoolean();
+              && !last[0].path("roundRunning").asBoolean()
+              && !last[0].path("rounds").isEmpty()
+              && last[0]
+                  .path("rounds")
+                  .get(last[0].path("rounds").size() - 1)
+                  .hasNonNull("endedAt");
         });
     return last[0];
   }

@@ -395,18 +395,25 @@ class ScaleOutTest {
   }
 
   /** Waits until the run's bytes stop moving for a second; returns them. */
+  /**
+   * The bytes once they have not moved for 5 s in a row: longer than the 3 s between a batch's
+   * progress reports ({@code BatchProgress}), so an unchanged figure is a copy that stopped, not
+   * one between two reports.
+   */
   private static long awaitStill(Api api, String job, long run) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     long last = run(api, job, run).at("/bytes/completed").asLong();
+    int unchanged = 0;
     while (System.nanoTime() < deadline) {
       Thread.sleep(1000);
       long now = run(api, job, run).at("/bytes/completed").asLong();
-      if (now == last) {
+      unchanged = now == last ? unchanged + 1 : 0;
+      if (unchanged >= 5) {
         return now;
       }
       last = now;
     }
-    throw new AssertionError("bytes still moving 20 s after the pause");
+    throw new AssertionError("bytes still moving 30 s after the pause");
   }
 
   private static void drop(DbConfig db) throws Exception {
