@@ -51,6 +51,12 @@ public final class FerryAttributes {
   /** {@link #KIND} of a job's cutover ({@code CutoverWorkflow}). */
   public static final String KIND_CUTOVER = "cutover";
 
+  /** {@link #KIND} of a transit cutover ({@code TransitCutoverWorkflow}). */
+  public static final String KIND_TRANSIT = "transit";
+
+  /** {@link #KIND} of one account's move in a transit cutover ({@code AccountMoveWorkflow}). */
+  public static final String KIND_ACCOUNT_MOVE = "account_move";
+
   /** {@link #KIND} of a shard of a large owner. */
   public static final String KIND_SHARD = "shard";
 

@@ -19,6 +19,8 @@ public interface NotifyActivities {
   String OWNER_FAILED = "owner.failed";
   String CUTOVER_STEP = "cutover.step";
   String AGENT_OFFLINE = "agent.offline";
+  String TRANSIT_STEP = "transit.step";
+  String TRANSIT_OVERAGE = "transit.overage";
 
   /** Failure type of an attempt the receiver refused for good (a 4xx other than 408 and 429). */
   String REFUSED = "WebhookRefused";

@@ -27,7 +27,9 @@ class HistoryReplayTest {
           "MigrationWorkflow", MigrationWorkflowImpl.class,
           "JobRunWorkflow", JobRunWorkflowImpl.class,
           "CutoverWorkflow", CutoverWorkflowImpl.class,
-          "WebhookDeliveryWorkflow", WebhookDeliveryWorkflowImpl.class);
+          "WebhookDeliveryWorkflow", WebhookDeliveryWorkflowImpl.class,
+          "TransitCutoverWorkflow", TransitCutoverWorkflowImpl.class,
+          "AccountMoveWorkflow", AccountMoveWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException, URISyntaxException {
     Path dir = Path.of(HistoryReplayTest.class.getResource("/histories").toURI());
