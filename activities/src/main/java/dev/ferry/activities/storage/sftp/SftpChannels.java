@@ -20,6 +20,7 @@ import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.future.CloseFuture;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.util.security.SecurityUtils;
@@ -211,7 +212,15 @@ final class SftpChannels implements AutoCloseable {
       return s;
     } catch (IOException e) {
       s.close(true);
-      throw SftpErrors.login(settings, e, hostKeyRefusal.get());
+      throw SftpErrors.login(
+          settings,
+          e,
+          hostKeyRefusal.get(),
+          key == null
+              ? null
+              : KeyUtils.getKeyType(key.getPublic())
+                  + " "
+                  + KeyUtils.getFingerPrint(key.getPublic()));
     }
   }
 

@@ -7,6 +7,10 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
 
@@ -24,7 +28,10 @@ import org.apache.sshd.sftp.common.SftpException;
  *       I/O errors: {@link StorageException.Transient}
  * </ul>
  *
- * Login failures are classified by {@link #login}.
+ * Login failures are classified by {@link #login}: a refused host key or refused credentials are
+ * {@link StorageException.AccessDenied}, a key exchange with no algorithm in common (say, a server
+ * offering only {@code ssh-dss} host keys) is {@link StorageException.Permanent}; neither is
+ * retried.
  */
 final class SftpErrors {
   private SftpErrors() {}
@@ -73,6 +80,10 @@ final class SftpErrors {
 
   /** A failure to reach the server at all. */
   static StorageException connect(SftpSettings s, IOException e) {
+    StorageException noCommon = negotiation(s, e);
+    if (noCommon != null) {
+      return noCommon;
+    }
     String msg = "cannot connect to SFTP server " + s.host() + ":" + s.port() + ": " + describe(e);
     Throwable root = rootCause(e);
     if (root instanceof UnknownHostException || root instanceof UnresolvedAddressException) {
@@ -88,14 +99,23 @@ final class SftpErrors {
    * A failed login: the host key was refused ({@code hostKeyRefusal} non-null), or the server
    * refused the credentials.
    */
-  static StorageException login(SftpSettings s, IOException e, String hostKeyRefusal) {
+  static StorageException login(
+      SftpSettings s, IOException e, String hostKeyRefusal, String keyDescription) {
     if (hostKeyRefusal != null) {
       return new StorageException.AccessDenied("refusing SFTP server: " + hostKeyRefusal, e);
     }
+    StorageException noCommon = negotiation(s, e);
+    if (noCommon != null) {
+      return noCommon;
+    }
     String tried =
-        (s.password() != null ? SftpSettings.PASSWORD : "")
+        (s.password() != null ? "the password in " + SftpSettings.PASSWORD : "")
             + (s.password() != null && s.keyFile() != null ? " and " : "")
-            + (s.keyFile() != null ? "the key in " + SftpSettings.KEY_FILE : "");
+            + (s.keyFile() != null
+                ? "the key in "
+                    + SftpSettings.KEY_FILE
+                    + (keyDescription == null ? "" : " (" + keyDescription + ")")
+                : "");
     String detail = describe(e);
     // MINA SSHD's words when the server has refused every credential offered.
     if (detail.toLowerCase(java.util.Locale.ROOT).contains("authentication")) {
@@ -114,13 +134,96 @@ final class SftpErrors {
               + SftpSettings.KEY_FILE
               + " (and "
               + SftpSettings.KEY_PASSPHRASE
-              + ") and the user name in the location ("
+              + ") and the user name in the location"
+              + (s.keyFile() != null
+                  ? ", and that the key's public half is in the user's authorized_keys on the"
+                      + " server"
+                  : "")
+              + " ("
               + detail
               + ")",
           e);
     }
     return new StorageException.Transient(
         "logging in to SFTP server " + s.host() + ":" + s.port() + " failed: " + detail, e);
+  }
+
+  /**
+   * MINA SSHD's words when the two sides have no algorithm of one kind in common: {@code Unable to
+   * negotiate key exchange for server host key algorithms (client: a,b / server: c)}.
+   */
+  private static final Pattern NO_COMMON =
+      Pattern.compile(
+          "Unable to negotiate key exchange for (.+?) \\(client: (.*?) / server: (.*)\\)");
+
+  /**
+   * The failure of a key exchange with no algorithm in common, or null when {@code e} is another
+   * failure. Permanent: the same client meets the same server the same way every time, so only a
+   * change of the server's configuration helps, and the message says which.
+   */
+  static StorageException negotiation(SftpSettings s, Throwable e) {
+    Matcher m = null;
+    for (Throwable t = e; t != null && m == null; t = t.getCause() == t ? null : t.getCause()) {
+      Matcher candidate = t.getMessage() == null ? null : NO_COMMON.matcher(t.getMessage());
+      if (candidate != null && candidate.find()) {
+        m = candidate;
+      }
+    }
+    if (m == null) {
+      return null;
+    }
+    String kind = m.group(1);
+    List<String> client = readable(m.group(2));
+    List<String> server = List.of(m.group(3).split(","));
+    String what;
+    String fix;
+    if (kind.contains("host key")) {
+      what = "host key algorithms";
+      fix =
+          "give the server a host key of a type Ferry speaks (ssh-keygen -t ed25519 -f"
+              + " /etc/ssh/ssh_host_ed25519_key, a HostKey line for it in sshd_config, and"
+              + " ssh-ed25519 in HostKeyAlgorithms if that is set), or ask its administrator to";
+    } else if (kind.contains("kex")) {
+      what = "key exchange algorithms";
+      fix =
+          "enable one of those in the server's KexAlgorithms (OpenSSH: sshd_config), or ask its"
+              + " administrator to";
+    } else if (kind.contains("encryption")) {
+      what = "ciphers";
+      fix = "enable one of those in the server's Ciphers (OpenSSH: sshd_config)";
+    } else if (kind.contains("mac")) {
+      what = "MACs";
+      fix = "enable one of those in the server's MACs (OpenSSH: sshd_config)";
+    } else {
+      what = kind;
+      fix = "enable one of those on the server";
+    }
+    return new StorageException.Permanent(
+        "the SFTP server "
+            + s.host()
+            + ":"
+            + s.port()
+            + " offers only "
+            + what
+            + " "
+            + server
+            + ", none of which Ferry's SSH client (Apache MINA SSHD) speaks; it speaks "
+            + String.join(", ", client)
+            + ": "
+            + fix
+            + ". Trying again cannot help until the server changes.",
+        e);
+  }
+
+  /** A client's list without certificate and security-key variants, which no server needs. */
+  private static List<String> readable(String list) {
+    List<String> out = new ArrayList<>();
+    for (String a : list.split(",")) {
+      if (!a.contains("-cert-v01@") && !a.startsWith("sk-")) {
+        out.add(a);
+      }
+    }
+    return out.isEmpty() ? List.of(list.split(",")) : out;
   }
 
   /** The server's message, with the SFTP status name when there is one. */
