@@ -21,9 +21,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     header = "Run an agent: a worker at a client's site for the jobs assigned to it.",
     description = {
-      "Runs a Ferry agent: an activity worker on this machine for the jobs assigned to it.",
-      "First time: ferry agent --register CODE --server https://ferry-server:8443",
-      "(the code comes from POST /api/v1/agents/registration-codes, valid 24 hours, usable once).",
+      "Runs a Ferry agent: an activity worker on this machine for the jobs assigned",
+      "to it. First time:",
+      "  ferry agent --register CODE --server https://ferry-server:8443",
+      "(the code comes from POST /api/v1/agents/registration-codes, valid 24 hours,",
+      "usable once).",
       "Later: ferry agent (the identity is kept in FERRY_HOME/agent.json)."
     },
     footer = {

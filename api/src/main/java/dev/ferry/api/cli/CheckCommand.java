@@ -31,6 +31,7 @@ import picocli.CommandLine.Parameters;
       "Compare SOURCE and DEST in full: every file on both sides, its size and its content (both"
           + " sides read and hashed, SHA-256). Exit 0 when identical, 1 with the differences"
           + " listed, 2 for a bad location, 3 when a side cannot be read.",
+      "",
       "Locations are those of 'ferry migrate' (see 'ferry migrate --help')."
     })
 final class CheckCommand implements Callable<Integer> {

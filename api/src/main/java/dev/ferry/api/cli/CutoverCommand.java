@@ -31,9 +31,10 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     header = "Drive a job's cutover on a Ferry server.",
     description = {
-      "ACTION is one of: start, status, round, freeze, verify, switch, abort, decommission,",
-      "differences. The server is --server or FERRY_SERVER (default http://127.0.0.1:8080),",
-      "the token --token or FERRY_TOKEN (an operator's or the job's client's).",
+      "ACTION is one of: start, status, round, freeze, verify, switch, abort,",
+      "decommission, differences. The server is --server or FERRY_SERVER (default",
+      "http://127.0.0.1:8080), the token --token or FERRY_TOKEN (an operator's or the",
+      "job's client's).",
       "Exit status: 0 done, 1 refused by the cutover (the reason is printed), 2 usage,",
       "3 the server could not be reached or refused the token."
     })

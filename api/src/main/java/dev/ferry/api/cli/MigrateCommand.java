@@ -30,23 +30,26 @@ import picocli.CommandLine.Parameters;
       "Running the same command again transfers only new or changed files.",
       "",
       "Locations and their credentials (environment variables):",
-      "  /path, file:///path            the local file system",
-      "  s3://bucket/prefix             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or a profile),",
-      "                                 AWS_REGION, AWS_ENDPOINT_URL / --s3-endpoint",
-      "  azure://container/prefix       AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT",
-      "                                 with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN",
-      "  sftp://user@host[:port]/path   FERRY_SFTP_PASSWORD or FERRY_SFTP_KEY_FILE,",
-      "                                 FERRY_SFTP_KNOWN_HOSTS",
-      "  onedrive://user@domain/path    FERRY_GRAPH_CLIENT_ID, FERRY_GRAPH_CLIENT_SECRET,",
-      "  sharepoint://host/site/library/path   FERRY_GRAPH_TENANT_ID",
+      "  /path, file:///path          the local file system",
+      "  s3://bucket/prefix           AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or a",
+      "                               profile), AWS_REGION, AWS_ENDPOINT_URL or",
+      "                               --s3-endpoint",
+      "  azure://container/prefix     AZURE_STORAGE_CONNECTION_STRING, or",
+      "                               AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or",
+      "                               AZURE_STORAGE_SAS_TOKEN",
+      "  sftp://user@host[:port]/path FERRY_SFTP_PASSWORD or FERRY_SFTP_KEY_FILE,",
+      "                               FERRY_SFTP_KNOWN_HOSTS",
+      "  onedrive://user@domain/path  FERRY_GRAPH_TENANT_ID, FERRY_GRAPH_CLIENT_ID,",
+      "  sharepoint://host/site/library/path",
+      "                               FERRY_GRAPH_CLIENT_SECRET (both kinds)",
       ""
     },
     footer = {
       "",
-      "Exit codes: 0 every file done (a dry run: nothing would fail); 1 some files failed (a dry",
-      "run: some would) or the run failed; 2 invalid options, or a configuration the run found",
-      "wrong (credentials refused, bucket not found); 3 Ferry could not start (database,",
-      "Temporal, lock); 130 cancelled."
+      "Exit codes: 0 every file done (a dry run: nothing would fail); 1 some files",
+      "failed (a dry run: some would) or the run failed; 2 invalid options, or a",
+      "configuration the run found wrong (credentials refused, bucket not found); 3",
+      "Ferry could not start (database, Temporal, lock); 130 cancelled."
     })
 public final class MigrateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SOURCE", description = "Where to copy from.")

@@ -21,8 +21,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     header = "Run one more central worker on an existing Temporal service.",
     description = {
-      "Runs a worker on an existing Temporal service (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE)",
-      "and the catalog database (FERRY_DB_URL ...). Stop it with Ctrl-C."
+      "Runs a worker on an existing Temporal service (TEMPORAL_ADDRESS,",
+      "TEMPORAL_NAMESPACE) and the catalog database (FERRY_DB_URL ...). Stop it with",
+      "Ctrl-C."
     })
 public final class WorkerCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin MetricsListen metrics = new MetricsListen();
