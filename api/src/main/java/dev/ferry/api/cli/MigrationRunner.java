@@ -280,12 +280,16 @@ final class MigrationRunner {
               + workflowId
               + switch (mode) {
                 case EXTERNAL -> ": its history stays in your Temporal service.";
+                // under the id (some 60 characters), so that the summary fits 80 columns
                 case DEV_SERVER ->
-                    ": its history stays in this migration's local Temporal file (the Web UI"
-                        + " above ends with this command; 'ferry server' keeps one up).";
+                    String.format(
+                        "%n  its history stays in this migration's local Temporal file; the Web UI"
+                            + " above%n  ends with this command ('ferry server' keeps one up).");
                 case IN_PROCESS ->
-                    ": the in-process test server kept its history in memory only, and it ends"
-                        + " with this command (run scripts/setup for the Temporal CLI).";
+                    String.format(
+                        "%n  the in-process test server kept its history in memory only, and it"
+                            + " ends%n  with this command (run scripts/setup for the Temporal"
+                            + " CLI).");
               });
       return interrupted.get() ? Ferry.EXIT_CANCELLED : code;
     } finally {

@@ -207,7 +207,12 @@ final class ProgressView implements AutoCloseable {
             Units.count(f.filesTotal()),
             f.failed() > 0 ? " (" + Units.count(f.failed()) + " failed)" : "");
     String tail = f.retry() != null ? f.retry() : f.file();
-    int room = width - head.length() - figures.length() - 3;
+    // the last column is never written: a terminal wraps a line that fills it
+    int avail = width - 1;
+    if (head.length() + figures.length() > avail) {
+      head = String.format(Locale.ROOT, "%3d%%", pct); // the figures before the word
+    }
+    int room = avail - head.length() - figures.length() - 3;
     int tailRoom = tail == null ? 0 : Math.min(tail.length() + 1, Math.max(0, room - 10));
     int barWidth = Math.min(30, room - tailRoom);
     StringBuilder line = new StringBuilder(head);
@@ -219,8 +224,8 @@ final class ProgressView implements AutoCloseable {
           .append(']');
     }
     line.append(figures);
-    if (tail != null && width - line.length() > 4) {
-      int max = width - line.length() - 1;
+    if (tail != null && avail - line.length() > 4) {
+      int max = avail - line.length() - 1;
       // a file keeps the end of its path (its name), a retry the start of its sentence
       line.append(' ')
           .append(
@@ -229,9 +234,9 @@ final class ProgressView implements AutoCloseable {
                   : ellipsize(tail, max));
     }
     // padded, so that a shorter line leaves nothing of the longer one before it
-    return line.length() >= width
-        ? line.substring(0, width - 1)
-        : line + " ".repeat(width - 1 - line.length());
+    return line.length() > avail
+        ? line.substring(0, avail)
+        : line + " ".repeat(avail - line.length());
   }
 
   /** {@code s} cut to {@code max} characters, keeping its end (the file's name). */

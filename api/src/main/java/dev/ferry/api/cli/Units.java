@@ -23,6 +23,12 @@ final class Units {
       return String.format(Locale.ROOT, "%.1f s", seconds);
     }
     long s = Math.round(seconds);
+    if (s >= 100L * 24 * 3600) {
+      return "over 99 days";
+    }
+    if (s >= 24 * 3600) {
+      return String.format(Locale.ROOT, "%dd %02dh", s / 86400, (s / 3600) % 24);
+    }
     return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
   }
 

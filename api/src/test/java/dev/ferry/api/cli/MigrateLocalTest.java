@@ -90,7 +90,8 @@ class MigrateLocalTest {
     assertThat(r.out())
         .contains("Completed in")
         .contains("success rate 100.0%")
-        .contains(": its history stays in this migration's local Temporal file");
+        .contains(
+            "\n  its history stays in this migration's local Temporal file; the Web UI above\n");
     assertSameTree(src, dst);
     assertThat(dst.resolve("empty folder/inner")).isDirectory();
     assertThat(Files.getLastModifiedTime(dst.resolve("a/b/c/deep.bin")).toMillis())

@@ -87,6 +87,35 @@ class ProgressViewTest {
   }
 
   @Test
+  void atEveryWidthTheLineFillsAllButTheLastColumnAndNoFigureIsCut() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ProgressView view =
+        new ProgressView(new PrintStream(bytes, true, StandardCharsets.UTF_8), true)) {
+      for (String inFlight : new String[] {null, "sub/big", "a/very/long/path/to/a/file.bin"}) {
+        view.update(running(JobState.RUNNING, 3000, 0), new Catalog.InFlight(1L << 20, inFlight));
+        for (int width = 60; width <= 160; width++) {
+          String line = view.render(null, width);
+          assertThat(line).as("width %d, file %s", width, inFlight).hasSize(width - 1);
+          // the figures come whole, whatever is left out for them (bar, then file name)
+          assertThat(line).contains("3,000/3,001 files");
+          if (inFlight != null && width >= 100) {
+            assertThat(line).contains(inFlight.length() < 20 ? inFlight : "file.bin");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void anEtaOfDaysIsSaidInDaysNotInThousandsOfHours() {
+    assertThat(Units.duration(42)).isEqualTo("42.0 s");
+    assertThat(Units.duration(3 * 3600 + 62)).isEqualTo("3:01:02");
+    assertThat(Units.duration(2 * 86400 + 5 * 3600 + 10)).isEqualTo("2d 05h");
+    assertThat(Units.duration(1893 * 3600)).isEqualTo("78d 21h");
+    assertThat(Units.duration(1e9)).isEqualTo("over 99 days");
+  }
+
+  @Test
   void withoutATerminalALineEveryFewSecondsSaysTheSame() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ProgressView view =
