@@ -64,13 +64,20 @@ import java.util.regex.Pattern;
  * file.hashes.quickXorHash}; modification times kept to the second; names with {@code " * : < > ? /
  * \ |}, leading or trailing spaces, or reserved names refused (400 invalidRequest).
  *
- * <p><b>Not covered</b>: permissions, sharing, versions, delta, search, thumbnails, quotas (except
- * {@link #quotaBytes(long)}), ranged downloads, eTag preconditions, SharePoint's own columns,
- * personal-OneDrive specifics (sha1Hash), real expiry times (see {@link #expireSessions()}).
+ * <p><b>Not covered</b>: permissions, sharing, version history (only its count), delta, search,
+ * thumbnails, quotas (except {@link #quotaBytes(long)}), ranged downloads, eTag preconditions,
+ * SharePoint's own columns, personal-OneDrive specifics (sha1Hash), real expiry times (see {@link
+ * #expireSessions()}).
  *
- * <p><b>Fault switches</b>: {@link #throttleNext(int, int, int)} answers the next requests with 429
- * or 503 and Retry-After; {@link #failFragments(int)} answers the next fragment PUTs with 500
- * without keeping their bytes; {@link #requests()} and {@link #bytesReceived()} count what arrived.
+ * <p><b>Fault switches</b>, each following what production does (the source is cited on each):
+ * {@link #throttleNext(int, int, int)} answers the next requests with 429 or 503 and Retry-After;
+ * {@link #failFragments(int)} answers the next fragment PUTs with 500 without keeping their bytes;
+ * {@link #storeThenFail(int, int, int)} keeps a fragment (or part of it) and still answers 5xx;
+ * {@link #sessionNotFoundNext(int)} answers a transient 404 on a live session; {@link
+ * #finalWithoutItem(int)} answers the last fragment without the driveItem; {@link
+ * #hashLagNext(int)} leaves the hash out of a new item for a while. {@link #versions(String,
+ * String)} counts the versions of a file as business drives keep them; {@link #requests()} and
+ * {@link #bytesReceived()} count what arrived.
  */
 public final class GraphDriveFake implements AutoCloseable {
   public static final int FRAGMENT_UNIT = 320 * 1024;
@@ -99,6 +106,12 @@ public final class GraphDriveFake implements AutoCloseable {
   private volatile int throttleStatus = 429;
   private volatile int throttleSeconds = 1;
   private final AtomicInteger failFragments = new AtomicInteger();
+  private final AtomicInteger storeThenFail = new AtomicInteger();
+  private volatile int storeThenFailStatus = 500;
+  private volatile int storeThenFailKeep = -1;
+  private final AtomicInteger sessionNotFound = new AtomicInteger();
+  private final AtomicInteger finalWithoutItem = new AtomicInteger();
+  private final AtomicInteger hashLag = new AtomicInteger();
   private volatile int pageSize = 200;
   private volatile long quotaBytes = Long.MAX_VALUE;
 
@@ -115,6 +128,7 @@ public final class GraphDriveFake implements AutoCloseable {
     Instant modified = created;
     Instant fsModified = created;
     int version;
+    int hashlessReads;
 
     Item(String driveId, String parentId, String name, boolean folder) {
       this.driveId = driveId;
@@ -238,6 +252,64 @@ public final class GraphDriveFake implements AutoCloseable {
    */
   public void failFragments(int n) {
     failFragments.set(n);
+  }
+
+  /**
+   * Answers the next {@code n} fragment PUTs with {@code status} (500 generalException, 503
+   * serviceNotAvailable or 504 gatewayTimeout) <em>after</em> keeping the first {@code keepBytes}
+   * bytes of each ({@code -1}: all of them; a last fragment kept whole commits the file), so a
+   * client that sends the fragment again meets 416 invalidRange "fragmentOverlap", and a session
+   * status ({@code nextExpectedRanges}) that may start inside the fragment. Follows OneDrive API
+   * docs issue #64 ("resumable upload response 416 after retry with status code 503": the PUT
+   * "actually succeeded under the covers"; the advice is a GET on the upload URL and its
+   * nextExpectedRanges) and #75 (nextExpectedRanges not on a 320 KiB boundary: part of a fragment
+   * was accepted).
+   */
+  public void storeThenFail(int n, int status, int keepBytes) {
+    storeThenFailStatus = status;
+    storeThenFailKeep = keepBytes;
+    storeThenFail.set(n);
+  }
+
+  /**
+   * Answers the next {@code n} fragment PUTs with 404 itemNotFound "The upload session was not
+   * found", keeping nothing, while the session lives on (its status and later PUTs work): busy
+   * SharePoint does so and accepts the next try (rclone's onedrive backend retries such a 404 after
+   * a pause, see rclone issue #8545 and the discussion of PR #9768, and OneDrive API docs issue
+   * #1668 "ItemNotFound when uploading file").
+   */
+  public void sessionNotFoundNext(int n) {
+    sessionNotFound.set(n);
+  }
+
+  /**
+   * Commits the file of the next {@code n} sessions that receive their last byte but answers 201
+   * with a session body (an empty {@code nextExpectedRanges}) instead of the driveItem, as
+   * SharePoint sometimes does (rclone's onedrive backend reads the item again when the final
+   * response carries none; OneDrive API docs issue #342 shows session bodies in fragment replies).
+   */
+  public void finalWithoutItem(int n) {
+    finalWithoutItem.set(n);
+  }
+
+  /**
+   * The next file stored leaves out {@code file.hashes.quickXorHash} in its first {@code reads}
+   * representations (the upload's reply included): the hash is computed after the write on OneDrive
+   * for Business (OneDrive API docs issue #1066, items briefly reported with wrong or no hash).
+   */
+  public void hashLagNext(int reads) {
+    hashLag.set(reads);
+  }
+
+  /**
+   * How many versions the file at {@code path} has: as on OneDrive for Business and SharePoint,
+   * every write of content (a simple PUT, a finished upload session) and every PATCH of its
+   * metadata adds one (OneDrive API docs issue #1378 "Update fileSystemInfo in driveitem occupied
+   * twice storage": expected behaviour on business drives; #778 likewise). 0 when there is no file.
+   */
+  public synchronized int versions(String driveId, String path) {
+    Item i = byPath(root(driveId), path);
+    return i == null || i.folder ? 0 : i.version;
   }
 
   /** Lets every open upload session expire now (GET and PUT on it then answer 404). */
@@ -686,6 +758,7 @@ public final class GraphDriveFake implements AutoCloseable {
     }
     f.content = data;
     f.version++;
+    f.hashlessReads = hashLag.getAndSet(0);
     f.modified = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     f.fsModified = fsModified != null ? fsModified : f.modified;
     return new Store(f, created);
@@ -702,6 +775,9 @@ public final class GraphDriveFake implements AutoCloseable {
       item.name = in.get("name").asText();
     }
     item.modified = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    if (!item.folder) {
+      item.version++; // a metadata change is a new version on business drives
+    }
     send(ex, 200, itemJson(item));
   }
 
@@ -764,7 +840,8 @@ public final class GraphDriveFake implements AutoCloseable {
     String name = segs.get(segs.size() - 1);
     checkName(name);
     JsonNode item = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body).path("item");
-    String conflict = item.path("@microsoft.graph.conflictBehavior").asText("replace");
+    // an upload session's default is fail (replace is the default of a simple PUT only)
+    String conflict = item.path("@microsoft.graph.conflictBehavior").asText("fail");
     Item existing = child(parent, name);
     if (existing != null && "fail".equals(conflict)) {
       throw new GraphError(409, "nameAlreadyExists", "The specified item name already exists.");
@@ -818,7 +895,13 @@ public final class GraphDriveFake implements AutoCloseable {
         sessions.remove(sessionId);
         ex.sendResponseHeaders(204, -1);
       }
-      case "PUT" -> fragment(ex, s);
+      case "PUT" -> {
+        if (sessionNotFound.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+          drain(ex);
+          throw new GraphError(404, "itemNotFound", "The upload session was not found");
+        }
+        fragment(ex, s);
+      }
       default -> throw new GraphError(405, "invalidRequest", "Method not allowed");
     }
   }
@@ -851,7 +934,9 @@ public final class GraphDriveFake implements AutoCloseable {
           "The Content-Range header length does not match the provided number of bytes.");
     }
     boolean last = to == total - 1;
-    if (!last && length % FRAGMENT_UNIT != 0) {
+    // every fragment but the last ends on a 320 KiB boundary (a fragment that continues one the
+    // service kept part of starts off the boundary and ends on it again, OneDrive API docs #75)
+    if (!last && (to + 1) % FRAGMENT_UNIT != 0) {
       throw new GraphError(
           400,
           "invalidRequest",
@@ -876,8 +961,16 @@ public final class GraphDriveFake implements AutoCloseable {
                 + s.received.size());
       }
       s.total = total;
-      s.received.write(body);
-      if (!last) {
+      boolean failAfter = storeThenFail.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
+      int keep =
+          failAfter && storeThenFailKeep >= 0
+              ? Math.min(storeThenFailKeep, body.length)
+              : body.length;
+      s.received.write(body, 0, keep);
+      if (keep < body.length || !last) {
+        if (failAfter) {
+          throw storedButFailed();
+        }
         send(ex, 202, sessionJson(s));
         return;
       }
@@ -897,9 +990,27 @@ public final class GraphDriveFake implements AutoCloseable {
                 s.fsModified);
         done = st.item;
         created = st.created;
+        if (failAfter) {
+          throw storedButFailed();
+        }
+        if (finalWithoutItem.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+          ObjectNode o = JSON.createObjectNode();
+          o.put("expirationDateTime", s.expires.toString());
+          o.putArray("nextExpectedRanges");
+          send(ex, 201, o);
+          return;
+        }
         send(ex, created ? 201 : 200, itemJson(done));
       }
     }
+  }
+
+  private GraphError storedButFailed() {
+    return switch (storeThenFailStatus) {
+      case 503 -> new GraphError(503, "serviceNotAvailable", "Service temporarily unavailable");
+      case 504 -> new GraphError(504, "gatewayTimeout", "The operation has timed out");
+      default -> new GraphError(500, "generalException", "An unspecified error has occurred.");
+    };
   }
 
   private void download(HttpExchange ex, String rest) throws IOException {
@@ -950,7 +1061,11 @@ public final class GraphDriveFake implements AutoCloseable {
       o.put("size", i.content.length);
       ObjectNode f = o.putObject("file");
       f.put("mimeType", "application/octet-stream");
-      f.putObject("hashes").put("quickXorHash", QuickXorHash.of(i.content));
+      if (i.hashlessReads > 0) {
+        i.hashlessReads--; // not computed yet
+      } else {
+        f.putObject("hashes").put("quickXorHash", QuickXorHash.of(i.content));
+      }
     }
     return o;
   }

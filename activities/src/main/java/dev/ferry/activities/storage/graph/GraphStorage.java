@@ -56,17 +56,31 @@ import org.slf4j.LoggerFactory;
  * each segment percent-encoded. Listing walks folders by id, page by page
  * ({@code @odata.nextLink}).
  *
- * <p><b>Writes.</b> Parent folders are created first (and remembered). A file of at most {@value
- * #SIMPLE_UPLOAD_MAX} bytes is one PUT of its content, then a PATCH of {@code
- * fileSystemInfo.lastModifiedDateTime}. A larger file goes through an upload session created with
- * {@code conflictBehavior=replace} and the modification time, then fragment PUTs to the session's
- * pre-authenticated URL (no access token is sent there), each {@link #fragmentSize(long)} bytes
- * (the part size rounded down to a multiple of 320 KiB, at least 320 KiB, below 60 MiB) with its
- * Content-Range. Graph commits the file when the last byte arrives, so a partial upload never shows
- * under the name. With {@link WriteOptions#resume()} kept, the upload URL is saved before the first
- * fragment; a later attempt for the same size, time and fragment size asks the session for its
- * {@code nextExpectedRanges} and sends only what is missing (the source is still read from the
- * start, to hash it). An expired or unknown session starts over.
+ * <p><b>Writes: one version per file.</b> Parent folders are created first (and remembered). On
+ * OneDrive for Business and SharePoint every write of content and every PATCH of an item's metadata
+ * is a version of the file, and each version counts against the quota (OneDrive API docs issues
+ * #778, #1378), so a PUT followed by a PATCH of the time would store every file twice. So every
+ * non-empty file, small or large, goes through an upload session, as rclone's onedrive backend
+ * does: created with {@code conflictBehavior=replace} and the modification time ({@code
+ * fileSystemInfo}), then fragment PUTs to the session's pre-authenticated URL (no access token is
+ * sent there), each {@link #fragmentSize(long)} bytes (the part size rounded down to a multiple of
+ * 320 KiB, at least 320 KiB, below 60 MiB) with its Content-Range. Graph commits the file when the
+ * last byte arrives, so a partial upload never shows under the name. With {@link
+ * WriteOptions#resume()} kept, the upload URL is saved before the first fragment; a later attempt
+ * for the same size, time and fragment size asks the session for its {@code nextExpectedRanges} and
+ * sends only what is missing (the source is still read from the start, to hash it). An expired or
+ * unknown session starts over. An empty file (a session cannot carry zero bytes) is a PUT and a
+ * PATCH of its time.
+ *
+ * <p><b>What production answers.</b> A fragment answered 5xx or lost to a timeout has often been
+ * stored anyway, in part or whole, and sending it again gets 416: after either, the session is
+ * asked for its {@code nextExpectedRanges} (which may start inside the fragment) and the upload
+ * continues from there. Busy SharePoint answers a live session's fragment with 404 "The upload
+ * session was not found" and accepts the next try: such a fragment is tried again after a pause,
+ * and when the session is really gone the next attempt starts a new one; a session gone after the
+ * last fragment (its reply lost) is settled by looking the item up and comparing its size and hash.
+ * A final 201 without the driveItem, or an item without its {@code quickXorHash} yet, is looked up
+ * again by path before verifying.
  *
  * <p><b>Verification</b> ({@code quickxorhash}): the QuickXorHash of the bytes consumed, computed
  * while they are read, must equal {@code file.hashes.quickXorHash} of the item Graph returns, and
@@ -79,9 +93,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GraphStorage implements Storage {
   static final String NATIVE_HASH = "quickxorhash";
-
-  /** Files up to this size are one simple upload; Microsoft recommends sessions above 4 MiB. */
-  static final long SIMPLE_UPLOAD_MAX = 4L << 20;
 
   /** Every fragment but the last must be a multiple of this (320 KiB). */
   static final int FRAGMENT_UNIT = 320 * 1024;
@@ -351,16 +362,20 @@ public final class GraphStorage implements Storage {
     if (slash > 0) {
       folderId(full.substring(0, slash));
     }
-    if (source.size() <= SIMPLE_UPLOAD_MAX) {
+    if (source.size() == 0) {
       cancelSaved(path, options.resume());
-      return simpleUpload(path, full, source, data, options);
+      return emptyUpload(path, full, source, data, options);
     }
     return sessionUpload(path, full, source, data, options);
   }
 
-  private Written simpleUpload(
+  /**
+   * An empty file: a session cannot carry zero bytes, so it is a PUT of no content and, for its
+   * time, a PATCH (two versions of an empty file, which use no quota).
+   */
+  private Written emptyUpload(
       String path, String full, Entry source, InputStream data, WriteOptions options) {
-    int size = (int) source.size();
+    int size = 0;
     byte[] buf = readExactly(data, size, path);
     requireEnd(data, size, path);
     QuickXorHash hash = new QuickXorHash();
@@ -388,7 +403,7 @@ public final class GraphStorage implements Storage {
               "set the modification time of " + where(path),
               () -> graph.drives().byDriveId(drive()).items().byDriveItemId(id).patch(patch));
     }
-    return verified(path, item, size, hash.base64(), options);
+    return verified(path, settled(item, full, path), size, hash.base64(), options);
   }
 
   private static FileSystemInfo fileSystemInfo(long mtimeMillis) {
@@ -466,7 +481,9 @@ public final class GraphStorage implements Storage {
                       .withUrl(url)
                       .post(body));
       uploadUrl = session.getUploadUrl();
-      state.save(new Saved(size, source.mtimeMillis(), fragment, uploadUrl).format());
+      if (size > fragment) { // one fragment has nothing to continue
+        state.save(new Saved(size, source.mtimeMillis(), fragment, uploadUrl).format());
+      }
     }
     QuickXorHash hash = new QuickXorHash();
     byte[] buf = new byte[(int) Math.min(fragment, size)];
@@ -483,7 +500,8 @@ public final class GraphStorage implements Storage {
       }
       DriveItem done = null;
       while (pos < size) {
-        int n = (int) Math.min(buf.length, size - pos);
+        // fragments end on multiples of the fragment size, also after continuing mid-fragment
+        int n = (int) Math.min(buf.length - pos % buf.length, size - pos);
         int got = fill(data, buf, n, path);
         if (got < n) {
           throw sourceChanged(path, pos + got, size);
@@ -492,7 +510,7 @@ public final class GraphStorage implements Storage {
         if (pos + n == size) {
           requireEnd(data, size, path); // before the last fragment commits the file
         }
-        done = putFragment(uploadUrl, buf, n, pos, size, path);
+        done = sendFragment(uploadUrl, buf, n, pos, size, full, path, hash);
         options.sent().accept(n);
         pos += n;
       }
@@ -501,13 +519,14 @@ public final class GraphStorage implements Storage {
             "upload " + where(path) + ": Graph did not return the finished item", null);
       }
       state.clear();
-      return verified(path, done, size, hash.base64(), options);
+      return verified(path, settled(done, full, path), size, hash.base64(), options);
     } catch (RuntimeException e) {
       boolean keep =
           state.kept()
               && e instanceof StorageException se
               && se.retryable()
               && !se.getMessage().contains(SOURCE_CHANGED)
+              && !se.getMessage().contains(SESSION_LOST)
               && !se.getMessage().contains("expected other bytes");
       if (!keep) {
         cancel(uploadUrl);
@@ -518,6 +537,164 @@ public final class GraphStorage implements Storage {
   }
 
   private static final String SOURCE_CHANGED = "source changed";
+  private static final String SESSION_LOST = "the upload session was lost";
+
+  /** Tries of a fragment answered with a transient 404 before the session is taken as gone. */
+  static final int NOT_FOUND_TRIES = 3;
+
+  /** In-place recoveries of one fragment (after a 5xx, a timeout or a 416) before giving up. */
+  static final int FRAGMENT_RECOVERIES = 3;
+
+  /** Looks at an item whose reply lacked it, or lacked its hash, before verifying. */
+  static final int SETTLE_TRIES = 4;
+
+  private volatile Duration recoveryPause = Duration.ofSeconds(1);
+
+  /** For tests: the first pause before a fragment or an item is asked again (doubling). */
+  void recoveryPause(Duration pause) {
+    this.recoveryPause = pause;
+  }
+
+  private void pauseFor(int attempt) {
+    long ms = recoveryPause.toMillis() << Math.min(attempt, 6);
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException.Transient("interrupted while waiting for Microsoft Graph", e);
+    }
+  }
+
+  /** A marker for "the last fragment was answered 200/201 without the driveItem". */
+  private static final DriveItem NO_ITEM = new DriveItem();
+
+  /**
+   * Sends the fragment {@code buf[0, n)} at {@code pos} and sees it stored, recovering in place
+   * from what production answers: a 5xx, a timeout or a 416 after a fragment the service kept
+   * anyway is followed by the session's {@code nextExpectedRanges} (which may start inside the
+   * fragment: only the rest is sent); a 404 "upload session was not found" on a live session is
+   * tried again after a pause; a session gone after the last fragment's reply was lost is settled
+   * by looking the item up and comparing its size and hash ({@code hash} has consumed every byte by
+   * then). Returns the item after the last fragment (perhaps {@link #NO_ITEM}), else null.
+   */
+  private DriveItem sendFragment(
+      String uploadUrl,
+      byte[] buf,
+      int n,
+      long pos,
+      long total,
+      String full,
+      String path,
+      QuickXorHash hash) {
+    boolean last = pos + n == total;
+    int off = 0;
+    int notFound = 0;
+    int recoveries = 0;
+    while (true) {
+      StorageException failure;
+      try {
+        return putFragment(uploadUrl, buf, off, n - off, pos + off, total, path);
+      } catch (StorageException e) {
+        failure = e;
+      }
+      if (failure instanceof StorageException.NotFound && ++notFound < NOT_FOUND_TRIES) {
+        log.info("{}: the upload session was not found; trying again", where(path));
+        pauseFor(notFound - 1);
+        continue;
+      }
+      boolean recoverable =
+          failure instanceof StorageException.NotFound
+              || (failure instanceof StorageException.Transient
+                  && !failure.getMessage().contains(SOURCE_CHANGED));
+      if (!recoverable || recoveries++ >= FRAGMENT_RECOVERIES) {
+        throw failure;
+      }
+      long next = nextExpected(uploadUrl, path);
+      if (next < 0
+          || (last && next == total)) { // gone: finished by a fragment whose reply was lost?
+        if (last) {
+          Optional<DriveItem> stored = item(full, "look up the uploaded " + where(path));
+          String storedHash = stored.map(GraphStorage::quickXor).orElse(null);
+          if (stored.isPresent()
+              && stored.get().getSize() != null
+              && stored.get().getSize() == total
+              && hash.base64().equals(storedHash)) {
+            log.info("{}: the last fragment was stored though its reply was lost", where(path));
+            return stored.get();
+          }
+        }
+        throw new StorageException.Transient(
+            "upload "
+                + where(path)
+                + ": "
+                + SESSION_LOST
+                + " ("
+                + failure.getMessage()
+                + "); a new session starts on the next attempt",
+            failure);
+      }
+      if (next < pos + off || next > pos + n) {
+        throw new StorageException.Transient(
+            "upload "
+                + where(path)
+                + ": the session expects byte "
+                + next
+                + " after bytes "
+                + (pos + off)
+                + "-"
+                + (pos + n - 1)
+                + " were sent; "
+                + SESSION_LOST,
+            failure);
+      }
+      log.info(
+          "{}: fragment at byte {} answered {}; the session has bytes up to {}, continuing",
+          where(path),
+          pos + off,
+          failure.getMessage(),
+          next);
+      off = (int) (next - pos);
+      if (off == n) {
+        return null; // all of it was stored (not the last fragment: that case is above)
+      }
+      pauseFor(0);
+    }
+  }
+
+  private static String quickXor(DriveItem i) {
+    return i.getFile() != null && i.getFile().getHashes() != null
+        ? i.getFile().getHashes().getQuickXorHash()
+        : null;
+  }
+
+  /**
+   * The item to verify: the one Graph returned, or, when its reply carried none (a final 201 with
+   * only {@code nextExpectedRanges}) or the item has no {@code quickXorHash} yet, the item looked
+   * up by path, a few times with a pause between.
+   */
+  private DriveItem settled(DriveItem replied, String full, String path) {
+    DriveItem i = replied;
+    for (int t = 0; ; t++) {
+      boolean hasItem = i != null && i != NO_ITEM && i.getId() != null;
+      if (hasItem && (quickXor(i) != null || i.getFile() == null)) {
+        return i;
+      }
+      if (t >= SETTLE_TRIES) {
+        if (hasItem) {
+          return i; // verified() says the hash is missing
+        }
+        throw new StorageException.Transient(
+            "upload " + where(path) + ": Graph did not return the finished item", null);
+      }
+      if (hasItem) {
+        pauseFor(t);
+      }
+      i = item(full, "look up the uploaded " + where(path)).orElse(null);
+      if (i == null) {
+        pauseFor(t);
+      }
+    }
+  }
 
   private StorageException sourceChanged(String path, long got, long expected) {
     return new StorageException.Transient(
@@ -533,12 +710,12 @@ public final class GraphStorage implements Storage {
 
   /** Sends one fragment; returns the item when it was the last one, else null. */
   private DriveItem putFragment(
-      String uploadUrl, byte[] buf, int n, long pos, long total, String path) {
+      String uploadUrl, byte[] buf, int off, int n, long pos, long total, String path) {
     String what = "upload bytes " + pos + "-" + (pos + n - 1) + " of " + where(path);
     Request req =
         new Request.Builder()
             .url(uploadUrl)
-            .put(RequestBody.create(buf, null, 0, n))
+            .put(RequestBody.create(buf, null, off, n))
             .tag(ObservabilityOptions.class, OBSERVABILITY)
             .header("Content-Range", "bytes " + pos + "-" + (pos + n - 1) + "/" + total)
             .build();
@@ -548,9 +725,11 @@ public final class GraphStorage implements Storage {
         return null;
       }
       if (r.code() == 200 || r.code() == 201) {
-        return new JsonParseNodeFactory()
-            .getParseNode("application/json", new ByteArrayInputStream(body))
-            .getObjectValue(DriveItem::createFromDiscriminatorValue);
+        DriveItem item =
+            new JsonParseNodeFactory()
+                .getParseNode("application/json", new ByteArrayInputStream(body))
+                .getObjectValue(DriveItem::createFromDiscriminatorValue);
+        return item == null || item.getId() == null ? NO_ITEM : item;
       }
       throw errorOf(what, r, body);
     } catch (IOException e) {
@@ -636,10 +815,7 @@ public final class GraphStorage implements Storage {
 
   private Written verified(
       String path, DriveItem item, long size, String sentHash, WriteOptions options) {
-    String stored =
-        item.getFile() != null && item.getFile().getHashes() != null
-            ? item.getFile().getHashes().getQuickXorHash()
-            : null;
+    String stored = quickXor(item);
     long storedSize = item.getSize() == null ? -1 : item.getSize();
     if (!options.verify()) {
       return new Written("none", stored);

@@ -164,4 +164,57 @@ class GraphDriveFakeTest {
     assertThat(r.headers().firstValue("Retry-After")).hasValue("7");
     assertThat(code(r)).isEqualTo("activityLimitReached");
   }
+
+  @Test
+  void aFragmentKeptThoughAnswered500MakesItsResendOverlapAndTheStatusStartInsideIt()
+      throws Exception {
+    String url = session("kept.bin");
+    byte[] data = new byte[3 * 327_680];
+    new Random(2).nextBytes(data);
+    fake.storeThenFail(1, 500, 1000);
+    HttpResponse<String> r =
+        fragment(url, java.util.Arrays.copyOfRange(data, 0, 327_680), 0, data.length);
+    assertThat(r.statusCode()).isEqualTo(500);
+    HttpResponse<String> again =
+        fragment(url, java.util.Arrays.copyOfRange(data, 0, 327_680), 0, data.length);
+    assertThat(again.statusCode()).isEqualTo(416);
+    HttpResponse<String> status = send(HttpRequest.newBuilder(URI.create(url)).GET());
+    assertThat(JSON.readTree(status.body()).get("nextExpectedRanges").get(0).asText())
+        .isEqualTo("1000-");
+    // the rest of the fragment, ending on the 320 KiB boundary again, is taken
+    HttpResponse<String> rest =
+        fragment(url, java.util.Arrays.copyOfRange(data, 1000, 327_680), 1000, data.length);
+    assertThat(rest.statusCode()).isEqualTo(202);
+  }
+
+  @Test
+  void aTransient404LeavesTheSessionAliveAndVersionsCountEveryWrite() throws Exception {
+    String url = session("v.bin");
+    fake.sessionNotFoundNext(1);
+    assertThat(fragment(url, new byte[10], 0, 10).statusCode()).isEqualTo(404);
+    assertThat(fragment(url, new byte[10], 0, 10).statusCode()).isEqualTo(201);
+    assertThat(fake.versions(drive, "v.bin")).isEqualTo(1);
+    HttpResponse<String> patch =
+        send(
+            HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/drives/" + drive + "/root:/v.bin"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .method(
+                    "PATCH",
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"fileSystemInfo\":{\"lastModifiedDateTime\":\"2020-01-01T00:00:00Z\"}}")));
+    assertThat(patch.statusCode()).isEqualTo(200);
+    assertThat(fake.versions(drive, "v.bin")).isEqualTo(2);
+    // an upload session's conflictBehavior is fail unless the request says otherwise
+    HttpResponse<String> noBehavior =
+        send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        fake.baseUrl() + "/drives/" + drive + "/root:/v.bin:/createUploadSession"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"item\":{}}")));
+    assertThat(noBehavior.statusCode()).isEqualTo(409);
+    assertThat(code(noBehavior)).isEqualTo("nameAlreadyExists");
+  }
 }

@@ -10,6 +10,7 @@ import dev.ferry.activities.storage.StorageException;
 import dev.ferry.activities.testing.GraphDriveFake;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -47,7 +48,40 @@ class GraphStorageTest extends StorageContract {
   protected GraphStorage newStorage() {
     user = "u" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
     fake.addUser(user);
-    return open("onedrive://" + user + "/ferry/root");
+    GraphStorage s = open("onedrive://" + user + "/ferry/root");
+    s.recoveryPause(Duration.ofMillis(20));
+    return s;
+  }
+
+  private String drive(GraphStorage s) {
+    return s.debugDriveAndRoot().get(0);
+  }
+
+  /**
+   * Writes {@code data} in fragments of {@code part}; {@code afterFirst} runs once one is stored.
+   */
+  private static Storage.Written writeArming(
+      GraphStorage s, String path, byte[] data, long part, Runnable afterFirst) {
+    AtomicLong count = new AtomicLong();
+    return s.write(
+        path,
+        Entry.file(path, data.length, 1_600_000_000_000L),
+        new ByteArrayInputStream(data),
+        new Storage.WriteOptions(
+            true,
+            part,
+            Storage.UploadState.inMemory(),
+            n -> {
+              if (count.incrementAndGet() == 1) {
+                afterFirst.run();
+              }
+            }));
+  }
+
+  private long sessionsCreated(int before) {
+    return fake.requests().subList(before, fake.requests().size()).stream()
+        .filter(r -> r.endsWith("/createUploadSession"))
+        .count();
   }
 
   private static Storage.WriteOptions options(
@@ -56,7 +90,7 @@ class GraphStorageTest extends StorageContract {
   }
 
   @Test
-  void smallFilesAreOneSimpleUploadAndKeepTheirTimeAndHash() throws Exception {
+  void everyNonEmptyFileIsOneUploadSessionAndOneVersionWithItsTimeAndHash() throws Exception {
     try (GraphStorage s = newStorage()) {
       byte[] data = bytes(1000, 3);
       int before = fake.requests().size();
@@ -64,13 +98,106 @@ class GraphStorageTest extends StorageContract {
       assertThat(w.verifiedBy()).isEqualTo("quickxorhash");
       assertThat(w.destHash()).isEqualTo(QuickXorHash.of(data));
       List<String> mine = fake.requests().subList(before, fake.requests().size());
-      assertThat(mine)
-          .anyMatch(r -> r.startsWith("PUT /v1.0/drives/") && r.endsWith("small.bin:/content"));
-      assertThat(mine).noneMatch(r -> r.contains("createUploadSession"));
+      assertThat(mine).anyMatch(r -> r.endsWith("small.bin:/createUploadSession"));
+      assertThat(mine).noneMatch(r -> r.endsWith(":/content") || r.startsWith("PATCH "));
       assertThat(s.stat("a/b/small.bin"))
           .get()
           .extracting(Entry::mtimeMillis)
           .isEqualTo(1_600_000_123_000L);
+      // a PUT and a PATCH would be two versions, each counted against the quota
+      assertThat(fake.versions(drive(s), "ferry/root/a/b/small.bin")).isEqualTo(1);
+      put(s, "a/b/small.bin", bytes(1200, 4), 1_600_000_124_000L);
+      assertThat(fake.versions(drive(s), "ferry/root/a/b/small.bin")).isEqualTo(2);
+      put(s, "big.bin", bytes(14 * 327_680 + 7, 5), 1_600_000_124_000L);
+      assertThat(fake.versions(drive(s), "ferry/root/big.bin")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aFragmentStoredThoughAnswered5xxContinuesFromNextExpectedRangesInTheSameSession()
+      throws Exception {
+    try (GraphStorage s = newStorage()) {
+      long part = 2 * 327_680;
+      // a 500 after keeping 100,000 bytes: the session's next range starts inside the fragment
+      byte[] data = bytes(5 * 327_680 + 11, 6);
+      int before = fake.requests().size();
+      long received0 = fake.bytesReceived();
+      Storage.Written w =
+          writeArming(s, "in.bin", data, part, () -> fake.storeThenFail(1, 500, 100_000));
+      assertThat(w.verifiedBy()).isEqualTo("quickxorhash");
+      assertThat(read(s, "in.bin")).isEqualTo(data);
+      assertThat(sessionsCreated(before)).isEqualTo(1);
+      // the fragment once, then only the part the session did not keep
+      assertThat(fake.bytesReceived() - received0).isEqualTo(data.length + part - 100_000);
+      // a 503 after keeping it all: the SDK sends it again, meets 416, and the session is asked
+      byte[] more = bytes(5 * 327_680 + 12, 7);
+      before = fake.requests().size();
+      w = writeArming(s, "all.bin", more, part, () -> fake.storeThenFail(1, 503, -1));
+      assertThat(w.verifiedBy()).isEqualTo("quickxorhash");
+      assertThat(read(s, "all.bin")).isEqualTo(more);
+      assertThat(sessionsCreated(before)).isEqualTo(1);
+      assertThat(fake.versions(drive(s), "ferry/root/all.bin")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aTransient404OnALiveSessionIsTriedAgainAfterAPause() throws Exception {
+    try (GraphStorage s = newStorage()) {
+      byte[] data = bytes(3 * 327_680 + 5, 8);
+      int before = fake.requests().size();
+      Storage.Written w =
+          writeArming(s, "busy.bin", data, 327_680, () -> fake.sessionNotFoundNext(2));
+      assertThat(w.verifiedBy()).isEqualTo("quickxorhash");
+      assertThat(read(s, "busy.bin")).isEqualTo(data);
+      assertThat(sessionsCreated(before)).isEqualTo(1);
+      // a session that stays not found is given up for a new one on the next attempt
+      Storage.UploadState state = Storage.UploadState.inMemory();
+      Entry e = Entry.file("gone.bin", data.length, 1_600_000_000_000L);
+      AtomicLong count = new AtomicLong();
+      assertThatThrownBy(
+              () ->
+                  s.write(
+                      "gone.bin",
+                      e,
+                      new ByteArrayInputStream(data),
+                      new Storage.WriteOptions(
+                          true,
+                          327_680,
+                          state,
+                          n -> {
+                            if (count.incrementAndGet() == 1) {
+                              fake.expireSessions();
+                            }
+                          })))
+          .isInstanceOf(StorageException.Transient.class)
+          .hasMessageContaining("upload session was lost");
+      assertThat(state.load()).isEmpty();
+      assertThat(s.stat("gone.bin")).isEmpty();
+    }
+  }
+
+  @Test
+  void aLastFragmentStoredWhoseReplyWasLostIsFoundByItsHash() throws Exception {
+    try (GraphStorage s = newStorage()) {
+      byte[] data = bytes(2 * 327_680 + 9, 9);
+      // the last fragment commits the file, yet its reply is a 500: the session is gone
+      Storage.Written w =
+          writeArming(s, "lost.bin", data, 327_680, () -> fake.storeThenFail(2, 500, -1));
+      assertThat(w).isEqualTo(new Storage.Written("quickxorhash", QuickXorHash.of(data)));
+      assertThat(fake.versions(drive(s), "ferry/root/lost.bin")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aFinal201WithoutTheItemAndAHashNotComputedYetAreLookedUpBeforeVerifying() throws Exception {
+    try (GraphStorage s = newStorage()) {
+      byte[] data = bytes(4000, 10);
+      fake.finalWithoutItem(1);
+      Storage.Written w = put(s, "noitem.bin", data, 1_600_000_000_000L);
+      assertThat(w).isEqualTo(new Storage.Written("quickxorhash", QuickXorHash.of(data)));
+      fake.hashLagNext(2); // the reply and the first look-up lack the hash
+      w = put(s, "nohash.bin", data, 1_600_000_000_000L);
+      assertThat(w).isEqualTo(new Storage.Written("quickxorhash", QuickXorHash.of(data)));
     }
   }
 
@@ -124,7 +251,8 @@ class GraphStorageTest extends StorageContract {
       long storedBefore = 2 * part;
       assertThat(sent1.get()).isEqualTo(storedBefore);
       long receivedAfterFirst = fake.bytesReceived() - received0;
-      assertThat(receivedAfterFirst).isEqualTo(3 * part); // the failed fragment arrived too
+      // the failed fragment arrived too, each time it was tried
+      assertThat(receivedAfterFirst).isEqualTo((3 + GraphStorage.FRAGMENT_RECOVERIES) * part);
 
       AtomicLong sent2 = new AtomicLong();
       Storage.Written w =
@@ -140,7 +268,7 @@ class GraphStorageTest extends StorageContract {
 
   private void failThird(
       GraphStorage s, Entry e, byte[] data, Storage.UploadState state, long part, AtomicLong sent) {
-    // let two fragments through, then fail the next one
+    // let two fragments through, then fail the next one every time it is tried in place
     AtomicLong count = new AtomicLong();
     Storage.WriteOptions o =
         new Storage.WriteOptions(
@@ -150,7 +278,7 @@ class GraphStorageTest extends StorageContract {
             n -> {
               sent.addAndGet(n);
               if (count.incrementAndGet() == 2) {
-                fake.failFragments(1);
+                fake.failFragments(1 + GraphStorage.FRAGMENT_RECOVERIES);
               }
             });
     assertThatThrownBy(() -> s.write("resume.bin", e, new ByteArrayInputStream(data), o))
