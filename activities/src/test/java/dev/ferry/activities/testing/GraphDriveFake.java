@@ -101,6 +101,7 @@ public final class GraphDriveFake implements AutoCloseable {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Set<String> tokens = ConcurrentHashMap.newKeySet();
   private final List<String> requestLog = Collections.synchronizedList(new ArrayList<>());
+  private final Set<String> userAgents = ConcurrentHashMap.newKeySet();
   private final AtomicLong bytesReceived = new AtomicLong();
   private final AtomicInteger throttle = new AtomicInteger();
   private volatile int throttleStatus = 429;
@@ -324,6 +325,11 @@ public final class GraphDriveFake implements AutoCloseable {
     }
   }
 
+  /** Every User-Agent the API and the upload and download URLs have seen ({@code (none)}). */
+  public Set<String> userAgents() {
+    return Set.copyOf(userAgents);
+  }
+
   /** Content bytes received by simple uploads and fragment PUTs, kept or not. */
   public long bytesReceived() {
     return bytesReceived.get();
@@ -372,6 +378,8 @@ public final class GraphDriveFake implements AutoCloseable {
           token(ex, rawPath.split("/")[1]);
           return;
         }
+        String ua = ex.getRequestHeaders().getFirst("User-Agent");
+        userAgents.add(ua == null ? "(none)" : ua);
         int left = throttle.getAndUpdate(n -> n > 0 ? n - 1 : 0);
         if (left > 0) {
           drain(ex);

@@ -24,7 +24,8 @@ import java.util.Set;
  *       request</td><td>access denied, saying what to set or grant</td></tr>
  *   <tr><td>404 (itemNotFound, ...)</td><td>not found</td></tr>
  *   <tr><td>429 (activityLimitReached), 503 (serviceNotAvailable), 509</td>
- *       <td>throttled, after Retry-After (5 s when Graph gives none)</td></tr>
+ *       <td>throttled, after Retry-After (5 s when Graph gives none), advising a lower concurrency
+ *       when it lasts</td></tr>
  *   <tr><td>507 insufficientStorage, quotaLimitReached</td><td>permanent: the drive is full</td></tr>
  *   <tr><td>other 5xx, 408, 409 resourceModified, 412, 416 invalidRange, 423 resourceLocked,
  *       network and I/O errors</td><td>transient</td></tr>
@@ -37,8 +38,45 @@ final class GraphErrors {
 
   private GraphErrors() {}
 
+  /**
+   * The application permission Ferry needs on a drive of {@code kind}: {@code Sites.ReadWrite.All}
+   * for both, since {@code createUploadSession}, which writes every file, lists only it among
+   * application permissions (Files.ReadWrite.All covers reading and the drive's look-up only).
+   */
+  static String permission(String kind) {
+    return "Sites.ReadWrite.All";
+  }
+
+  /** What to grant, in words, for a drive of {@code kind} (null: either kind). */
+  static String grant(String kind) {
+    String where =
+        kind == null
+            ? "OneDrive and SharePoint"
+            : kind.equals("onedrive")
+                ? "OneDrive (a user's drive is a SharePoint site)"
+                : "SharePoint";
+    return "the app registration needs the application permission "
+        + permission(kind)
+        + " of Microsoft Graph for "
+        + where
+        + ", with admin consent (uploads use createUploadSession, whose application permission it"
+        + " is)";
+  }
+
+  /** Advice when Graph keeps asking to slow down. */
+  static final String LOWER_CONCURRENCY =
+      "if this lasts, Microsoft is throttling the tenant: lower the job's concurrency"
+          + " (--concurrency, or the job's concurrency option) or run outside office hours";
+
   /** Classifies {@code e}, which happened while doing {@code what} (no secrets in it). */
   static StorageException classify(String what, Throwable e) {
+    return classify(what, e, null);
+  }
+
+  /**
+   * As {@link #classify(String, Throwable)}, naming the permission a drive of {@code kind} needs.
+   */
+  static StorageException classify(String what, Throwable e, String kind) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof StorageException se) {
         return se;
@@ -59,7 +97,8 @@ final class GraphErrors {
           err == null ? null : err.getCode(),
           err == null ? null : err.getMessage(),
           retryAfter(oe.getResponseHeaders()),
-          e);
+          e,
+          kind);
     }
     if (e instanceof ApiException ae && ae.getResponseStatusCode() > 0) {
       return fromService(
@@ -68,7 +107,8 @@ final class GraphErrors {
           null,
           ae.getMessage(),
           retryAfter(ae.getResponseHeaders()),
-          e);
+          e,
+          kind);
     }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
@@ -86,6 +126,18 @@ final class GraphErrors {
   /** Classifies an answer given by its parts; {@code code}, message and retryAfter may be null. */
   static StorageException fromService(
       String what, int status, String code, String message, Duration retryAfter, Throwable cause) {
+    return fromService(what, status, code, message, retryAfter, cause, null);
+  }
+
+  /** As above, for a drive of {@code kind} ({@code onedrive}, {@code sharepoint}, or null). */
+  static StorageException fromService(
+      String what,
+      int status,
+      String code,
+      String message,
+      Duration retryAfter,
+      Throwable cause,
+      String kind) {
     String c = code == null ? "" : code;
     String tail =
         code == null && (message == null || message.isBlank())
@@ -101,7 +153,8 @@ final class GraphErrors {
           what
               + ": Microsoft Graph is busy and asked to slow down, retry after "
               + wait.toMillis()
-              + " ms"
+              + " ms; "
+              + LOWER_CONCURRENCY
               + tail,
           wait,
           cause);
@@ -119,17 +172,14 @@ final class GraphErrors {
           what
               + ": Microsoft Graph did not accept Ferry's credentials: "
               + GraphSettings.CHECK_CREDENTIALS
+              + "; a token without a 'roles' claim means no application permission was granted: "
+              + grant(kind)
               + tail,
           cause);
     }
     if (status == 403) {
       return new StorageException.AccessDenied(
-          what
-              + ": access denied: the app registration needs the application permission"
-              + " Files.ReadWrite.All (OneDrive) or Sites.ReadWrite.All (SharePoint), with admin"
-              + " consent"
-              + tail,
-          cause);
+          what + ": access denied: " + grant(kind) + tail, cause);
     }
     if (status == 404) {
       return new StorageException.NotFound(what + ": not found" + tail, cause);

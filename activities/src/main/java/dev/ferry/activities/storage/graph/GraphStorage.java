@@ -109,6 +109,18 @@ public final class GraphStorage implements Storage {
    */
   private static final ObservabilityOptions OBSERVABILITY = new ObservabilityOptions();
 
+  /**
+   * The User-Agent of every request, in the form Microsoft asks of independent software vendors
+   * ("Avoid getting throttled or blocked in SharePoint Online", section "How to decorate your http
+   * traffic"): {@code ISV|CompanyName|AppName/Version}.
+   */
+  static final String USER_AGENT = "ISV|Ferry|Ferry/" + version();
+
+  private static String version() {
+    String v = GraphStorage.class.getPackage().getImplementationVersion();
+    return v == null ? "0.1.0" : v;
+  }
+
   private static final Capabilities CAPABILITIES = new Capabilities(true, true, NATIVE_HASH, 0);
 
   private final GraphSettings settings;
@@ -134,6 +146,12 @@ public final class GraphStorage implements Storage {
     var auth = new AzureIdentityAuthenticationProvider(tokens, new String[] {api.getHost()}, scope);
     OkHttpClient http =
         GraphClientFactory.create()
+            // last, so it is what goes out: Microsoft asks ISVs to decorate their traffic so
+            // throttling can tell them apart (and favours decorated traffic)
+            .addInterceptor(
+                chain ->
+                    chain.proceed(
+                        chain.request().newBuilder().header("User-Agent", USER_AGENT).build()))
             .connectTimeout(Duration.ofSeconds(10))
             .readTimeout(Duration.ofSeconds(120))
             .writeTimeout(Duration.ofSeconds(120))
@@ -237,11 +255,15 @@ public final class GraphStorage implements Storage {
     return full.isEmpty() ? base : base + ":/" + GraphSettings.encodePath(full) + ":";
   }
 
+  private StorageException classify(String what, Throwable e) {
+    return GraphErrors.classify(what, e, settings.kind());
+  }
+
   private <T> T call(String what, Supplier<T> request) {
     try {
       return request.get();
     } catch (RuntimeException e) {
-      throw GraphErrors.classify(what, e);
+      throw classify(what, e);
     }
   }
 
@@ -252,7 +274,7 @@ public final class GraphStorage implements Storage {
       return Optional.of(
           graph.drives().byDriveId(drive()).items().byDriveItemId("x").withUrl(url).get());
     } catch (RuntimeException e) {
-      StorageException se = GraphErrors.classify(what, e);
+      StorageException se = classify(what, e);
       if (se instanceof StorageException.NotFound) {
         return Optional.empty();
       }
@@ -733,11 +755,11 @@ public final class GraphStorage implements Storage {
       }
       throw errorOf(what, r, body);
     } catch (IOException e) {
-      throw GraphErrors.classify(what, e);
+      throw classify(what, e);
     }
   }
 
-  private static StorageException errorOf(String what, Response r, byte[] body) {
+  private StorageException errorOf(String what, Response r, byte[] body) {
     String code = null;
     String message = null;
     try {
@@ -748,7 +770,13 @@ public final class GraphStorage implements Storage {
       // keep the status alone
     }
     return GraphErrors.fromService(
-        what, r.code(), code, message, GraphErrors.parseRetryAfter(r.header("Retry-After")), null);
+        what,
+        r.code(),
+        code,
+        message,
+        GraphErrors.parseRetryAfter(r.header("Retry-After")),
+        null,
+        settings.kind());
   }
 
   /** The first byte the session still expects, or -1 when the session is gone. */
@@ -780,7 +808,7 @@ public final class GraphStorage implements Storage {
         throw se;
       }
       if (e instanceof IOException) {
-        throw GraphErrors.classify(what, e);
+        throw classify(what, e);
       }
       return -1; // an answer Ferry cannot read: start again
     }
@@ -910,7 +938,7 @@ public final class GraphStorage implements Storage {
                 .post(folder)
                 .getId();
       } catch (RuntimeException e) {
-        StorageException se = GraphErrors.classify("create folder " + full, e);
+        StorageException se = classify("create folder " + full, e);
         if (!se.getMessage().contains("nameAlreadyExists")) {
           throw se;
         }
@@ -941,7 +969,7 @@ public final class GraphStorage implements Storage {
     try {
       graph.drives().byDriveId(drive()).items().byDriveItemId(id).delete();
     } catch (RuntimeException e) {
-      StorageException se = GraphErrors.classify("delete " + where(path), e);
+      StorageException se = classify("delete " + where(path), e);
       if (!(se instanceof StorageException.NotFound)) {
         throw se;
       }

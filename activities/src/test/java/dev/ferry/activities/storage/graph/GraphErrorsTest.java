@@ -22,7 +22,15 @@ class GraphErrorsTest {
         .hasMessageContaining(GraphSettings.CLIENT_ID);
     assertThat(of(403, "accessDenied"))
         .isInstanceOf(StorageException.AccessDenied.class)
-        .hasMessageContaining("Files.ReadWrite.All");
+        .hasMessageContaining("Sites.ReadWrite.All");
+    assertThat(
+            GraphErrors.fromService("x", 403, "accessDenied", null, null, null, "onedrive")
+                .getMessage())
+        .contains("application permission Sites.ReadWrite.All")
+        .contains("OneDrive");
+    assertThat(of(401, "InvalidAuthenticationToken"))
+        .hasMessageContaining("roles")
+        .hasMessageContaining("Sites.ReadWrite.All");
     assertThat(of(507, "insufficientStorage"))
         .isInstanceOf(StorageException.Permanent.class)
         .hasMessageContaining("quota");
@@ -44,6 +52,7 @@ class GraphErrorsTest {
     assertThat(t).isInstanceOf(StorageException.Throttled.class);
     assertThat(((StorageException.Throttled) t).retryAfter()).isEqualTo(Duration.ofSeconds(9));
     StorageException u = GraphErrors.fromService("x", 503, null, null, null, null);
+    assertThat(u).hasMessageContaining("lower the job's concurrency");
     assertThat(((StorageException.Throttled) u).retryAfter()).isEqualTo(Duration.ofSeconds(5));
     assertThat(GraphErrors.retryAfter(Map.of("retry-after", Set.of("3"))))
         .isEqualTo(Duration.ofSeconds(3));

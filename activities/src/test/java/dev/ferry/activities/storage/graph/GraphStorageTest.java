@@ -349,6 +349,15 @@ class GraphStorageTest extends StorageContract {
           .isInstanceOfSatisfying(
               StorageException.Throttled.class, t -> assertThat(t.retryAfter()).hasSeconds(1))
           .hasMessageContaining("activityLimitReached");
+      // a sustained 503 block is throttling too, with the advice to lower concurrency
+      fake.throttleNext(4, 503, 1);
+      assertThatThrownBy(() -> put(s, "blocked.txt", bytes(10, 2), 1_600_000_000_000L))
+          .isInstanceOf(StorageException.Throttled.class)
+          .hasMessageContaining("serviceNotAvailable")
+          .hasMessageContaining("lower the job's concurrency");
+      // every request, to the API and to upload URLs, says who sends it as Microsoft asks
+      assertThat(fake.userAgents()).containsExactly(GraphStorage.USER_AGENT);
+      assertThat(GraphStorage.USER_AGENT).matches("ISV\\|Ferry\\|Ferry/[0-9][^ ]*");
       assertThat(s.stat("warm.txt")).isPresent();
     }
   }
