@@ -292,6 +292,20 @@ final class OwnersRunner {
                 - run.startedAt().toEpochMilli())
             / 1000.0;
     out.print(Summary.text(whole, state, secs, 0));
+    long unscanned =
+        owners.stream()
+            .filter(o -> "failed".equals(o.state()) && o.run().filesTotal() == 0)
+            .count();
+    if (unscanned > 0) {
+      // their files are in no count above: the success rate is of the files found only
+      out.println(
+          "  "
+              + Units.count(unscanned)
+              + (unscanned == 1 ? " owner" : " owners")
+              + " failed before a file was found: the figures above leave "
+              + (unscanned == 1 ? "it" : "them")
+              + " out");
+    }
     out.print(OwnersSummary.text(owners));
     if (report != null) {
       write(jobRuns, run, report);

@@ -172,6 +172,23 @@ class MigrateOwnersTest {
   }
 
   @Test
+  void anOwnerWhoseFolderIsMissingIsRedAndTheSummarySaysItsFilesAreNotCounted() throws Exception {
+    Path src = tree();
+    Path csv = owners("name,source\nAlice,alice\nGhost,ghost\n");
+    FerryHarness.Result r =
+        ferry.ferry(
+            "migrate", src.toString(), dir.resolve("dst").toString(), "--owners", csv.toString());
+    assertThat(r.code()).as(r.all()).isEqualTo(1);
+    assertThat(r.out())
+        .contains("Ghost: failed (red), 0 files, 0 B: scan failed: ")
+        .contains("ghost does not exist: check the source's path")
+        .contains("  1 owner failed before a file was found: the figures above leave it out")
+        .contains("Owners: 2 — 1 green, 0 yellow, 1 red");
+    assertThat(dir.resolve("dst/alice")).isDirectory();
+    assertThat(dir.resolve("dst/ghost")).doesNotExist();
+  }
+
+  @Test
   void onlyOwnerNamingNoOwnerOfTheFileIsRefusedWithTheNearestName() throws Exception {
     Path src = tree();
     Path csv = owners("name,source\nAlice,alice\nBob,bob\n");
