@@ -55,6 +55,14 @@ public interface ConnectionKind {
   }
 
   /**
+   * Whether a connection of this kind is a files location, which a job can read or write: false for
+   * a database server ({@code postgresql}), which {@link #open} refuses.
+   */
+  default boolean files() {
+    return true;
+  }
+
+  /**
    * Whether this kind's connector holds symbolic links ({@link
    * dev.ferry.activities.storage.Capabilities#links()}), so that {@code links=preserve} can
    * recreate them there: known without contacting the store.

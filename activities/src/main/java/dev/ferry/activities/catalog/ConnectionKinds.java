@@ -28,7 +28,8 @@ public final class ConnectionKinds {
             new SftpConnectionKind(),
             new AzureConnectionKind(),
             GraphConnectionKind.oneDrive(),
-            GraphConnectionKind.sharePoint()));
+            GraphConnectionKind.sharePoint(),
+            new PostgresqlConnectionKind()));
   }
 
   public static ConnectionKinds of(Collection<? extends ConnectionKind> kinds) {

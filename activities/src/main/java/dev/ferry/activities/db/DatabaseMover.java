@@ -102,14 +102,17 @@ public final class DatabaseMover {
     return Path.of(name); // not found: said when it is needed
   }
 
-  /** The name of the staging database of a move: the same for every attempt of that move. */
-  public static String stagingName(String moveId) {
-    return "ferry_stage_" + Hashing.sha256(moveId).substring(0, 20);
+  /**
+   * The name of the staging database of a move of {@code toDb}: the same for every attempt of that
+   * move, another for each database of one account's move (which share a move id).
+   */
+  public static String stagingName(String moveId, String toDb) {
+    return "ferry_stage_" + Hashing.sha256(moveId + "\n" + toDb).substring(0, 20);
   }
 
   /** The name the target's replaced database has between the switch and its drop. */
-  static String oldName(String moveId) {
-    return "ferry_old_" + Hashing.sha256(moveId).substring(0, 20);
+  static String oldName(String moveId, String toDb) {
+    return "ferry_old_" + Hashing.sha256(moveId + "\n" + toDb).substring(0, 20);
   }
 
   /**
@@ -170,8 +173,8 @@ public final class DatabaseMover {
               + from.address()
               + "); name another server or database");
     }
-    String stage = stagingName(moveId);
-    String old = oldName(moveId);
+    String stage = stagingName(moveId, toDb);
+    String old = oldName(moveId, toDb);
     int dumpVersion = toolVersion(pgDump);
     toolVersion(pgRestore);
     progress.report("checking", 0);

@@ -166,8 +166,8 @@ class DatabaseMoverTest {
             query(
                 TRANSIT, dst, "select datallowconn from pg_database where datname = '" + dst + "'"))
         .isEqualTo("t");
-    assertThat(exists(TRANSIT, DatabaseMover.stagingName("move-" + tag))).isFalse();
-    assertThat(exists(TRANSIT, DatabaseMover.oldName("move-" + tag))).isFalse();
+    assertThat(exists(TRANSIT, DatabaseMover.stagingName("move-" + tag, dst))).isFalse();
+    assertThat(exists(TRANSIT, DatabaseMover.oldName("move-" + tag, dst))).isFalse();
     assertThat(mover.databaseSize(TRANSIT, dst)).isPositive();
     assertThat(mover.databaseSize(TRANSIT, "ferry_no_such_db_" + tag)).isZero();
     // the source is only read
@@ -193,7 +193,7 @@ class DatabaseMoverTest {
                   // a change to the restored copy, as a fault between restore and switch would be
                   sql(
                       TRANSIT,
-                      DatabaseMover.stagingName(moveId),
+                      DatabaseMover.stagingName(moveId, dst),
                       "update accounts set balance = balance + 0.01 where id = 1234",
                       "delete from app.orders where id = 7");
                 } catch (Exception e) {
@@ -213,13 +213,13 @@ class DatabaseMoverTest {
         .extracting(TableCheck::table)
         .containsExactlyInAnyOrder("public.accounts", "app.orders");
     assertThat(query(TRANSIT, dst, "select x from old_stuff")).isEqualTo("42");
-    assertThat(exists(TRANSIT, DatabaseMover.stagingName(moveId))).isFalse();
+    assertThat(exists(TRANSIT, DatabaseMover.stagingName(moveId, dst))).isFalse();
   }
 
   @Test
   void aRetriedMoveStartsFromACleanStagingDatabase() throws Exception {
     String moveId = "retried-" + tag;
-    String stage = DatabaseMover.stagingName(moveId);
+    String stage = DatabaseMover.stagingName(moveId, dst);
     cleanup.add(() -> dropQuietly(TRANSIT, stage));
     // an attempt stopped mid-stream (a cancelled activity): its processes end, its copy is dropped
     assertThatThrownBy(

@@ -195,12 +195,14 @@ public final class ApiServer implements AutoCloseable {
     bg.scheduleWithFixedDelay(s.sampler::sampleActive, 1, 1, TimeUnit.SECONDS);
     Notifier notifier = new Notifier(s, c.client());
     bg.scheduleWithFixedDelay(notifier::agentsOffline, 10, 10, TimeUnit.SECONDS);
-    // the activities only a server can do (a cutover's rounds, hooks and checks)
+    // the activities only a server can do (a cutover's rounds, hooks and checks; a transit
+    // cutover's database moves, with the postgresql connections' passwords)
     io.temporal.worker.WorkerFactory control =
         io.temporal.worker.WorkerFactory.newInstance(c.client());
     io.temporal.worker.Worker serverQueue =
         control.newWorker(dev.ferry.workflows.CutoverWorkflow.SERVER_QUEUE);
-    serverQueue.registerActivitiesImplementations(new CutoverActivitiesImpl(s), notifier);
+    serverQueue.registerActivitiesImplementations(
+        new CutoverActivitiesImpl(s), notifier, new DatabaseActivitiesImpl(s));
     // webhook deliveries: notices of the workflows and agents gone offline, retried by Temporal
     serverQueue.registerWorkflowImplementationTypes(
         dev.ferry.workflows.WebhookDeliveryWorkflowImpl.class);

@@ -96,6 +96,29 @@ final class JobRules {
   // ---- a connection ----------------------------------------------------------------------
 
   /**
+   * Why connection {@code c} cannot be a job's side or a project's default destination: its kind is
+   * not a files location (a {@code postgresql} server); empty when it can.
+   */
+  static Optional<String> notFiles(
+      dev.ferry.activities.catalog.ConnectionKinds kinds, ConnectionRow c) {
+    if (kinds.find(c.kind()).map(k -> k.files()).orElse(true)) {
+      return Optional.empty();
+    }
+    List<String> files =
+        kinds.all().stream().filter(k -> k.files()).map(k -> k.name()).sorted().toList();
+    return Optional.of(
+        "connection '"
+            + c.name()
+            + "' is a '"
+            + c.kind()
+            + "' connection, a database server and not a files location: a job copies files"
+            + " between connections of kind "
+            + String.join(", ", files)
+            + " (a postgresql connection is for a transit cutover's databases); choose one of"
+            + " those");
+  }
+
+  /**
    * The rules of a connection itself, as created or changed by {@code p}: a {@code local} one of
    * the server's worker (no {@code settings.agentId}) needs an operator token and a root the server
    * allows; one of an agent needs an agent that serves the connection's client.

@@ -508,6 +508,8 @@ final class JobsResource {
       Optional<ConnectionRow> c = s.connections.find(id).filter(x -> x.clientId().equals(clientId));
       if (c.isEmpty()) {
         o.error("connectionId", "no connection with this id belongs to the job's client");
+      } else {
+        JobRules.notFiles(s.kinds, c.get()).ifPresent(m -> o.error("connectionId", m));
       }
     }
     return id == null ? null : new Views.Location(id, norm);

@@ -136,13 +136,14 @@ final class ProjectsResource {
     if (connectionId == null) {
       return;
     }
-    if (s.connections
-        .find(connectionId)
-        .map(ConnectionRow::clientId)
-        .filter(clientId::equals)
-        .isEmpty()) {
+    java.util.Optional<ConnectionRow> c =
+        s.connections.find(connectionId).filter(x -> x.clientId().equals(clientId));
+    if (c.isEmpty()) {
       in.error(
           "defaultDestinationConnectionId", "no connection with this id belongs to the client");
+    } else {
+      JobRules.notFiles(s.kinds, c.get())
+          .ifPresent(m -> in.error("defaultDestinationConnectionId", m));
     }
   }
 
