@@ -11,6 +11,7 @@ import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.testing.AzuriteServer;
 import dev.ferry.activities.testing.GraphDriveFake;
 import dev.ferry.activities.testing.HostileNames;
+import dev.ferry.activities.testing.OpenSshServer;
 import dev.ferry.activities.testing.S3ProxyServer;
 import dev.ferry.activities.testing.SftpTestServer;
 import java.io.InputStream;
@@ -34,16 +35,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The hostile-name corpus ({@link HostileNames}) from a local folder to every kind of destination,
  * with the real command and real servers: local, S3 (s3proxy), Azure Blob (Azurite), SFTP (MINA
- * SSHD) and OneDrive (the Graph SDK against the Graph drive fake). Each destination is read back
- * through its own connector and compared byte for byte with the corpus — under the source's names
- * by default, through the report's rename map with {@code --names remap} — and the refused paths
- * must be exactly those the destination's documented rules refuse: none on local, S3 and SFTP.
+ * SSHD in process, and a real OpenSSH sshd with an ed25519 host key) and OneDrive (the Graph SDK
+ * against the Graph drive fake). Each destination is read back through its own connector and
+ * compared byte for byte with the corpus — under the source's names by default, through the
+ * report's rename map with {@code --names remap} — and the refused paths must be exactly those the
+ * destination's documented rules refuse: none on local, S3 and SFTP.
  */
 class HostileNamesTest {
   @TempDir static Path dir;
   static FerryHarness ferry;
   static S3ProxyServer s3;
   static SftpTestServer sftp;
+  static OpenSshServer openssh;
   static GraphDriveFake graph;
   static String id;
   static String user;
@@ -72,6 +75,9 @@ class HostileNamesTest {
   @AfterAll
   static void down() throws Exception {
     sftp.close();
+    if (openssh != null) {
+      openssh.close();
+    }
     graph.close();
     ferry.close();
   }
@@ -82,6 +88,7 @@ class HostileNamesTest {
       case "s3" -> "s3://names" + id + "/" + name;
       case "azure" -> "azure://names" + id + "/" + name;
       case "sftp" -> sftp.uri("/" + name).toString();
+      case "openssh" -> openssh.uri("/" + name).toString();
       case "onedrive" -> "onedrive://" + user + "/" + name;
       default -> throw new IllegalArgumentException(kind);
     };
@@ -99,9 +106,15 @@ class HostileNamesTest {
   }
 
   @ParameterizedTest(name = "local -> {0}")
-  @ValueSource(strings = {"local", "s3", "azure", "sftp", "onedrive"})
-  void eachDestinationRefusesExactlyWhatItsRulesForbidAndKeepsEveryOtherByteAndName(String kind)
+  @ValueSource(strings = {"local", "s3", "azure", "sftp", "openssh", "onedrive"})
+  void eachDestinationRefusesExactlyWhatItsRulesForbidAndKeepsEveryOtherByteAndName(String store)
       throws Exception {
+    // "openssh" is SFTP to a real OpenSSH sshd (ed25519 host key and user key): SFTP's rules
+    String kind = store.equals("openssh") ? "sftp" : store;
+    if (store.equals("openssh") && openssh == null) {
+      openssh = OpenSshServer.start(OpenSshServer.HostKeys.ED25519_ONLY);
+    }
+    ferry.env.putAll(store.equals("openssh") ? openssh.keyEnv() : sftp.keyEnv());
     Path from = src;
     if (kind.equals("s3")) {
       from = dir.resolve("corpus-s3");
@@ -120,8 +133,8 @@ class HostileNamesTest {
     boolean ignoresCase = kind.equals("onedrive");
 
     // names=refuse: the refused paths are the ones the rules name, nothing else
-    String dest = location(kind, "refuse");
-    Path csv = dir.resolve(kind + "-refuse.csv");
+    String dest = location(store, "refuse");
+    Path csv = dir.resolve(store + "-refuse.csv");
     var r = migrate(from, dest, csv);
     assertThat(csv).as(r.all()).exists();
     Map<String, CSVRecord> rows = report(csv);
@@ -148,14 +161,14 @@ class HostileNamesTest {
         want.put(n.path(), sha256(n.content()));
       }
     }
-    assertThat(read(dest)).as("what " + kind + " holds").isEqualTo(want);
+    assertThat(read(dest)).as("what " + store + " holds").isEqualTo(want);
     if (expected.isEmpty()) {
       return; // nothing to remap
     }
 
     // names=remap: what was refused arrives under a look-alike name, through the rename map
-    dest = location(kind, "remap");
-    csv = dir.resolve(kind + "-remap.csv");
+    dest = location(store, "remap");
+    csv = dir.resolve(store + "-remap.csv");
     r = migrate(from, dest, csv, "--names", "remap");
     assertThat(csv).as(r.all()).exists();
     rows = report(csv);
