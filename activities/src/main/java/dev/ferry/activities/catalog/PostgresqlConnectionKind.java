@@ -58,7 +58,9 @@ public final class PostgresqlConnectionKind implements ConnectionKind {
   public Map<String, String> validate(Map<String, String> settings, Map<String, String> secret) {
     Map<String, String> problems = new TreeMap<>();
     String host = settings.get("host");
-    if (host != null && !HOST.matcher(host.trim()).matches()) {
+    if (host != null
+        && (!HOST.matcher(host.trim()).matches()
+            || host.chars().filter(ch -> ch == ':').count() == 1)) {
       problems.put(
           "settings.host",
           "must be a host name or an IP address such as db.example.com or 10.0.0.5 (no scheme, no"
@@ -111,8 +113,12 @@ public final class PostgresqlConnectionKind implements ConnectionKind {
     String password = c.secret().get("password");
     String port = s.get("port");
     String ssl = s.get("sslmode");
+    String host = s.get("host").trim();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1); // an IPv6 address as libpq and JDBC want it
+    }
     return new PgServer(
-        s.get("host").trim(),
+        host,
         port == null || port.isBlank() ? 5432 : Integer.parseInt(port.trim()),
         s.get("user"),
         password == null || password.isEmpty() ? null : password,

@@ -211,7 +211,7 @@ public final class DatabaseMover {
         return new MoveResult(false, src.bytes(), seconds, cmp.tables(), problem);
       }
       progress.report("switching", 0);
-      switchIn(to, stage, toDb, old);
+      switchIn(to, stage, toDb, old, progress);
       seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
       log.info(
           "database '{}' moved from {} to '{}' on {}: {} bytes, {} tables, {} s{}",
@@ -401,7 +401,7 @@ public final class DatabaseMover {
    * {@code toDb} (if any) is renamed away and the staging database renamed to it in one
    * transaction, connections allowed again, and the old one dropped.
    */
-  private void switchIn(PgServer to, String stage, String toDb, String old) {
+  private void switchIn(PgServer to, String stage, String toDb, String old, Progress progress) {
     try (Connection c = connect(to, MAINTENANCE_DB, "the target server")) {
       boolean exists;
       try (PreparedStatement st =
@@ -416,7 +416,7 @@ public final class DatabaseMover {
         if (exists) {
           st.execute("alter database " + ident(toDb) + " allow_connections false");
         }
-        endSessions(c, exists ? List.of(stage, toDb) : List.of(stage));
+        endSessions(c, exists ? List.of(stage, toDb) : List.of(stage), progress);
         c.setAutoCommit(false);
         if (exists) {
           st.execute("alter database " + ident(toDb) + " rename to " + ident(old));
@@ -435,7 +435,8 @@ public final class DatabaseMover {
   }
 
   /** Ends every other session on these databases and waits until they are gone (up to 30 s). */
-  private static void endSessions(Connection c, List<String> dbs) throws SQLException {
+  private static void endSessions(Connection c, List<String> dbs, Progress progress)
+      throws SQLException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     try (PreparedStatement end =
             c.prepareStatement(
@@ -460,6 +461,7 @@ public final class DatabaseMover {
           throw new SQLException(
               "sessions on " + dbs + " did not end within 30 s after pg_terminate_backend");
         }
+        progress.report("switching", 0);
         try {
           Thread.sleep(100);
         } catch (InterruptedException e) {
