@@ -14,7 +14,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.channel.ChannelListener;
@@ -23,9 +25,11 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyEncryptionContext;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.channel.ChannelSessionFactory;
 import org.apache.sshd.sftp.SftpModuleProperties;
@@ -49,6 +53,16 @@ public final class SftpTestServer implements AutoCloseable {
   private final SshServer server;
 
   private SftpTestServer(Path work, boolean posixRename, int maxChannels, String identification)
+      throws IOException, GeneralSecurityException {
+    this(work, posixRename, maxChannels, identification, server -> {});
+  }
+
+  private SftpTestServer(
+      Path work,
+      boolean posixRename,
+      int maxChannels,
+      String identification,
+      Consumer<SshServer> tweak)
       throws IOException, GeneralSecurityException {
     this.dir = Files.createDirectories(work.resolve("served"));
     KeyPair hostKey = generate();
@@ -86,6 +100,7 @@ public final class SftpTestServer implements AutoCloseable {
       // existing target and the client must fall back to remove + rename.
       SftpModuleProperties.OPENSSH_EXTENSIONS.set(server, "fsync@openssh.com=1");
     }
+    tweak.accept(server);
     server.start();
     this.knownHosts = work.resolve("known_hosts");
     Files.writeString(
@@ -150,6 +165,23 @@ public final class SftpTestServer implements AutoCloseable {
   public static SftpTestServer startWithMaxChannels(Path work, int max)
       throws IOException, GeneralSecurityException {
     return new SftpTestServer(work, true, max, null);
+  }
+
+  /**
+   * Starts a server whose only key exchange is {@code diffie-hellman-group1-sha1} (1024-bit, which
+   * OpenSSH turned off in 7.0 and MINA SSHD's client no longer offers): no algorithm in common.
+   */
+  public static SftpTestServer startWithOnlyObsoleteKeyExchange(Path work)
+      throws IOException, GeneralSecurityException {
+    return new SftpTestServer(
+        work,
+        true,
+        0,
+        null,
+        s ->
+            s.setKeyExchangeFactories(
+                NamedFactory.setUpTransformedFactories(
+                    false, List.of(BuiltinDHFactories.dhg1), ServerBuilder.DH2KEX)));
   }
 
   private static KeyPair generate() throws GeneralSecurityException {

@@ -173,8 +173,8 @@ final class SftpErrors {
       return null;
     }
     String kind = m.group(1);
-    List<String> client = readable(m.group(2));
-    List<String> server = List.of(m.group(3).split(","));
+    List<String> client = readable(m.group(2), true);
+    List<String> server = readable(m.group(3), false);
     String what;
     String fix;
     if (kind.contains("host key")) {
@@ -215,11 +215,17 @@ final class SftpErrors {
         e);
   }
 
-  /** A client's list without certificate and security-key variants, which no server needs. */
-  private static List<String> readable(String list) {
+  /**
+   * A list of algorithms without the markers that are not algorithms ({@code ext-info-c}, {@code
+   * kex-strict-s-v00@openssh.com}) and, for the client's, without the certificate and security-key
+   * variants, which no server needs in order to be reached.
+   */
+  private static List<String> readable(String list, boolean client) {
     List<String> out = new ArrayList<>();
     for (String a : list.split(",")) {
-      if (!a.contains("-cert-v01@") && !a.startsWith("sk-")) {
+      boolean marker = a.startsWith("ext-info-") || a.startsWith("kex-strict-");
+      boolean variant = a.contains("-cert-v01@") || a.startsWith("sk-");
+      if (!marker && !(client && variant)) {
         out.add(a);
       }
     }

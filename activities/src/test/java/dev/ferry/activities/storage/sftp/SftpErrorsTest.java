@@ -129,6 +129,20 @@ class SftpErrorsTest {
   }
 
   @Test
+  void noKeyExchangeInCommonIsPermanentAndNamesWhatTheServerOffers() throws Exception {
+    try (SftpTestServer old =
+        SftpTestServer.startWithOnlyObsoleteKeyExchange(work.resolve("old"))) {
+      assertThatThrownBy(
+              () -> new SftpStorage(SftpSettings.fromUri(old.uri("/"), old.passwordEnv())).close())
+          .isInstanceOf(StorageException.Permanent.class)
+          .hasMessageContaining("127.0.0.1:" + old.port())
+          .hasMessageContaining("offers only key exchange algorithms [diffie-hellman-group1-sha1]")
+          .hasMessageContaining("curve25519-sha256")
+          .hasMessageContaining("KexAlgorithms");
+    }
+  }
+
+  @Test
   void anUnreachableServerIsTransient() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
