@@ -290,13 +290,16 @@ public final class Catalog implements RunCatalog {
                     files_done = c.done, bytes_done = c.done_bytes, files_unchanged = c.unchanged,
                     files_skipped = c.skipped, files_failed = c.failed
                   from (select
-                      count(*) filter (where outcome = 'transferred' and not folder) as done,
-                      coalesce(sum(size) filter (where outcome = 'transferred' and not folder), 0)
+                      count(*) filter (where (outcome = 'transferred' or (outcome = 'altered'
+                        and verified_by = 'altered-accepted')) and not folder) as done,
+                      coalesce(sum(size) filter (where (outcome = 'transferred' or (outcome =
+                        'altered' and verified_by = 'altered-accepted')) and not folder), 0)
                         as done_bytes,
                       count(*) filter (where outcome = 'unchanged' and not folder) as unchanged,
                       count(*) filter (where outcome = 'skipped' and not folder) as skipped,
                       count(*) filter (where outcome = 'failed' and not folder) as failed,
-                      count(*) filter (where outcome = 'failed') as failed_any
+                      count(*) filter (where outcome = 'failed' or (outcome = 'altered'
+                        and verified_by is distinct from 'altered-accepted')) as failed_any
                     from run_files where run_id = :run) c
                   where r.id = :run""")
               .bind("state", state.name())
@@ -524,17 +527,22 @@ public final class Catalog implements RunCatalog {
                   """
                   update run_files set outcome = :outcome, reason = :reason, sha256 = :sha,
                     dest_hash = :destHash, verified_by = :verifiedBy, attempts = :attempts,
-                    bytes_sent = :bytesSent, finished_at = now(), size = :size, mtime = :mtime
+                    bytes_sent = :bytesSent, finished_at = now(), size = :size, mtime = :mtime,
+                    dest_size = :destSize, sent_hash = :sentHash
                   where run_id = :run and seq = :seq and outcome is null""");
           var manifest =
               h.prepareBatch(
                   """
-                  insert into manifest(job_id, path, size, mtime, sha256, dest_hash, verified_by)
-                  values (:job, :path, :size, :mtime, :sha, :destHash, :verifiedBy)
+                  insert into manifest(job_id, path, size, mtime, sha256, dest_hash, verified_by,
+                    dest_size)
+                  values (:job, :path, :size, :mtime, :sha, :destHash, :verifiedBy, :destSize)
                   on conflict (job_id, path) do update set size = excluded.size,
                     mtime = excluded.mtime, sha256 = coalesce(excluded.sha256, manifest.sha256),
                     dest_hash = coalesce(excluded.dest_hash, manifest.dest_hash),
                     verified_by = coalesce(excluded.verified_by, manifest.verified_by),
+                    dest_size = case when excluded.verified_by is null
+                        or excluded.verified_by = 'sha256' then manifest.dest_size
+                      else excluded.dest_size end,
                     updated_at = now()""");
           int inManifest = 0;
           for (OutcomeBuffer.Outcome o : outcomes) {
@@ -551,9 +559,10 @@ public final class Catalog implements RunCatalog {
                 .bind("mtime", f.mtime())
                 .bind("run", runId)
                 .bind("seq", f.seq())
+                .bind("destSize", o.destSize())
+                .bind("sentHash", o.sentHash())
                 .add();
-            if (!f.folder()
-                && ("transferred".equals(o.outcome()) || "unchanged".equals(o.outcome()))) {
+            if (o.kept()) {
               manifest
                   .bind("job", job)
                   .bind("path", f.path())
@@ -562,6 +571,7 @@ public final class Catalog implements RunCatalog {
                   .bind("sha", o.sha256())
                   .bind("destHash", o.destHash())
                   .bind("verifiedBy", o.verifiedBy())
+                  .bind("destSize", o.destSize())
                   .add();
               inManifest++;
             }
@@ -590,6 +600,12 @@ public final class Catalog implements RunCatalog {
               }
               case "unchanged" -> unchanged++;
               case "failed" -> failed++;
+              case OutcomeBuffer.ALTERED -> {
+                if (OutcomeBuffer.ALTERED_ACCEPTED.equals(o.verifiedBy())) {
+                  files++; // accepted: a copy the job keeps
+                  bytes += o.file().size();
+                }
+              }
               default -> {}
             }
           }
@@ -696,7 +712,7 @@ public final class Catalog implements RunCatalog {
             h.createQuery(
                     """
                     select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by, attempts,
-                      bytes_sent, dest_path
+                      bytes_sent, dest_path, dest_size, dest_hash, sent_hash
                     from run_files where run_id = ? and not folder order by path""")
                 .bind(0, runId)
                 .setFetchSize(5000)
@@ -718,7 +734,50 @@ public final class Catalog implements RunCatalog {
         rs.getString(6),
         rs.getInt(7),
         rs.getObject(8, Long.class),
-        rs.getString(9));
+        rs.getString(9),
+        rs.getObject(10, Long.class),
+        rs.getString(11),
+        rs.getString(12));
+  }
+
+  /**
+   * Up to {@code limit} files of a run the destination stored but altered (outcome {@code
+   * altered}), with both sides' size and hash, and how many there are.
+   */
+  public Renamed altered(long runId, int limit) {
+    return jdbi.withHandle(
+        h -> {
+          List<ReportRow> rows =
+              h.createQuery(
+                      """
+                      select path, size, outcome, reason, sha256, verified_by, attempts, bytes_sent,
+                        dest_path, dest_size, dest_hash, sent_hash
+                      from run_files where run_id = ? and outcome = 'altered' and not folder
+                      order by path limit ?""")
+                  .bind(0, runId)
+                  .bind(1, limit)
+                  .map((rs, ctx) -> reportRow(rs))
+                  .list();
+          long count =
+              h.createQuery(
+                      "select count(*) from run_files where run_id = ? and outcome = 'altered'")
+                  .bind(0, runId)
+                  .mapTo(Long.class)
+                  .one();
+          return new Renamed(rows, count);
+        });
+  }
+
+  /** How many of a run's altered files its options accepted. */
+  public long alteredAccepted(long runId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select count(*) from run_files where run_id = ? and outcome = 'altered'"
+                        + " and verified_by = 'altered-accepted'")
+                .bind(0, runId)
+                .mapTo(Long.class)
+                .one());
   }
 
   /** Up to {@code limit} failed files of a run with their reasons. */
@@ -729,7 +788,7 @@ public final class Catalog implements RunCatalog {
             h.createQuery(
                     """
                     select path, size, outcome, reason, sha256, verified_by, attempts, bytes_sent,
-                      dest_path
+                      dest_path, dest_size, dest_hash, sent_hash
                     from run_files where run_id = ? and outcome = 'failed' order by path limit ?""")
                 .bind(0, runId)
                 .bind(1, limit)
@@ -746,7 +805,7 @@ public final class Catalog implements RunCatalog {
               h.createQuery(
                       """
                       select path, size, coalesce(outcome, 'pending'), reason, sha256, verified_by,
-                        attempts, bytes_sent, dest_path
+                        attempts, bytes_sent, dest_path, dest_size, dest_hash, sent_hash
                       from run_files where run_id = ? and dest_path is not null
                       order by path limit ?""")
                   .bind(0, runId)
@@ -765,7 +824,7 @@ public final class Catalog implements RunCatalog {
         });
   }
 
-  /** Some of a run's renamed paths, and the count of all of them. */
+  /** Some of a run's rows (renamed or altered paths), and the count of all of them. */
   public record Renamed(List<ReportRow> rows, long count) {}
 
   static String toJson(Object o) {

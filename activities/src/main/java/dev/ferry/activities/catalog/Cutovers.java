@@ -25,7 +25,9 @@ public final class Cutovers {
    * A difference a verification found.
    *
    * @param path the path below the owner's source (the destination's name when only it exists)
-   * @param kind missing, extra, size, content, changed_since_freeze, unreadable
+   * @param kind missing, extra, size, content, changed_since_freeze, unreadable, altered (a size or
+   *     content difference of a file the destination altered when it was copied), altered_accepted
+   *     (the same, accepted by the job: listed, not counted against the verification)
    * @param detail what differs (sizes, hashes, times)
    */
   public record Difference(String path, String kind, String detail) {}

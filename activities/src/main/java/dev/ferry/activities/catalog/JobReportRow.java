@@ -17,4 +17,7 @@ public record JobReportRow(
     String sha256,
     String verifiedBy,
     int attempts,
-    String destinationPath) {}
+    String destinationPath,
+    Long destinationSize,
+    String destinationHash,
+    String sentHash) {}

@@ -388,7 +388,7 @@ public final class JobRuns {
                         + " as path, f.size, coalesce(f.outcome, 'pending') as outcome, f.reason,"
                         + " f.sha256, f.verified_by, f.attempts, "
                         + JOB_DEST_PATH
-                        + " as dest_path"
+                        + " as dest_path, f.dest_size, f.dest_hash, f.sent_hash"
                         + " from runs r join jobs o on o.id = r.job_id"
                         + " join run_files f on f.run_id = r.id"
                         + " where r.job_run_id = ? and not f.folder"
@@ -669,7 +669,20 @@ public final class JobRuns {
         rs.getString("sha256"),
         rs.getString("verified_by"),
         rs.getInt("attempts"),
-        rs.getString("dest_path"));
+        rs.getString("dest_path"),
+        has(rs, "dest_size") ? rs.getObject("dest_size", Long.class) : null,
+        has(rs, "dest_hash") ? rs.getString("dest_hash") : null,
+        has(rs, "sent_hash") ? rs.getString("sent_hash") : null);
+  }
+
+  private static boolean has(ResultSet rs, String column) throws SQLException {
+    var md = rs.getMetaData();
+    for (int i = 1; i <= md.getColumnCount(); i++) {
+      if (md.getColumnLabel(i).equalsIgnoreCase(column)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static JobRunRow row(ResultSet rs) throws SQLException {

@@ -177,7 +177,7 @@ final class ListingRecorder {
             from manifest m, dest_files d
             where f.run_id = :run and f.action = 'COPY' and m.job_id = :job and m.path = f.path
               and d.run_id = :run and <SAME>
-              and m.size = f.size and d.size = f.size and m.mtime = f.mtime""")
+              and m.size = f.size and d.size = coalesce(m.dest_size, f.size) and m.mtime = f.mtime""")
         .define("SAME", sameDest)
         .bind("run", runId)
         .bind("job", run.jobId())
@@ -188,7 +188,8 @@ final class ListingRecorder {
             from manifest m, dest_files d
             where f.run_id = :run and f.action = 'COPY' and m.job_id = :job and m.path = f.path
               and d.run_id = :run and <SAME>
-              and m.size = f.size and d.size = f.size and m.sha256 is not null""")
+              and m.size = f.size and d.size = coalesce(m.dest_size, f.size)
+              and m.sha256 is not null""")
         .define("SAME", sameDest)
         .bind("run", runId)
         .bind("job", run.jobId())

@@ -16,7 +16,12 @@ public final class OutcomeBuffer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutcomeBuffer.class);
   private static final int MAX_ROWS = 1000;
 
-  /** One file's outcome; {@code bytesSent} is null when every byte of the file was sent. */
+  /**
+   * One file's outcome; {@code bytesSent} is null when every byte of the file was sent. For an
+   * {@code altered} file (stored, but rewritten by the destination) {@code destSize} is the size
+   * the destination holds and {@code sentHash} the store's native hash of the bytes sent ({@code
+   * destHash} being the stored one); both null otherwise.
+   */
   public record Outcome(
       FileRow file,
       String outcome,
@@ -25,7 +30,35 @@ public final class OutcomeBuffer implements AutoCloseable {
       String destHash,
       String verifiedBy,
       int attempts,
-      Long bytesSent) {}
+      Long bytesSent,
+      Long destSize,
+      String sentHash) {
+    public Outcome(
+        FileRow file,
+        String outcome,
+        String reason,
+        String sha256,
+        String destHash,
+        String verifiedBy,
+        int attempts,
+        Long bytesSent) {
+      this(file, outcome, reason, sha256, destHash, verifiedBy, attempts, bytesSent, null, null);
+    }
+
+    /** Whether the job keeps this copy as its last good one (the manifest). */
+    public boolean kept() {
+      return !file.folder()
+          && ((ALTERED.equals(outcome) && ALTERED_ACCEPTED.equals(verifiedBy))
+              || "transferred".equals(outcome)
+              || "unchanged".equals(outcome));
+    }
+  }
+
+  /** An outcome of a file the destination stored but rewrote (never retried). */
+  public static final String ALTERED = "altered";
+
+  /** How an {@code altered} file the job accepts is recorded as verified. */
+  public static final String ALTERED_ACCEPTED = "altered-accepted";
 
   private final RunCatalog catalog;
   private final long runId;

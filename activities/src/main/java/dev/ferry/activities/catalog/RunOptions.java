@@ -23,6 +23,11 @@ import java.util.List;
  *     the default), {@code follow} (copy what it leads to when that lies inside the source root;
  *     refuse it otherwise) or {@code preserve} (recreate the link, on destinations that hold links)
  * @param shards when a large owner is split into shards (null: the defaults)
+ * @param acceptAltered which files the destination stored but altered (a SharePoint library's
+ *     metadata in Office files) count as good copies: {@code none} (the default: each is reported
+ *     {@code altered} and the run ends with errors), {@code office} (Office documents: Word, Excel,
+ *     PowerPoint, Visio) or {@code all}. An accepted one is still reported {@code altered}, is kept
+ *     as the job's copy (the next incremental run leaves it alone), and its source is never deleted
  */
 public record RunOptions(
     List<String> include,
@@ -38,7 +43,8 @@ public record RunOptions(
     String s3Endpoint,
     String names,
     String links,
-    ShardOptions shards) {
+    ShardOptions shards,
+    String acceptAltered) {
 
   public static final int MIN_CHUNK_MIB = 5;
   public static final int MAX_CHUNK_MIB = 256;
@@ -65,6 +71,92 @@ public record RunOptions(
     include = include == null ? List.of() : List.copyOf(include);
     exclude = exclude == null ? List.of() : List.copyOf(exclude);
     shards = shards == null ? ShardOptions.defaults() : shards;
+    acceptAltered = acceptAltered == null ? ACCEPT_NONE : acceptAltered;
+    if (!ACCEPT.contains(acceptAltered)) {
+      throw new IllegalArgumentException(
+          "acceptAltered must be 'none', 'office' or 'all', not '" + acceptAltered + "'");
+    }
+  }
+
+  /** The same options with shards (compatibility: accepting no altered file). */
+  public RunOptions(
+      List<String> include,
+      List<String> exclude,
+      long olderThanMillis,
+      long newerThanMillis,
+      int concurrency,
+      int chunkSizeMiB,
+      double bwlimitMbps,
+      boolean verify,
+      boolean deleteSource,
+      boolean removeEmptyDirs,
+      String s3Endpoint,
+      String names,
+      String links,
+      ShardOptions shards) {
+    this(
+        include,
+        exclude,
+        olderThanMillis,
+        newerThanMillis,
+        concurrency,
+        chunkSizeMiB,
+        bwlimitMbps,
+        verify,
+        deleteSource,
+        removeEmptyDirs,
+        s3Endpoint,
+        names,
+        links,
+        shards,
+        null);
+  }
+
+  public static final String ACCEPT_NONE = "none";
+  public static final String ACCEPT_OFFICE = "office";
+  public static final String ACCEPT_ALL = "all";
+  public static final List<String> ACCEPT = List.of(ACCEPT_NONE, ACCEPT_OFFICE, ACCEPT_ALL);
+
+  /** Extensions of the Office documents {@code acceptAltered=office} accepts. */
+  public static final java.util.Set<String> OFFICE_EXTENSIONS =
+      java.util.Set.of(
+          "doc", "docx", "docm", "dot", "dotx", "dotm", "xls", "xlsx", "xlsm", "xlsb", "xlt",
+          "xltx", "xltm", "ppt", "pptx", "pptm", "pot", "potx", "potm", "pps", "ppsx", "ppsm",
+          "vsd", "vsdx", "vsdm");
+
+  /** Whether a copy of {@code path} the destination altered is accepted as good. */
+  public boolean acceptsAltered(String path) {
+    return switch (acceptAltered) {
+      case ACCEPT_ALL -> true;
+      case ACCEPT_OFFICE -> {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        int dot = name.lastIndexOf('.');
+        yield dot > 0
+            && OFFICE_EXTENSIONS.contains(
+                name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT));
+      }
+      default -> false;
+    };
+  }
+
+  /** The same options accepting other altered files ({@code none}, {@code office}, {@code all}). */
+  public RunOptions withAcceptAltered(String accept) {
+    return new RunOptions(
+        include,
+        exclude,
+        olderThanMillis,
+        newerThanMillis,
+        concurrency,
+        chunkSizeMiB,
+        bwlimitMbps,
+        verify,
+        deleteSource,
+        removeEmptyDirs,
+        s3Endpoint,
+        names,
+        links,
+        shards,
+        accept);
   }
 
   /** Options with the default shard thresholds. */
@@ -115,7 +207,8 @@ public record RunOptions(
         s3Endpoint,
         names,
         links,
-        s);
+        s,
+        acceptAltered);
   }
 
   /** Options without a choice for links: they are skipped. */

@@ -419,7 +419,8 @@ public final class TransferService {
                             scanned.path() + " disappeared from the source after the scan", null));
         f = scanned.withSizeAndTime(before.size(), before.mtimeMillis());
       }
-      Storage.Written written;
+      Storage.Written written = null;
+      StorageException.Altered altered = null;
       String sha;
       Storage.Opened opened = source.openWithTime(f.path());
       // the time the file was written with, where the store keeps it apart from its listing
@@ -428,16 +429,20 @@ public final class TransferService {
       AtomicLong attemptBytes = meter.begin(f.path());
       try (InputStream raw = opened.stream();
           MeteredStream in = new MeteredStream(raw, attemptBytes, shared.throttle, stop)) {
-        written =
-            dest.write(
-                f.destPath(),
-                entry,
-                in,
-                new Storage.WriteOptions(
-                    options.verify(),
-                    options.partSizeBytes(),
-                    uploadState(f.path()),
-                    sent::addAndGet));
+        try {
+          written =
+              dest.write(
+                  f.destPath(),
+                  entry,
+                  in,
+                  new Storage.WriteOptions(
+                      options.verify(),
+                      options.partSizeBytes(),
+                      uploadState(f.path()),
+                      sent::addAndGet));
+        } catch (StorageException.Altered a) {
+          altered = a; // stored, every byte read: recorded below, never retried
+        }
         if (in.bytes() != f.size()) {
           throw new StorageException.Transient(
               f.path()
@@ -463,6 +468,10 @@ public final class TransferService {
                   throw new StorageException.Transient(
                       expected.path() + " changed while being copied; copying it again", null);
                 });
+      }
+      if (altered != null) {
+        recordAltered(f, altered, sha, attempt, sent);
+        return;
       }
       record(
           f,
@@ -493,6 +502,56 @@ public final class TransferService {
             f.path(),
             "deleted",
             "source deleted after verified copy (" + written.verifiedBy() + ")");
+      }
+    }
+
+    /**
+     * A file the destination stored but rewrote (its size and hash differ from what was sent): its
+     * own outcome, {@code altered}, with both sides' size and hash; never retried, since every
+     * upload would be rewritten again and add a version. Accepted by the job's {@code
+     * acceptAltered}, it becomes the job's copy of the file (the next incremental run leaves it
+     * alone); either way its source is never deleted, as the copy is not the source's bytes.
+     */
+    private void recordAltered(
+        FileRow f, StorageException.Altered a, String sha, int attempt, AtomicLong sent) {
+      boolean accepted = options.acceptsAltered(f.path());
+      String reason =
+          "stored, but altered by the destination: it holds "
+              + a.storedSize()
+              + " bytes with "
+              + a.hashName()
+              + " "
+              + a.storedHash()
+              + ", "
+              + a.sentSize()
+              + " bytes with "
+              + a.hashName()
+              + " "
+              + a.sentHash()
+              + " were sent; "
+              + (accepted
+                  ? "accepted (accept-altered " + options.acceptAltered() + "); the source is kept"
+                  : "not retried, as every upload is altered again: accept such files with"
+                      + " --accept-altered office (job option acceptAltered)");
+      catalog.event(runId, f.path(), OutcomeBuffer.ALTERED, reason);
+      outcomes.add(
+          new OutcomeBuffer.Outcome(
+              f,
+              OutcomeBuffer.ALTERED,
+              reason,
+              sha,
+              a.storedHash(),
+              accepted ? OutcomeBuffer.ALTERED_ACCEPTED : null,
+              attempt,
+              sent.get(),
+              a.storedSize(),
+              a.sentHash()));
+      EngineMetrics.file(OutcomeBuffer.ALTERED, sourceKind, destKind, f.size());
+      if (accepted) {
+        meter.files.incrementAndGet();
+        meter.bytesOfFiles.addAndGet(f.size());
+      } else {
+        meter.failed.incrementAndGet(); // the run (a shard's too) ends with errors
       }
     }
 

@@ -11,7 +11,8 @@ public abstract sealed class StorageException extends RuntimeException
         StorageException.AccessDenied,
         StorageException.Throttled,
         StorageException.Transient,
-        StorageException.Permanent {
+        StorageException.Permanent,
+        StorageException.Altered {
 
   StorageException(String message, Throwable cause) {
     super(message, cause);
@@ -112,6 +113,69 @@ public abstract sealed class StorageException extends RuntimeException
     @Override
     public String kind() {
       return "permanent error";
+    }
+  }
+
+  /**
+   * The store kept the file, but not the bytes it was sent: it rewrote them on the way in (a
+   * SharePoint document library injects its metadata into Office files, some PDF, HTML and JPEG),
+   * so the stored size and hash differ from what was sent. Not retried: every upload would be
+   * rewritten again (and add a version). The engine records it as its own outcome, {@code altered},
+   * with both sides' size and hash.
+   *
+   * @see #sentSize()
+   */
+  public static final class Altered extends StorageException {
+    private final String hashName;
+    private final long sentSize;
+    private final String sentHash;
+    private final long storedSize;
+    private final String storedHash;
+
+    public Altered(
+        String message,
+        String hashName,
+        long sentSize,
+        String sentHash,
+        long storedSize,
+        String storedHash) {
+      super(message, null);
+      this.hashName = hashName;
+      this.sentSize = sentSize;
+      this.sentHash = sentHash;
+      this.storedSize = storedSize;
+      this.storedHash = storedHash;
+    }
+
+    /** The store's hash both sides were compared with ({@code quickxorhash}). */
+    public String hashName() {
+      return hashName;
+    }
+
+    public long sentSize() {
+      return sentSize;
+    }
+
+    public String sentHash() {
+      return sentHash;
+    }
+
+    public long storedSize() {
+      return storedSize;
+    }
+
+    public String storedHash() {
+      return storedHash;
+    }
+
+    @Override
+    public boolean retryable() {
+      return false;
+    }
+
+    @Override
+    public String kind() {
+      return "altered by the destination";
     }
   }
 }

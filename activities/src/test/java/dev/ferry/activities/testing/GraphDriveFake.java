@@ -75,9 +75,10 @@ import java.util.regex.Pattern;
  * {@link #storeThenFail(int, int, int)} keeps a fragment (or part of it) and still answers 5xx;
  * {@link #sessionNotFoundNext(int)} answers a transient 404 on a live session; {@link
  * #finalWithoutItem(int)} answers the last fragment without the driveItem; {@link
- * #hashLagNext(int)} leaves the hash out of a new item for a while. {@link #versions(String,
- * String)} counts the versions of a file as business drives keep them; {@link #requests()} and
- * {@link #bytesReceived()} count what arrived.
+ * #hashLagNext(int)} leaves the hash out of a new item for a while; {@link
+ * #alterOfficeFiles(boolean)} rewrites Office files as a document library stores them. {@link
+ * #versions(String, String)} counts the versions of a file as business drives keep them; {@link
+ * #requests()} and {@link #bytesReceived()} count what arrived.
  */
 public final class GraphDriveFake implements AutoCloseable {
   public static final int FRAGMENT_UNIT = 320 * 1024;
@@ -113,6 +114,13 @@ public final class GraphDriveFake implements AutoCloseable {
   private final AtomicInteger sessionNotFound = new AtomicInteger();
   private final AtomicInteger finalWithoutItem = new AtomicInteger();
   private final AtomicInteger hashLag = new AtomicInteger();
+  private volatile boolean alterOffice;
+  private static final Pattern OFFICE = Pattern.compile("(?i).*\\.(docx|xlsx|pptx)$");
+
+  /** What {@link #alterOfficeFiles(boolean)} adds to a file as a document library stores it. */
+  public static final byte[] LIBRARY_METADATA =
+      "<ferry-fake:sharepoint-metadata/>".getBytes(StandardCharsets.UTF_8);
+
   private volatile int pageSize = 200;
   private volatile long quotaBytes = Long.MAX_VALUE;
 
@@ -311,6 +319,17 @@ public final class GraphDriveFake implements AutoCloseable {
   public synchronized int versions(String driveId, String path) {
     Item i = byPath(root(driveId), path);
     return i == null || i.folder ? 0 : i.version;
+  }
+
+  /**
+   * With {@code on}, files named {@code *.docx}, {@code *.xlsx} or {@code *.pptx} are stored with
+   * {@link #LIBRARY_METADATA} added, whatever way they are uploaded: their size and quickXorHash
+   * then differ from what was sent, as a SharePoint document library's are (OneDrive API docs issue
+   * #935 "Session uploaded file size reported by MS Graph does not equal local file size", #1395;
+   * rclone's onedrive docs, "Unexpected file size/hash differences on Sharepoint").
+   */
+  public void alterOfficeFiles(boolean on) {
+    alterOffice = on;
   }
 
   /** Lets every open upload session expire now (GET and PUT on it then answer 404). */
@@ -763,6 +782,11 @@ public final class GraphDriveFake implements AutoCloseable {
       }
       f = new Item(parent.driveId, parent.id, n, false);
       items.put(f.id, f);
+    }
+    if (alterOffice && OFFICE.matcher(f.name).matches()) {
+      byte[] altered = java.util.Arrays.copyOf(data, data.length + LIBRARY_METADATA.length);
+      System.arraycopy(LIBRARY_METADATA, 0, altered, data.length, LIBRARY_METADATA.length);
+      data = altered;
     }
     f.content = data;
     f.version++;

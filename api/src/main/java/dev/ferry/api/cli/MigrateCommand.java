@@ -157,6 +157,16 @@ public final class MigrateCommand implements Callable<Integer> {
   String names;
 
   @Option(
+      names = "--accept-altered",
+      paramLabel = "none|office|all",
+      description =
+          "Files the destination stores but rewrites (a SharePoint library adds its metadata to"
+              + " Office files, so size and hash differ): none reports each as altered and the"
+              + " run ends with errors (default); office accepts Word, Excel, PowerPoint and Visio"
+              + " files as good copies; all accepts any. Never retried; the source is kept.")
+  String acceptAltered;
+
+  @Option(
       names = "--links",
       paramLabel = "skip|follow|preserve",
       description =
@@ -393,6 +403,9 @@ public final class MigrateCommand implements Callable<Integer> {
     } else if (!onlyOwners.isEmpty() && ownerList != null) {
       chosen = choose(ownerList, problems);
     }
+    if (acceptAltered != null && !RunOptions.ACCEPT.contains(acceptAltered)) {
+      problems.add("--accept-altered must be none, office or all (got '" + acceptAltered + "')");
+    }
     if (shardItems < 1) {
       problems.add("--shard-items must be at least 1 (got " + shardItems + ")");
     }
@@ -421,7 +434,8 @@ public final class MigrateCommand implements Callable<Integer> {
             names,
             links,
             new dev.ferry.activities.catalog.ShardOptions(
-                shardItems, dev.ferry.activities.catalog.ShardOptions.DEFAULT_BYTES, splitAt));
+                shardItems, dev.ferry.activities.catalog.ShardOptions.DEFAULT_BYTES, splitAt),
+            acceptAltered);
     return new Request(
         src,
         dst,

@@ -463,7 +463,10 @@ final class MigrationRunner {
                 - run.startedAt().toEpochMilli())
             / 1000.0;
     JobState state = end != null ? end.state() : run.state();
-    out.print(Summary.text(run, state, secs, catalog.failedFolders(runId)));
+    Catalog.Renamed altered = catalog.altered(runId, 20);
+    long accepted = altered.count() == 0 ? 0 : catalog.alteredAccepted(runId);
+    out.print(
+        Summary.text(run, state, secs, catalog.failedFolders(runId), altered.count(), accepted));
     String shards =
         shardsLine(
             new dev.ferry.activities.catalog.RunShards(catalog.jdbi()).of(runId),
@@ -483,6 +486,27 @@ final class MigrationRunner {
       if (run.filesFailed() > failures.size()) {
         out.println(
             "  ... and " + (run.filesFailed() - failures.size()) + " more (see the report)");
+      }
+    }
+    if (altered.count() > 0) {
+      out.println("Altered by the destination (stored; destination size and hash, then sent):");
+      for (ReportRow f : altered.rows()) {
+        out.println(
+            "  "
+                + Summary.printable(f.path())
+                + ": "
+                + f.destSize()
+                + " bytes "
+                + f.destHash()
+                + ", sent "
+                + f.size()
+                + " bytes "
+                + f.sentHash()
+                + ("altered-accepted".equals(f.verifiedBy()) ? " (accepted)" : ""));
+      }
+      if (altered.count() > altered.rows().size()) {
+        out.println(
+            "  ... and " + (altered.count() - altered.rows().size()) + " more (see the report)");
       }
     }
     Catalog.Renamed renamed = catalog.renamed(runId, 20);
@@ -511,7 +535,10 @@ final class MigrationRunner {
               + " the same command again.");
       return Ferry.EXIT_USAGE;
     }
-    return state == JobState.FAILED || run.filesFailed() > 0 || failedFoldersOrZero(catalog, runId)
+    return state == JobState.FAILED
+            || run.filesFailed() > 0
+            || altered.count() > accepted
+            || failedFoldersOrZero(catalog, runId)
         ? Ferry.EXIT_FAILED
         : Ferry.EXIT_OK;
   }

@@ -17,8 +17,11 @@ import java.util.Locale;
  * reason, SHA-256, how the copy was verified, attempts, and the bytes the destination accepted in
  * this run (fewer than the size when an interrupted upload was continued; empty when nothing was
  * written), and the name the file was given at the destination when the destination refuses its own
- * and the run remaps names (empty otherwise: together with path, the rename map). Streamed from the
- * catalog, so a report of millions of rows needs no memory.
+ * and the run remaps names (empty otherwise: together with path, the rename map); then the hash the
+ * destination reports for the stored file and, for a file it stored but altered (outcome {@code
+ * altered}), the size it holds and the store's native hash of the bytes sent (the sent size being
+ * {@code size}; both empty otherwise). Streamed from the catalog, so a report of millions of rows
+ * needs no memory.
  */
 final class ReportWriter {
   static final String[] HEADER = {
@@ -30,7 +33,10 @@ final class ReportWriter {
     "verified_by",
     "attempts",
     "bytes_sent",
-    "destination_path"
+    "destination_path",
+    "destination_size",
+    "destination_hash",
+    "sent_hash"
   };
 
   private ReportWriter() {}
@@ -52,6 +58,11 @@ final class ReportWriter {
       csv.comment("files_unchanged: " + run.filesUnchanged());
       csv.comment("files_skipped: " + run.filesSkipped());
       csv.comment("files_failed: " + run.filesFailed());
+      long altered = catalog.altered(runId, 0).count();
+      if (altered > 0) {
+        csv.comment(
+            "files_altered: " + altered + " (accepted: " + catalog.alteredAccepted(runId) + ")");
+      }
       csv.comment("success_rate_percent: " + String.format(Locale.ROOT, "%.1f", successRate(run)));
       csv.row((Object[]) HEADER);
       try {
@@ -68,7 +79,10 @@ final class ReportWriter {
                     r.verifiedBy(),
                     r.attempts(),
                     r.bytesSent(),
-                    r.destPath());
+                    r.destPath(),
+                    r.destSize(),
+                    r.destHash(),
+                    r.sentHash());
               } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
               }

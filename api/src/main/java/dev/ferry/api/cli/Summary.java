@@ -50,6 +50,15 @@ final class Summary {
   }
 
   static String text(RunRow run, JobState state, double secs, long failedFolders) {
+    return text(run, state, secs, failedFolders, 0, 0);
+  }
+
+  /**
+   * As above, with the files the destination stored but altered: {@code altered} of them, {@code
+   * accepted} of those accepted by the run's options (counted as transferred too).
+   */
+  static String text(
+      RunRow run, JobState state, double secs, long failedFolders, long altered, long accepted) {
     StringBuilder b = new StringBuilder();
     String found =
         Units.count(run.filesTotal())
@@ -98,8 +107,25 @@ final class Summary {
         Units.count(run.filesSkipped()) + " skipped",
         Units.count(run.filesFailed()) + " failed");
     folders(b, failedFolders, "failed");
+    if (altered > 0) {
+      b.append("  ")
+          .append(Units.count(altered))
+          .append(altered == 1 ? " file" : " files")
+          .append(
+              " stored but altered by the destination (size or hash differ: SharePoint rewrites")
+          .append(" Office files), ")
+          .append(
+              accepted == altered
+                  ? "all accepted"
+                  : accepted > 0
+                      ? Units.count(accepted) + " accepted, " + (altered - accepted) + " not"
+                      : "not accepted: to keep them, run again with --accept-altered office (or"
+                          + " all)")
+          .append('\n');
+    }
     long left =
         run.filesTotal()
+            - (altered - accepted)
             - run.filesDone()
             - run.filesUnchanged()
             - run.filesSkipped()

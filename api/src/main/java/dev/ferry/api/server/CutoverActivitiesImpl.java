@@ -194,9 +194,14 @@ final class CutoverActivitiesImpl implements CutoverActivities {
                     });
         files += r.files();
         bytes += r.bytes();
+        Map<String, String> altered = alteredFiles(o.id());
         r.differences()
             .forEach(
-                d -> all.add(new Cutovers.Difference(prefix + d.path(), d.kind(), d.detail())));
+                d ->
+                    all.add(
+                        relabel(
+                            new Cutovers.Difference(prefix + d.path(), d.kind(), d.detail()),
+                            altered.get(d.path()))));
       }
       ctx.heartbeat(null);
     }
@@ -206,13 +211,75 @@ final class CutoverActivitiesImpl implements CutoverActivities {
         System.currentTimeMillis(),
         files,
         bytes,
-        all.size(),
+        all.size() - count(all, ALTERED_ACCEPTED), // listed, yet accepted by the job
         count(all, "missing"),
         count(all, "extra"),
         count(all, "size"),
         count(all, "content"),
         count(all, "changed_since_freeze"),
         null);
+  }
+
+  static final String ALTERED = "altered";
+  static final String ALTERED_ACCEPTED = "altered_accepted";
+
+  /**
+   * The files of an owner whose last copy the destination stored but altered (a SharePoint
+   * library's metadata in Office files), by source path: the detail to list them with, prefixed
+   * {@code +} when the job accepted them.
+   */
+  private Map<String, String> alteredFiles(java.util.UUID ownerJob) {
+    Map<String, String> out = new HashMap<>();
+    s.jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select path, verified_by, size, dest_size, dest_hash, sent_hash from (
+                      select distinct on (f.path) f.path, f.outcome, f.verified_by, f.size,
+                        f.dest_size, f.dest_hash, f.sent_hash
+                      from run_files f join runs r on r.id = f.run_id
+                      where r.job_id = ? and not f.folder
+                        and f.outcome in ('transferred', 'altered')
+                      order by f.path, f.run_id desc) last
+                    where outcome = 'altered'""")
+                .bind(0, ownerJob)
+                .map(
+                    (rs, c) ->
+                        Map.entry(
+                            rs.getString(1),
+                            ("altered-accepted".equals(rs.getString(2)) ? "+" : "")
+                                + "stored, but altered by the destination when copied: it holds "
+                                + rs.getLong(4)
+                                + " bytes with hash "
+                                + rs.getString(5)
+                                + ", "
+                                + rs.getLong(3)
+                                + " bytes with hash "
+                                + rs.getString(6)
+                                + " were sent"))
+                .forEach(e -> out.put(e.getKey(), e.getValue())));
+    return out;
+  }
+
+  /**
+   * A size or content difference of a file the destination altered when it was copied is listed as
+   * {@code altered} (or {@code altered_accepted}, which does not fail the gate) rather than as a
+   * copy gone wrong.
+   */
+  private static Cutovers.Difference relabel(Cutovers.Difference d, String altered) {
+    if (altered == null || !(d.kind().equals("size") || d.kind().equals("content"))) {
+      return d;
+    }
+    boolean accepted = altered.startsWith("+");
+    return new Cutovers.Difference(
+        d.path(),
+        accepted ? ALTERED_ACCEPTED : ALTERED,
+        (accepted ? altered.substring(1) + "; accepted by the job" : altered)
+            + " ("
+            + d.kind()
+            + ": "
+            + d.detail()
+            + ")");
   }
 
   private static long count(List<Cutovers.Difference> all, String kind) {

@@ -20,7 +20,9 @@ import java.util.List;
  * Jobs stored before {@code maxParallelOwners} existed read as the default. {@code retries} is how
  * many times a scan or batch of an owner that fails as a whole is tried again before the owner's
  * run fails (as {@code ferry migrate --retries}); the job run then reruns the owner (up to three
- * times) unless a rerun cannot help.
+ * times) unless a rerun cannot help. {@code acceptAltered} ({@code none}, {@code office}, {@code
+ * all}) is which files the destination stored but rewrote count as good copies ({@link
+ * RunOptions#acceptsAltered}).
  */
 record JobOptions(
     List<String> include,
@@ -37,7 +39,8 @@ record JobOptions(
     String names,
     String links,
     Integer retries,
-    ShardOptions shards) {
+    ShardOptions shards,
+    String acceptAltered) {
 
   static final int MAX_GLOBS = 200;
 
@@ -58,6 +61,7 @@ record JobOptions(
     links = links == null ? RunOptions.LINKS_SKIP : links;
     retries = retries == null ? MigrationInput.DEFAULT_RETRIES : retries;
     shards = shards == null ? ShardOptions.defaults() : shards;
+    acceptAltered = acceptAltered == null ? RunOptions.ACCEPT_NONE : acceptAltered;
   }
 
   static JobOptions defaults() {
@@ -77,7 +81,8 @@ record JobOptions(
         d.names(),
         d.links(),
         MigrationInput.DEFAULT_RETRIES,
-        d.shards());
+        d.shards(),
+        d.acceptAltered());
   }
 
   /**
@@ -123,6 +128,7 @@ record JobOptions(
     String links = base.links();
     int retries = base.retries();
     ShardOptions shards = base.shards();
+    String acceptAltered = base.acceptAltered();
     Input o = in.object("options");
     if (o != null) {
       Integer c = o.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
@@ -145,6 +151,8 @@ record JobOptions(
       links = l != null ? l : links;
       Integer rt = o.integer("retries", 0, MigrationInput.MAX_RETRIES);
       retries = rt != null ? rt : retries;
+      String aa = o.oneOf("acceptAltered", false, RunOptions.ACCEPT);
+      acceptAltered = aa != null ? aa : acceptAltered;
       Input sh = o.object("shards");
       if (sh != null) {
         shards = shards(sh, shards);
@@ -181,7 +189,8 @@ record JobOptions(
         names,
         links,
         retries,
-        shards);
+        shards,
+        acceptAltered);
   }
 
   /**
@@ -267,7 +276,8 @@ record JobOptions(
         null,
         names,
         links,
-        shards);
+        shards,
+        acceptAltered);
   }
 
   String toJson() {
@@ -305,7 +315,8 @@ record JobOptions(
       String names,
       String links,
       int retries,
-      ShardOptions shards) {}
+      ShardOptions shards,
+      String acceptAltered) {}
 
   FiltersView filtersView() {
     return new FiltersView(include, exclude, olderThan, newerThan);
@@ -323,6 +334,7 @@ record JobOptions(
         names,
         links,
         retries,
-        shards);
+        shards,
+        acceptAltered);
   }
 }

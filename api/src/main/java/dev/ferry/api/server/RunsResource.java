@@ -29,7 +29,15 @@ import java.util.Map;
 final class RunsResource {
   static final List<String> OUTCOMES =
       List.of(
-          "transferred", "unchanged", "skipped", "failed", "retry", "deleted", "kept", "worker");
+          "transferred",
+          "unchanged",
+          "altered",
+          "skipped",
+          "failed",
+          "retry",
+          "deleted",
+          "kept",
+          "worker");
   static final int PROBLEMS_LISTED = 1000;
   static final String[] CSV_HEADER = {
     "owner",
@@ -40,7 +48,10 @@ final class RunsResource {
     "sha256",
     "verified_by",
     "attempts",
-    "destination_path"
+    "destination_path",
+    "destination_size",
+    "destination_hash",
+    "sent_hash"
   };
 
   private final Services s;
@@ -194,7 +205,10 @@ final class RunsResource {
           row.sha256(),
           row.verifiedBy(),
           row.attempts(),
-          row.destinationPath());
+          row.destinationPath(),
+          row.destinationSize(),
+          row.destinationHash(),
+          row.sentHash());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -11,7 +11,7 @@ import { clientName, projectName } from './names.js';
 import * as R from './run.js';
 
 const OWNER_STATES = ['queued', 'scanning', 'running', 'paused', 'completed', 'completed_with_errors', 'failed', 'cancelled'];
-const OUTCOMES = ['transferred', 'unchanged', 'skipped', 'failed', 'retry', 'deleted', 'kept', 'worker'];
+const OUTCOMES = ['transferred', 'unchanged', 'altered', 'skipped', 'failed', 'retry', 'deleted', 'kept', 'worker'];
 const OWNERS_PAGE = 20;
 const LOG_PAGE = 50;
 const STEPS = ['round', 'freeze', 'verify', 'switch', 'abort', 'decommission'];

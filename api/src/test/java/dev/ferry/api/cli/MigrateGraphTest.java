@@ -127,4 +127,61 @@ class MigrateGraphTest {
     var again = ferry.ferry("migrate", src.toString(), remote);
     assertThat(again.out()).contains("0 transferred").contains("2 unchanged").contains("1 failed");
   }
+
+  @Test
+  void officeFilesALibraryRewritesAreReportedAlteredNeverRetriedAndAcceptedOnRequest()
+      throws Exception {
+    Path src = dir.resolve("src");
+    FerryHarness.write(src.resolve("plan.docx"), "word document".getBytes(), MTIME);
+    FerryHarness.write(src.resolve("notes.txt"), "plain text".getBytes(), MTIME);
+    String user = "a" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
+    String drive = graph.addUser(user);
+    String remote = "onedrive://" + user + "/library";
+    graph.alterOfficeFiles(true);
+    try {
+      Path csv = dir.resolve("altered.csv");
+      var r = ferry.ferry("migrate", src.toString(), remote, "--report", csv.toString());
+      assertThat(r.code()).as(r.all()).isEqualTo(Ferry.EXIT_FAILED);
+      assertThat(r.out())
+          .as(r.all())
+          .contains("Completed with errors")
+          .contains("1 transferred")
+          .contains("0 failed")
+          .contains("1 file stored but altered by the destination")
+          .contains("--accept-altered office")
+          .doesNotContain("not attempted");
+      // once: an upload that is rewritten every time is never retried (each try a version)
+      assertThat(graph.versions(drive, "library/plan.docx")).isEqualTo(1);
+      var row = report(csv).get("plan.docx");
+      long stored = "word document".length() + GraphDriveFake.LIBRARY_METADATA.length;
+      assertThat(row.get("outcome")).isEqualTo("altered");
+      assertThat(row.get("attempts")).isEqualTo("1");
+      assertThat(row.get("size")).isEqualTo(Long.toString("word document".length()));
+      assertThat(row.get("destination_size")).isEqualTo(Long.toString(stored));
+      assertThat(row.get("sent_hash"))
+          .isEqualTo(
+              dev.ferry.activities.storage.graph.QuickXorHash.of("word document".getBytes()));
+      assertThat(row.get("destination_hash"))
+          .isEqualTo(
+              dev.ferry.activities.storage.graph.QuickXorHash.of(
+                  graph.content(drive, "library/plan.docx").orElseThrow()));
+      assertThat(report(csv).get("notes.txt").get("outcome")).isEqualTo("transferred");
+
+      // accepted: the same file is kept as the job's copy and the next run leaves it alone
+      var ok = ferry.ferry("migrate", src.toString(), remote, "--accept-altered", "office");
+      assertThat(ok.code()).as(ok.all()).isZero();
+      assertThat(ok.out()).contains("Completed in").contains("all accepted");
+      assertThat(graph.versions(drive, "library/plan.docx")).isEqualTo(2);
+      var again = ferry.ferry("migrate", src.toString(), remote, "--accept-altered", "office");
+      assertThat(again.code()).as(again.all()).isZero();
+      assertThat(again.out()).contains("0 transferred").contains("2 unchanged");
+      assertThat(graph.versions(drive, "library/plan.docx")).isEqualTo(2);
+
+      var bad = ferry.ferry("migrate", src.toString(), remote, "--accept-altered", "pdf");
+      assertThat(bad.code()).isEqualTo(Ferry.EXIT_USAGE);
+      assertThat(bad.all()).contains("--accept-altered must be none, office or all");
+    } finally {
+      graph.alterOfficeFiles(false);
+    }
+  }
 }

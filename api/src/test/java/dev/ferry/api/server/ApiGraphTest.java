@@ -341,4 +341,93 @@ class ApiGraphTest {
     assertThat(downEnd.at("/lastRun/state").asText()).as(downEnd.toString()).isEqualTo("COMPLETED");
     assertSameTree(src, back);
   }
+
+  @Test
+  void filesTheLibraryRewritesAreAlteredInTheReportAndListedApartByTheVerificationGate()
+      throws Exception {
+    Path src = dir.resolve("src");
+    write(src.resolve("plan.docx"), "a word document".getBytes(StandardCharsets.UTF_8));
+    write(src.resolve("notes.txt"), "plain".getBytes(StandardCharsets.UTF_8));
+    String user = "a" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
+    graph.addUser(user);
+    String client = api.client("Altered " + UUID.randomUUID());
+    Res conn =
+        api.post(
+            "/clients/" + client + "/connections",
+            connection(
+                "onedrive",
+                "onedrive",
+                fake(Map.of("user", user, "root", "Lib", "tenant", GraphDriveFake.TENANT))));
+    assertThat(conn.status()).as(conn.toString()).isEqualTo(201);
+    String local = api.localConnection(client, "local", src);
+    String project = api.project(client, "p");
+    Res bad =
+        api.post(
+            "/projects/" + project + "/jobs",
+            Map.of(
+                "name", "bad",
+                "source", Map.of("connectionId", local),
+                "destination", Map.of("connectionId", conn.id()),
+                "options", Map.of("acceptAltered", "pdf")));
+    assertThat(bad.status()).as(bad.toString()).isEqualTo(400);
+    assertThat(bad.body()).contains("acceptAltered");
+    String job =
+        api.job(project, local, conn.id(), Map.of("options", Map.of("acceptAltered", "office")));
+    graph.alterOfficeFiles(true);
+    try {
+      long run = api.run(job, "FULL");
+      JsonNode end = api.awaitEnd(job);
+      assertThat(end.at("/lastRun/state").asText()).as(end.toString()).isEqualTo("COMPLETED");
+      JsonNode report = api.get("/jobs/" + job + "/runs/" + run + "/report").json();
+      JsonNode row = null;
+      for (JsonNode f : report.get("files")) {
+        if (f.get("path").asText().equals("plan.docx")) {
+          row = f;
+        }
+      }
+      assertThat(row).as(report.toString()).isNotNull();
+      assertThat(row.get("outcome").asText()).isEqualTo("altered");
+      assertThat(row.get("verifiedBy").asText()).isEqualTo("altered-accepted");
+      assertThat(row.get("destinationSize").asLong())
+          .isEqualTo("a word document".length() + GraphDriveFake.LIBRARY_METADATA.length);
+      assertThat(row.get("sentHash").asText())
+          .isEqualTo(
+              dev.ferry.activities.storage.graph.QuickXorHash.of(
+                  "a word document".getBytes(StandardCharsets.UTF_8)));
+      assertThat(row.get("destinationHash").asText()).isNotEqualTo(row.get("sentHash").asText());
+      String csv = api.get("/jobs/" + job + "/runs/" + run + "/report.csv").body();
+      assertThat(csv).contains("destination_size,destination_hash,sent_hash").contains(",altered,");
+      JsonNode log = api.get("/jobs/" + job + "/runs/" + run + "/log?outcome=altered").json();
+      assertThat(log.toString()).contains("plan.docx").contains("altered by the destination");
+
+      // the gate lists the file apart, as accepted, and passes
+      Res started = api.post("/jobs/" + job + "/cutover", Map.of());
+      assertThat(started.status()).as(started.toString()).isEqualTo(201);
+      ApiHarness.await(
+          java.time.Duration.ofSeconds(120),
+          () -> {
+            JsonNode c = api.get("/jobs/" + job + "/cutover").json();
+            return c.get("rounds").size() >= 1 && !c.get("roundRunning").asBoolean();
+          });
+      assertThat(api.post("/jobs/" + job + "/cutover/freeze", Map.of()).status()).isEqualTo(200);
+      JsonNode[] c = new JsonNode[1];
+      ApiHarness.await(
+          java.time.Duration.ofSeconds(120),
+          () -> {
+            c[0] = api.get("/jobs/" + job + "/cutover").json();
+            String st = c[0].get("state").asText();
+            return st.equals("verified") || st.equals("verification_failed");
+          });
+      assertThat(c[0].get("state").asText()).as(c[0].toString()).isEqualTo("verified");
+      assertThat(c[0].at("/lastCheck/differences").asLong()).isZero();
+      JsonNode diffs = api.get("/jobs/" + job + "/cutover/differences").json();
+      assertThat(diffs.at("/differences/0/path").asText())
+          .as(diffs.toString())
+          .isEqualTo("plan.docx");
+      assertThat(diffs.at("/differences/0/kind").asText()).isEqualTo("altered_accepted");
+      assertThat(diffs.at("/differences/0/detail").asText()).contains("accepted by the job");
+    } finally {
+      graph.alterOfficeFiles(false);
+    }
+  }
 }

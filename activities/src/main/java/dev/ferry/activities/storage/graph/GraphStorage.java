@@ -84,7 +84,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Verification</b> ({@code quickxorhash}): the QuickXorHash of the bytes consumed, computed
  * while they are read, must equal {@code file.hashes.quickXorHash} of the item Graph returns, and
- * the sizes must match.
+ * the sizes must match. A committed item whose size or hash differs was rewritten by the library
+ * (SharePoint injects metadata into Office files): {@link StorageException.Altered}, never retried.
  *
  * <p><b>Retries.</b> The SDK's retry handler retries 429, 503 and 504 up to three times, waiting as
  * Retry-After says (request bodies are in memory, so they are resent whole); after that the failure
@@ -847,6 +848,28 @@ public final class GraphStorage implements Storage {
     long storedSize = item.getSize() == null ? -1 : item.getSize();
     if (!options.verify()) {
       return new Written("none", stored);
+    }
+    if (stored != null && storedSize >= 0 && (storedSize != size || !stored.equals(sentHash))) {
+      // the upload completed and Graph has the item, yet not the bytes that were sent: the library
+      // rewrote them (SharePoint's metadata in Office files): uploading again changes nothing
+      throw new StorageException.Altered(
+          "stored, but altered by the destination: "
+              + where(path)
+              + " holds "
+              + storedSize
+              + " bytes with quickXorHash "
+              + stored
+              + ", Ferry sent "
+              + size
+              + " bytes with quickXorHash "
+              + sentHash
+              + " (SharePoint rewrites Office files and some PDF, HTML and JPEG files as they are"
+              + " stored; accept such files with the option accept-altered)",
+          NATIVE_HASH,
+          size,
+          sentHash,
+          storedSize,
+          stored);
     }
     if (storedSize != size || stored == null || !stored.equals(sentHash)) {
       throw new StorageException.Transient(

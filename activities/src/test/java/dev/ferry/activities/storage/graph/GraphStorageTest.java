@@ -442,4 +442,30 @@ class GraphStorageTest extends StorageContract {
       }
     }
   }
+
+  @Test
+  void aFileTheLibraryRewritesIsAlteredWithBothSidesNotATransientMismatch() throws Exception {
+    try (GraphStorage s = newStorage()) {
+      fake.alterOfficeFiles(true);
+      try {
+        byte[] data = bytes(3000, 11);
+        assertThatThrownBy(() -> put(s, "deck.pptx", data, 1_600_000_000_000L))
+            .isInstanceOfSatisfying(
+                StorageException.Altered.class,
+                a -> {
+                  assertThat(a.retryable()).isFalse();
+                  assertThat(a.sentSize()).isEqualTo(data.length);
+                  assertThat(a.sentHash()).isEqualTo(QuickXorHash.of(data));
+                  assertThat(a.storedSize())
+                      .isEqualTo(data.length + GraphDriveFake.LIBRARY_METADATA.length);
+                  assertThat(a.storedHash()).isNotEqualTo(a.sentHash());
+                })
+            .hasMessageContaining("altered by the destination");
+        assertThat(put(s, "plain.txt", data, 1_600_000_000_000L).verifiedBy())
+            .isEqualTo("quickxorhash");
+      } finally {
+        fake.alterOfficeFiles(false);
+      }
+    }
+  }
 }
