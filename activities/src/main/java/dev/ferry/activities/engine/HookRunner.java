@@ -83,8 +83,16 @@ public final class HookRunner {
       throws IOException, InterruptedException {
     var body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     body.put("hook", which);
-    body.put("jobId", env.get("FERRY_JOB_ID"));
-    body.put("destination", env.get("FERRY_DESTINATION"));
+    if (env.containsKey("FERRY_TRANSIT_ID")) { // a transit's account hook
+      body.put("transitId", env.get("FERRY_TRANSIT_ID"));
+      body.put("account", env.get("FERRY_ACCOUNT"));
+      if (env.containsKey("FERRY_ROUTE_TO")) {
+        body.put("to", env.get("FERRY_ROUTE_TO"));
+      }
+    } else {
+      body.put("jobId", env.get("FERRY_JOB_ID"));
+      body.put("destination", env.get("FERRY_DESTINATION"));
+    }
     try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
       HttpResponse<String> r =
           http.send(
@@ -92,7 +100,9 @@ public final class HookRunner {
                   .timeout(TIMEOUT)
                   .header("Content-Type", "application/json")
                   // the receiver can tell a repeated call from a new one
-                  .header("Idempotency-Key", env.get("FERRY_JOB_ID") + "-" + which)
+                  .header(
+                      "Idempotency-Key",
+                      env.getOrDefault("FERRY_HOOK_KEY", env.get("FERRY_JOB_ID") + "-" + which))
                   .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

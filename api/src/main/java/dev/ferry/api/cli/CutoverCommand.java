@@ -340,7 +340,7 @@ public final class CutoverCommand implements Callable<Integer> {
   }
 
   /** The server's API over the JDK's HTTP client (TLS verified against the JDK's CAs). */
-  private static final class Api {
+  static final class Api {
     record Answer(int status, String body) {
       String error() {
         try {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       MigrateCommand.class,
       CheckCommand.class,
       CutoverCommand.class,
+      TransitCommand.class,
       DemoCommand.class,
       ServerCommand.class,
       AgentCommand.class,

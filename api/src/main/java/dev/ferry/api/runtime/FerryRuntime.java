@@ -63,7 +63,9 @@ public final class FerryRuntime implements AutoCloseable {
     worker.registerWorkflowImplementationTypes(
         MigrationWorkflowImpl.class,
         dev.ferry.workflows.JobRunWorkflowImpl.class,
-        dev.ferry.workflows.CutoverWorkflowImpl.class);
+        dev.ferry.workflows.CutoverWorkflowImpl.class,
+        dev.ferry.workflows.TransitCutoverWorkflowImpl.class,
+        dev.ferry.workflows.AccountMoveWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new ScanActivityImpl(new ScanService(catalog, storage), catalog),
         new PlanActivityImpl(catalog),

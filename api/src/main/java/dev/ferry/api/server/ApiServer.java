@@ -202,7 +202,10 @@ public final class ApiServer implements AutoCloseable {
     io.temporal.worker.Worker serverQueue =
         control.newWorker(dev.ferry.workflows.CutoverWorkflow.SERVER_QUEUE);
     serverQueue.registerActivitiesImplementations(
-        new CutoverActivitiesImpl(s), notifier, new DatabaseActivitiesImpl(s));
+        new CutoverActivitiesImpl(s),
+        new TransitActivitiesImpl(s),
+        notifier,
+        new DatabaseActivitiesImpl(s));
     // webhook deliveries: notices of the workflows and agents gone offline, retried by Temporal
     serverQueue.registerWorkflowImplementationTypes(
         dev.ferry.workflows.WebhookDeliveryWorkflowImpl.class);

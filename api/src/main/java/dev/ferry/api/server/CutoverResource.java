@@ -145,7 +145,7 @@ final class CutoverResource {
   }
 
   /** A hook: {"command": "..."} (operators only: it runs on the server) or {"url": "http..."}. */
-  private static Cutovers.Hook hook(Context ctx, Input in, String field) {
+  static Cutovers.Hook hook(Context ctx, Input in, String field) {
     Input h = in.object(field);
     if (h == null) {
       return null;

@@ -482,7 +482,7 @@ final class JobsResource {
   }
 
   /** {@code field: {connectionId, path}}; the connection must belong to the client. */
-  private Views.Location location(Input in, String field, UUID clientId, UUID defaultConnection) {
+  Views.Location location(Input in, String field, UUID clientId, UUID defaultConnection) {
     Input o = in.object(field);
     if (o == null) {
       if (defaultConnection != null) {
@@ -519,7 +519,7 @@ final class JobsResource {
    * The rules of where a job reads and writes ({@link JobRules}): its local folders (the machine,
    * the token, the server's roots) and its destination apart from its source.
    */
-  private void places(
+  void places(
       JobRules.Sink e,
       Principal p,
       UUID agent,
@@ -536,7 +536,7 @@ final class JobsResource {
   }
 
   /** {@link #places}, throwing a 400 with every problem; for the transaction that writes. */
-  private void again(
+  void again(
       Principal p, UUID agent, Views.Location src, Views.Location dst, List<JobRules.Sub> owners) {
     Map<String, String> problems = new java.util.TreeMap<>();
     places(problems::putIfAbsent, p, agent, src, dst, owners);

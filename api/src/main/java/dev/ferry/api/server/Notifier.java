@@ -109,10 +109,14 @@ final class Notifier implements NotifyActivities {
         bytes.put("done", r.bytesDone());
       }
     }
+    boolean step = n.event().equals(CUTOVER_STEP) || n.event().startsWith("transit.");
+    if (n.event().startsWith("transit.")) {
+      new dev.ferry.activities.catalog.Transits(s.jdbi)
+          .byJob(job.id())
+          .ifPresent(t -> body.put("transitId", t.id().toString()));
+    }
     if (state != null) {
-      body.put(
-          n.event().equals(CUTOVER_STEP) ? "step" : "state",
-          n.event().equals(CUTOVER_STEP) ? state : state.toLowerCase(Locale.ROOT));
+      body.put(step ? "step" : "state", step ? state : state.toLowerCase(Locale.ROOT));
     }
     if (n.detail() != null) {
       body.put("detail", n.detail());

@@ -167,7 +167,7 @@ public final class OwnersInput {
     return problem.replace("the destination root", "the " + side + " root");
   }
 
-  private static Map<String, String> check(
+  static Map<String, String> check(
       List<Jobs.OwnerSpec> owners, java.util.function.IntFunction<String> prefix) {
     Map<String, String> problems = new TreeMap<>();
     Map<String, Integer> sources = new TreeMap<>();

@@ -72,6 +72,12 @@ final class Routes {
     d.get(BASE + "/jobs/{jobId}/cutover/differences.csv", cutover::differencesCsv);
     d.post(BASE + "/jobs/{jobId}/cutover/{step}", cutover::step);
 
+    TransitsResource transits = new TransitsResource(s);
+    d.get(BASE + "/transits", transits::list);
+    d.post(BASE + "/transits", transits::create);
+    d.get(BASE + "/transits/{transitId}", transits::get);
+    d.post(BASE + "/transits/{transitId}/{step}", transits::step);
+
     WebhooksResource webhooks = new WebhooksResource(s);
     d.get(BASE + "/clients/{clientId}/webhooks", webhooks::list);
     d.post(BASE + "/clients/{clientId}/webhooks", webhooks::create);

@@ -22,7 +22,9 @@ final class WebhooksResource {
           NotifyActivities.RUN_ENDED,
           NotifyActivities.OWNER_FAILED,
           NotifyActivities.CUTOVER_STEP,
-          NotifyActivities.AGENT_OFFLINE);
+          NotifyActivities.AGENT_OFFLINE,
+          NotifyActivities.TRANSIT_STEP,
+          NotifyActivities.TRANSIT_OVERAGE);
 
   private final Services s;
 
