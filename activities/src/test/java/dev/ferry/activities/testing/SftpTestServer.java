@@ -28,6 +28,7 @@ import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.security.SecurityUtils;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
@@ -54,7 +55,7 @@ public final class SftpTestServer implements AutoCloseable {
 
   private SftpTestServer(Path work, boolean posixRename, int maxChannels, String identification)
       throws IOException, GeneralSecurityException {
-    this(work, posixRename, maxChannels, identification, server -> {});
+    this(work, posixRename, maxChannels, identification, false, server -> {});
   }
 
   private SftpTestServer(
@@ -62,12 +63,13 @@ public final class SftpTestServer implements AutoCloseable {
       boolean posixRename,
       int maxChannels,
       String identification,
+      boolean ed25519,
       Consumer<SshServer> tweak)
       throws IOException, GeneralSecurityException {
     this.dir = Files.createDirectories(work.resolve("served"));
-    KeyPair hostKey = generate();
-    KeyPair userKey = generate();
-    this.keyFile = work.resolve("id_ecdsa");
+    KeyPair hostKey = ed25519 ? generateEd25519() : generate();
+    KeyPair userKey = ed25519 ? generateEd25519() : generate();
+    this.keyFile = work.resolve(ed25519 ? "id_ed25519" : "id_ecdsa");
     OpenSSHKeyEncryptionContext encryption = new OpenSSHKeyEncryptionContext();
     encryption.setCipherName("AES");
     encryption.setCipherType("256");
@@ -178,10 +180,25 @@ public final class SftpTestServer implements AutoCloseable {
         true,
         0,
         null,
+        false,
         s ->
             s.setKeyExchangeFactories(
                 NamedFactory.setUpTransformedFactories(
                     false, List.of(BuiltinDHFactories.dhg1), ServerBuilder.DH2KEX)));
+  }
+
+  /**
+   * Starts a server whose host key and user key are ed25519 (the user key written encrypted in
+   * OpenSSH's format, as {@code ssh-keygen} writes it): what MINA SSHD's client can only verify and
+   * sign with an EdDSA provider on the classpath.
+   */
+  public static SftpTestServer startWithEd25519Keys(Path work)
+      throws IOException, GeneralSecurityException {
+    return new SftpTestServer(work, true, 0, null, true, s -> {});
+  }
+
+  private static KeyPair generateEd25519() throws GeneralSecurityException {
+    return SecurityUtils.getKeyPairGenerator(SecurityUtils.ED25519).generateKeyPair();
   }
 
   private static KeyPair generate() throws GeneralSecurityException {

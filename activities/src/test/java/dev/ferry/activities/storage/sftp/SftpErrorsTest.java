@@ -129,6 +129,30 @@ class SftpErrorsTest {
   }
 
   @Test
+  void anEd25519HostKeyIsCheckedAndAnEncryptedEd25519UserKeyLogsIn() throws Exception {
+    try (SftpTestServer ed = SftpTestServer.startWithEd25519Keys(work.resolve("ed25519"))) {
+      assertThat(Files.readString(ed.knownHosts())).contains(" ssh-ed25519 ");
+      assertThat(Files.readString(ed.keyFile())).startsWith("-----BEGIN OPENSSH PRIVATE KEY-----");
+      byte[] data = bytes(1000, 7);
+      try (Storage s = new SftpStorage(ed.keySettings("/ok"))) {
+        put(s, "a.bin", data, 1_700_000_000_000L);
+      }
+      assertThat(Files.readAllBytes(ed.dir().resolve("ok/a.bin"))).isEqualTo(data);
+      Path other = work.resolve("other_known_hosts");
+      // another server's (ECDSA) key listed for this one's address: refused, naming the key
+      Files.writeString(
+          other,
+          Files.readString(server.knownHosts())
+              .replace("]:" + server.port() + " ", "]:" + ed.port() + " "));
+      Map<String, String> env = ed.keyEnv();
+      env.put(SftpSettings.KNOWN_HOSTS, other.toString());
+      assertThatThrownBy(() -> new SftpStorage(SftpSettings.fromUri(ed.uri("/"), env)).close())
+          .isInstanceOf(StorageException.AccessDenied.class)
+          .hasMessageContaining("ssh-ed25519 SHA256:");
+    }
+  }
+
+  @Test
   void noKeyExchangeInCommonIsPermanentAndNamesWhatTheServerOffers() throws Exception {
     try (SftpTestServer old =
         SftpTestServer.startWithOnlyObsoleteKeyExchange(work.resolve("old"))) {
