@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DatabaseMoverTest {
   private static final PgServer MAIN = PgClusters.main();
-  private static final PgServer TRANSIT = PgClusters.transit();
+  private static final PgServer TRANSIT = PgClusters.requireTransit();
 
   private final String tag = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
   private final String src = "ferry_mv_src_" + tag;
@@ -308,6 +308,32 @@ class DatabaseMoverTest {
     assertThat(query(TRANSIT, dst, "select tableowner from pg_tables where tablename = 'accounts'"))
         .isEqualTo(role);
     assertThat(contents(TRANSIT, dst, "app.orders")).isEqualTo(contents(MAIN, src, "app.orders"));
+  }
+
+  @Test
+  void aSourceUserThatCannotReadEveryTableIsAPermanentErrorAndLeavesNoCopy() throws Exception {
+    String role = "ferry_noread_" + tag;
+    sql(MAIN, "postgres", "create role " + role + " login");
+    cleanup.add(
+        () -> {
+          try {
+            sql(MAIN, "postgres", "drop database if exists " + src + " with (force)");
+            sql(MAIN, "postgres", "drop role if exists " + role);
+          } catch (Exception e) {
+            // best effort
+          }
+        });
+    PgServer reader = new PgServer(MAIN.host(), MAIN.port(), role, null, null);
+    String moveId = "noread-" + tag;
+    assertThatThrownBy(() -> mover.move(reader, src, TRANSIT, dst, moveId, (s, b) -> {}))
+        .isInstanceOfSatisfying(
+            DatabaseMoveException.class,
+            e -> assertThat(e.type()).isEqualTo(MigrationActivities.ACCESS_DENIED))
+        .hasMessageContaining("pg_dump of '" + src + "' on " + MAIN.address() + " failed")
+        .hasMessageContaining("permission denied")
+        .hasMessageContaining("must be able to read every table");
+    assertThat(exists(TRANSIT, DatabaseMover.stagingName(moveId, dst))).isFalse();
+    assertThat(exists(TRANSIT, dst)).isFalse();
   }
 
   @Test

@@ -30,6 +30,26 @@ public final class PgClusters {
     return server(System.getenv(), "FERRY_TRANSIT_DB", "jdbc:postgresql://127.0.0.1:5433/postgres");
   }
 
+  /**
+   * {@link #transit()}, failing with what to run when it does not answer (a machine set up before
+   * the second cluster existed).
+   */
+  public static PgServer requireTransit() {
+    PgServer s = transit();
+    try (Connection c = connect(s, "postgres")) {
+      return s;
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "the second PostgreSQL cluster of the tests does not answer on "
+              + s.address()
+              + " ("
+              + e.getMessage()
+              + "): run scripts/setup --test, which starts it (or point FERRY_TRANSIT_DB_URL at"
+              + " another)",
+          e);
+    }
+  }
+
   static PgServer server(Map<String, String> env, String prefix, String defaultUrl) {
     String url = env.getOrDefault(prefix + "_URL", defaultUrl);
     URI u = URI.create(url.substring("jdbc:".length()));

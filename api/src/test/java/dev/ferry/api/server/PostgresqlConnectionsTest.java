@@ -275,7 +275,7 @@ class PostgresqlConnectionsTest {
     String dst = "ferry_api_dst_" + tag;
     String role = "ferry_api_pw_" + tag;
     PgServer main = PgClusters.main();
-    PgServer transit = PgClusters.transit();
+    PgServer transit = PgClusters.requireTransit();
     PgClusters.sql(main, "postgres", "create database " + src);
     PgClusters.sql(
         main,
