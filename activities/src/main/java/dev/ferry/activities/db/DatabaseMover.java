@@ -515,7 +515,6 @@ public final class DatabaseMover {
       Tail dumpErr = Tail.of(dump.getErrorStream());
       Tail restoreErr = Tail.of(restore.getErrorStream());
       AtomicLong streamed = new AtomicLong();
-      boolean killedDump = false;
       Process d = dump;
       Process r = restore;
       CompletableFuture<IOException> pipe =
@@ -538,7 +537,6 @@ public final class DatabaseMover {
       while (dump.isAlive() || restore.isAlive() || !pipe.isDone()) {
         progress.report("streaming", streamed.get());
         if (!restore.isAlive() && dump.isAlive() && restore.exitValue() != 0) {
-          killedDump = true;
           dump.destroy(); // nothing reads the dump any more
         }
         restore.waitFor(1, TimeUnit.SECONDS);
@@ -547,13 +545,11 @@ public final class DatabaseMover {
       int dumpExit = dump.waitFor();
       int restoreExit = restore.waitFor();
       String dumpText = dumpErr.text();
-      // pg_dump told to stop, or cut off by a pg_restore that stopped reading, did not fail itself
-      boolean dumpCutOff =
-          restoreExit != 0
-              && (killedDump
-                  || dumpText.contains("Broken pipe")
-                  || dumpText.contains("could not write"));
-      if (dumpExit != 0 && !dumpCutOff) {
+      // pg_dump's own error (a refused table, a lost source) comes first; one cut off by a
+      // pg_restore that stopped reading (a broken pipe, or ended by us) is pg_restore's failure
+      boolean cutOff = dumpText.contains("Broken pipe") || dumpText.contains("could not write");
+      boolean ownError = dumpText.contains("error") && !cutOff;
+      if (dumpExit != 0 && (ownError || restoreExit == 0)) {
         throw dumpFailure(from, fromDb, dumpExit, dumpText);
       }
       if (restoreExit != 0) {
