@@ -38,9 +38,22 @@ public interface CutoverActivities {
    * @param bytesCopied bytes transferred
    * @param filesFailed files failed
    * @param seconds how long it ran
+   * @param filesDeleted files the previous run of each owner found at the source and this one did
+   *     not: deleted (or moved away) at the source since; 0 when this run's scan did not complete
    */
   record RoundFigures(
-      String state, long filesCopied, long bytesCopied, long filesFailed, long seconds) {}
+      String state,
+      long filesCopied,
+      long bytesCopied,
+      long filesFailed,
+      long seconds,
+      long filesDeleted) {
+    /** Figures without deletions (a copy that is not a round). */
+    public RoundFigures(
+        String state, long filesCopied, long bytesCopied, long filesFailed, long seconds) {
+      this(state, filesCopied, bytesCopied, filesFailed, seconds, 0);
+    }
+  }
 
   @ActivityMethod
   RoundFigures roundFigures(RoundRef round);

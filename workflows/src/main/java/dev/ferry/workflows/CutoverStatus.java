@@ -48,6 +48,8 @@ public record CutoverStatus(
    * @param bytesCopied bytes in those files
    * @param filesFailed files that failed in the round
    * @param message why the round failed or could not start, or null
+   * @param filesDeleted files deleted at the source since the run before (part of the delta: the
+   *     destination still holds them, and the verification lists them as extra)
    */
   public record Round(
       int number,
@@ -60,7 +62,8 @@ public record CutoverStatus(
       long filesCopied,
       long bytesCopied,
       long filesFailed,
-      String message) {}
+      String message,
+      long filesDeleted) {}
 
   /**
    * A verification: the full comparison of source and destination.

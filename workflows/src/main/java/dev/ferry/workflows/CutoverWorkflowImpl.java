@@ -330,7 +330,18 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     } catch (ActivityFailure f) {
       rounds.add(
           new CutoverStatus.Round(
-              n, 0, null, finalRound, t0, now(), "FAILED", 0, 0, 0, "could not start: " + why(f)));
+              n,
+              0,
+              null,
+              finalRound,
+              t0,
+              now(),
+              "FAILED",
+              0,
+              0,
+              0,
+              "could not start: " + why(f),
+              0));
       roundRunning = false;
       message = "round " + n + " could not start: " + why(f);
       showPhase();
@@ -338,7 +349,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     }
     rounds.add(
         new CutoverStatus.Round(
-            n, run.jobRunId(), run.mode(), finalRound, t0, 0, null, 0, 0, 0, null));
+            n, run.jobRunId(), run.mode(), finalRound, t0, 0, null, 0, 0, 0, null, 0));
     showPhase();
     ChildWorkflowOptions.Builder o =
         ChildWorkflowOptions.newBuilder()
@@ -389,17 +400,20 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
             f.filesCopied(),
             f.bytesCopied(),
             f.filesFailed(),
-            failure));
+            failure,
+            f.filesDeleted()));
     roundRunning = false;
     boolean ok = failure == null && !"FAILED".equals(f.state()) && !"CANCELLED".equals(f.state());
     Long files = input.readyWhenDeltaBelowFiles();
     Long bytes = input.readyWhenDeltaBelowBytes();
+    // the delta: files new or changed, and files deleted at the source (each one a difference
+    // until the destination drops it)
+    long delta = f.filesCopied() + f.filesDeleted();
     ready =
         ok
             && (files == null && bytes == null
-                ? f.filesCopied() == 0
-                : (files == null || f.filesCopied() < files)
-                    && (bytes == null || f.bytesCopied() < bytes));
+                ? delta == 0
+                : (files == null || delta < files) && (bytes == null || f.bytesCopied() < bytes));
     if (ok) {
       estimate = f.seconds();
     }
@@ -413,6 +427,9 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
                   + " files ("
                   + Progress.bytes(f.bytesCopied())
                   + ")"
+                  + (f.filesDeleted() > 0
+                      ? " and saw " + f.filesDeleted() + " deleted at the source"
+                      : "")
                   + (ready ? "; ready: freeze the source when you are" : "")
               : "round " + n + " ended " + f.state().toLowerCase(Locale.ROOT) + why(failure);
     }

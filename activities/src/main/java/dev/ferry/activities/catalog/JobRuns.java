@@ -447,6 +447,31 @@ public final class JobRuns {
                 .one());
   }
 
+  /**
+   * Files deleted at the source since the run before, over a job run's owners: for each owner run
+   * whose scan completed, the files the owner's previous completed run (not a dry run) listed and
+   * this one did not. Owners without such a previous run count 0.
+   */
+  public long deletedAtSource(long jobRunId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "select coalesce(sum(("
+                        + "  select count(*) from run_files p where p.run_id = prev.id"
+                        + "  and not p.folder and not exists (select 1 from run_files c"
+                        + "    where c.run_id = cur.id and c.path = p.path))), 0)"
+                        + " from runs cur cross join lateral ("
+                        + "  select pr.id from runs pr where pr.job_id = cur.job_id and pr.id < cur.id"
+                        + "  and pr.mode <> 'DRY_RUN'"
+                        + "  and pr.state in ('COMPLETED', 'COMPLETED_WITH_ERRORS')"
+                        + "  order by pr.id desc limit 1) prev"
+                        + " where cur.job_run_id = ? and cur.mode <> 'DRY_RUN'"
+                        + " and cur.state in ('COMPLETED', 'COMPLETED_WITH_ERRORS')")
+                .bind(0, jobRunId)
+                .mapTo(Long.class)
+                .one());
+  }
+
   /** What a job run was started with (its parent workflow's input comes from it). */
   public record Control(long id, UUID jobId, RunMode mode, int maxParallel, String dataTaskQueue) {}
 

@@ -258,18 +258,19 @@ public final class CutoverCommand implements Callable<Integer> {
     if (!rounds.isEmpty()) {
       s.append(
           String.format(
-              "  %-6s %-12s %-10s %12s %12s %8s%n",
-              "round", "mode", "state", "files", "bytes", "failed"));
+              "  %-6s %-12s %-10s %12s %12s %8s %8s%n",
+              "round", "mode", "state", "files", "bytes", "failed", "deleted"));
       for (JsonNode r : rounds) {
         s.append(
             String.format(
-                "  %-6s %-12s %-10s %12s %12s %8s%n",
+                "  %-6s %-12s %-10s %12s %12s %8s %8s%n",
                 r.path("number").asText() + (r.path("finalRound").asBoolean() ? "*" : ""),
                 r.path("mode").asText("-"),
                 r.path("state").asText("running"),
                 Units.count(r.path("filesCopied").asLong()),
                 Units.bytes(r.path("bytesCopied").asLong()),
-                Units.count(r.path("filesFailed").asLong())));
+                Units.count(r.path("filesFailed").asLong()),
+                Units.count(r.path("filesDeleted").asLong())));
       }
       if (rounds.findValues("finalRound").stream().anyMatch(JsonNode::asBoolean)) {
         s.append("  (* a final round, after the freeze)\n");

@@ -89,7 +89,12 @@ final class CutoverActivitiesImpl implements CutoverActivities {
                   ? 0
                   : Duration.between(r.startedAt(), r.finishedAt()).toSeconds();
           return new RoundFigures(
-              r.state(), r.filesDone(), r.bytesDone(), r.filesFailed(), seconds);
+              r.state(),
+              r.filesDone(),
+              r.bytesDone(),
+              r.filesFailed(),
+              seconds,
+              s.jobRuns.deletedAtSource(round.jobRunId()));
         });
   }
 

@@ -292,6 +292,7 @@ final class CutoverResource {
       long filesCopied,
       long bytesCopied,
       long filesFailed,
+      long filesDeleted,
       @JsonInclude(JsonInclude.Include.NON_NULL) String message) {}
 
   record CheckView(
@@ -336,6 +337,7 @@ final class CutoverResource {
                         r.filesCopied(),
                         r.bytesCopied(),
                         r.filesFailed(),
+                        r.filesDeleted(),
                         r.message()))
             .toList(),
         k == null

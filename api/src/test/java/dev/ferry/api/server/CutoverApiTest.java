@@ -117,18 +117,27 @@ class CutoverApiTest {
         .contains("cannot switch before a verification passes: freeze the source first");
     assertThat(step(job, "verify").status()).isEqualTo(409);
 
-    // the source changes: round 2 copies the five changed, round 3 the one new
+    assertThat(c.at("/rounds/0/filesDeleted").asLong()).isZero();
+
+    // the source changes: round 2 copies the five changed and sees one deleted, round 3 copies the
+    // one new (and sees no deletion: each round counts those since the round before)
     for (int i = 0; i < 5; i++) {
       ApiRunTest.write(src.resolve("docs/f" + i + ".bin"), 20_000 + i, 100 + i);
     }
+    Files.delete(src.resolve("docs/f19.bin"));
     assertThat(step(job, "round").status()).isEqualTo(200);
     c = awaitCutover(job, x -> x.get("rounds").size() == 2 && idle(x));
     assertThat(c.at("/rounds/1/mode").asText()).isEqualTo("INCREMENTAL");
     assertThat(c.at("/rounds/1/filesCopied").asLong()).isEqualTo(5);
+    assertThat(c.at("/rounds/1/filesDeleted").asLong()).isEqualTo(1);
+    assertThat(c.get("message").asText()).contains("and saw 1 deleted at the source");
+    // the destination drops it as well (the gate would list it as extra)
+    Files.delete(dst.resolve("docs/f19.bin"));
     ApiRunTest.write(src.resolve("docs/new.bin"), 500, 7);
     assertThat(step(job, "round").status()).isEqualTo(200);
     c = awaitCutover(job, x -> x.get("rounds").size() == 3 && idle(x));
     assertThat(c.at("/rounds/2/filesCopied").asLong()).isEqualTo(1);
+    assertThat(c.at("/rounds/2/filesDeleted").asLong()).isZero();
     assertThat(c.get("ready").asBoolean()).as(c.toString()).isTrue();
     assertThat(c.get("estimatedFinalSyncSeconds").isNumber()).isTrue();
 
@@ -144,7 +153,7 @@ class CutoverApiTest {
                     && !x.get("state").asText().equals("verifying"));
     assertThat(c.get("state").asText()).as(c.toString()).isEqualTo("verified");
     assertThat(c.at("/rounds/3/finalRound").asBoolean()).isTrue();
-    assertThat(c.at("/lastCheck/filesCompared").asLong()).isEqualTo(21);
+    assertThat(c.at("/lastCheck/filesCompared").asLong()).isEqualTo(20);
     // a late change, then another final round is asked for but the gate is run by hand first
     Path late = dst.resolve("docs/f7.bin");
     ApiRunTest.write(late, 10_007, 999); // same size, other content, at the destination
