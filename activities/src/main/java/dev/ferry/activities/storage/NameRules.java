@@ -40,6 +40,8 @@ import java.util.Set;
  * @param backslashSeparator the store reads {@code \} in a name as a folder separator, as it reads
  *     {@code /}; the engine asks this (never the connector's class) to judge backslashes, here and
  *     in {@link SafePath#problem(String, boolean)}
+ * @param rootReservedNames names (lower-case) refused as the first segment of a path only: the
+ *     store's root holds something of that name itself (a SharePoint library's {@code Forms})
  */
 public record NameRules(
     String store,
@@ -53,7 +55,42 @@ public record NameRules(
     int maxPathChars,
     int maxSegments,
     boolean caseInsensitive,
-    boolean backslashSeparator) {
+    boolean backslashSeparator,
+    Set<String> rootReservedNames) {
+
+  public NameRules {
+    rootReservedNames = rootReservedNames == null ? Set.of() : Set.copyOf(rootReservedNames);
+  }
+
+  /** Rules without names reserved at the root. */
+  public NameRules(
+      String store,
+      String forbiddenChars,
+      boolean controlChars,
+      Set<String> reservedNames,
+      List<String> forbiddenPrefixes,
+      List<String> forbiddenInfixes,
+      boolean noEdgeSpaces,
+      boolean noTrailingDot,
+      int maxPathChars,
+      int maxSegments,
+      boolean caseInsensitive,
+      boolean backslashSeparator) {
+    this(
+        store,
+        forbiddenChars,
+        controlChars,
+        reservedNames,
+        forbiddenPrefixes,
+        forbiddenInfixes,
+        noEdgeSpaces,
+        noTrailingDot,
+        maxPathChars,
+        maxSegments,
+        caseInsensitive,
+        backslashSeparator,
+        Set.of());
+  }
 
   /** A store that takes any name the engine considers safe. */
   public static final NameRules NONE =
@@ -75,9 +112,14 @@ public record NameRules(
    * OneDrive and SharePoint Online document libraries, as Microsoft documents them ("Restrictions
    * and limitations in OneDrive and SharePoint"): the characters {@code " * : < > ? / \ |}, leading
    * and trailing spaces, the names {@code .lock CON PRN AUX NUL COM0–COM9 LPT0–LPT9 desktop.ini},
-   * {@code _vti_} anywhere in a name, names starting with {@code ~$}, and decoded paths longer than
-   * 400 characters. Control characters and a trailing dot are refused as well: the OneDrive client
-   * will not sync them. Names are told apart without regard to case.
+   * {@code _vti_} anywhere in a name, names starting with {@code ~} (on OneDrive for work or school
+   * and SharePoint, which Ferry writes to; {@code ~$} elsewhere), and decoded paths longer than 400
+   * characters (the server-relative path, {@code sites/{site}/{library}/…}: a connector lowers the
+   * limit by what its location uses of it, {@link #withMaxPathChars}). Control characters and a
+   * trailing dot are refused as well: the OneDrive client will not sync them. Names are told apart
+   * without regard to case. A folder {@code Forms} at a library's root is refused too (the library
+   * keeps its forms there): a connector writing to a library's root adds it ({@link
+   * #withRootReservedNames}).
    */
   public static NameRules sharePoint(String store) {
     java.util.Set<String> reserved = new java.util.HashSet<>();
@@ -91,7 +133,7 @@ public record NameRules(
         "\"*:<>?\\|",
         true,
         Set.copyOf(reserved),
-        List.of("~$"),
+        List.of("~"),
         List.of("_vti_"),
         true,
         true,
@@ -115,7 +157,28 @@ public record NameRules(
         max,
         maxSegments,
         caseInsensitive,
-        backslashSeparator);
+        backslashSeparator,
+        rootReservedNames);
+  }
+
+  /** The same rules refusing these names (any case) as a path's first segment. */
+  public NameRules withRootReservedNames(Set<String> names) {
+    Set<String> lower = new java.util.HashSet<>();
+    names.forEach(n -> lower.add(n.toLowerCase(Locale.ROOT)));
+    return new NameRules(
+        store,
+        forbiddenChars,
+        controlChars,
+        reservedNames,
+        forbiddenPrefixes,
+        forbiddenInfixes,
+        noEdgeSpaces,
+        noTrailingDot,
+        maxPathChars,
+        maxSegments,
+        caseInsensitive,
+        backslashSeparator,
+        lower);
   }
 
   /** Why the store would refuse {@code path}, or empty when it would take it. */
@@ -129,6 +192,10 @@ public record NameRules(
               + store
               + " allows at most "
               + maxSegments);
+    }
+    if (rootReservedNames.contains(segments[0].toLowerCase(Locale.ROOT))) {
+      return Optional.of(
+          "'" + segments[0] + "' is a name " + store + " reserves at the root of a library");
     }
     for (String s : segments) {
       Optional<String> p = segmentProblem(s);
@@ -229,7 +296,11 @@ public record NameRules(
       if (i > 0) {
         out.append('/');
       }
-      out.append(remapSegment(segments[i]));
+      String r = remapSegment(segments[i]);
+      if (i == 0 && rootReservedNames.contains(r.toLowerCase(Locale.ROOT))) {
+        r = r + "_";
+      }
+      out.append(r);
     }
     String remapped = out.toString();
     return problem(remapped).isEmpty() ? Optional.of(remapped) : Optional.empty();

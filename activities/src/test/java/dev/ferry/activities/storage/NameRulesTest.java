@@ -20,7 +20,8 @@ class NameRulesTest {
         "x/lpt7|'lpt7' is a name SharePoint reserves",
         "Desktop.INI|'Desktop.INI' is a name SharePoint reserves",
         ".lock|'.lock' is a name SharePoint reserves",
-        "~$report.docx|'~$report.docx' starts with '~$', which SharePoint refuses",
+        "~$report.docx|'~$report.docx' starts with '~', which SharePoint refuses",
+        "~report|'~report' starts with '~', which SharePoint refuses",
         "a_VTI_b/c|'a_VTI_b' contains '_vti_', which SharePoint refuses",
         "` lead`|' lead' starts or ends with a space, which SharePoint does not allow",
         "dot./x|'dot.' ends with '.', which SharePoint does not allow",
@@ -33,7 +34,7 @@ class NameRulesTest {
   void namesSharePointTakesPassUntouched() {
     for (String ok :
         new String[] {
-          "a/b c.txt", "CON.txt", "console", "#hash%.txt", "naïve/日本語.md", "~report", "vti"
+          "a/b c.txt", "CON.txt", "console", "#hash%.txt", "naïve/日本語.md", "a~report", "vti"
         }) {
       assertThat(SP.problem(ok)).as(ok).isEmpty();
       assertThat(SP.remap(ok)).as(ok).contains(ok);
@@ -57,7 +58,8 @@ class NameRulesTest {
         "x/CON|x/CON_",
         "desktop.ini|desktop_.ini",
         ".lock|.lock_",
-        "~$report.docx|~\uFF04report.docx",
+        "~$report.docx|\uFF5E$report.docx",
+        "x/~tmp|x/\uFF5Etmp",
         "a_vti_b|a_vti\uFF3Fb",
         "` two `|\u2420two\u2420",
         "dot./x.|dot\uFF0E/x\uFF0E",
@@ -153,5 +155,15 @@ class NameRulesTest {
     assertThat(three.problem("a/b/c")).isEmpty();
     assertThat(three.problem("a/b/c/d")).contains("the path has 4 segments; Test allows at most 3");
     assertThat(three.remap("a/b/c/d")).isEmpty();
+  }
+
+  @Test
+  void aNameReservedAtTheRootIsRefusedThereOnlyAndRemapped() {
+    NameRules root = SP.withRootReservedNames(java.util.Set.of("Forms"));
+    assertThat(root.problem("forms/a.txt"))
+        .contains("'forms' is a name SharePoint reserves at the root of a library");
+    assertThat(root.problem("x/Forms/a.txt")).isEmpty();
+    assertThat(SP.problem("Forms/a.txt")).isEmpty();
+    assertThat(root.remap("Forms/a.txt")).contains("Forms_/a.txt");
   }
 }

@@ -62,7 +62,11 @@ import java.util.regex.Pattern;
  * otherwise), answered 202 with {@code nextExpectedRanges} and 201/200 with the driveItem when the
  * last byte arrives; GET on the upload URL (the session's state) and DELETE (cancel); {@code
  * file.hashes.quickXorHash}; modification times kept to the second; names with {@code " * : < > ? /
- * \ |}, leading or trailing spaces, or reserved names refused (400 invalidRequest).
+ * \ |}, leading or trailing spaces, reserved names, {@code _vti_} anywhere, a leading {@code ~},
+ * {@code Forms} at a library's root refused (400 invalidRequest), and a decoded server-relative
+ * path (the {@code webUrl} of each drive: {@code sites/{site}/Shared Documents}, {@code
+ * personal/{user}/Documents}) of more than 400 characters (400 pathIsTooLong); no per-name length
+ * limit (Microsoft documents none beyond the path's).
  *
  * <p><b>Not covered</b>: permissions, sharing, version history (only its count), delta, search,
  * thumbnails, quotas (except {@link #quotaBytes(long)}), ranged downloads, eTag preconditions,
@@ -89,9 +93,15 @@ public final class GraphDriveFake implements AutoCloseable {
   public static final String CLIENT_SECRET = "fake-client-secret-do-not-log";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  // "Restrictions and limitations in OneDrive and SharePoint": reserved names, _vti_ anywhere in a
+  // name, and on OneDrive for work or school and SharePoint a leading ~ (not only ~$)
   private static final Pattern RESERVED =
       Pattern.compile(
-          "(?i)^(\\.lock|con|prn|aux|nul|com[0-9]|lpt[0-9]|desktop\\.ini|_vti_.*|~\\$.*)$");
+          "(?i)^(\\.lock|con|prn|aux|nul|com[0-9]|lpt[0-9]|desktop\\.ini|.*_vti_.*|~.*)$");
+
+  /** The longest decoded server-relative path ({@code sites/x/Shared Documents/a/b.txt}). */
+  public static final int MAX_PATH_CHARS = 400;
+
   private static final String ILLEGAL = "\"*:<>?/\\|";
 
   private final HttpServer server;
@@ -99,6 +109,7 @@ public final class GraphDriveFake implements AutoCloseable {
   private final Map<String, Item> items = new HashMap<>();
   private final Map<String, String> userDrives = new HashMap<>();
   private final Map<String, Site> sites = new HashMap<>();
+  private final Map<String, String> drivePaths = new HashMap<>();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Set<String> tokens = ConcurrentHashMap.newKeySet();
   private final List<String> requestLog = Collections.synchronizedList(new ArrayList<>());
@@ -215,21 +226,26 @@ public final class GraphDriveFake implements AutoCloseable {
 
   /** Gives {@code upn} a OneDrive; returns its drive id. */
   public synchronized String addUser(String upn) {
-    return userDrives.computeIfAbsent(upn.toLowerCase(Locale.ROOT), u -> newDrive());
+    String u = upn.toLowerCase(Locale.ROOT);
+    return userDrives.computeIfAbsent(
+        u, x -> newDrive("personal/" + x.replaceAll("[@.]", "_") + "/Documents"));
   }
 
   /** Creates a SharePoint site {@code https://host/sites/name} with these document libraries. */
   public synchronized void addSite(String host, String name, String... libraries) {
     Map<String, String> drives = new LinkedHashMap<>();
     for (String l : libraries) {
-      drives.put(l, newDrive());
+      // the default library "Documents" lives at the URL "Shared Documents"
+      drives.put(
+          l, newDrive("sites/" + name + "/" + (l.equals("Documents") ? "Shared Documents" : l)));
     }
     String id = host + "," + UUID.randomUUID() + "," + UUID.randomUUID();
     sites.put((host + "/" + name).toLowerCase(Locale.ROOT), new Site(id, host, name, drives));
   }
 
-  private String newDrive() {
+  private String newDrive(String serverRelativePath) {
     String driveId = "b!" + UUID.randomUUID().toString().replace("-", "");
+    drivePaths.put(driveId, serverRelativePath);
     Item root = new Item(driveId, null, "root", true);
     items.put(root.id, root);
     items.put("root@" + driveId, root);
@@ -541,6 +557,12 @@ public final class GraphDriveFake implements AutoCloseable {
   private ObjectNode driveJson(String id, String name, String type) {
     ObjectNode o = JSON.createObjectNode();
     o.put("id", id);
+    String host = type.equals("business") ? "contoso-my.sharepoint.com" : "contoso.sharepoint.com";
+    StringBuilder url = new StringBuilder("https://" + host);
+    for (String seg : drivePaths.get(id).split("/")) {
+      url.append('/').append(encode(seg));
+    }
+    o.put("webUrl", url.toString());
     o.put("name", name);
     o.put("driveType", type);
     return o;
@@ -685,6 +707,31 @@ public final class GraphDriveFake implements AutoCloseable {
     return out;
   }
 
+  /**
+   * What the service refuses of a new item {@code name} in {@code parent} besides its name: a
+   * folder {@code Forms} at a library's root (the library's own), and a decoded server-relative
+   * path of more than 400 characters, {@code pathIsTooLong} (the limit counts {@code
+   * sites/{site}/{library url}/...}: "Restrictions and limitations in OneDrive and SharePoint";
+   * MicrosoftDocs/OfficeDocs-O365ServiceDescriptions issue #617).
+   */
+  private void checkPlace(Item parent, String name) {
+    if (parent.parentId == null && name.equalsIgnoreCase("Forms")) {
+      throw new GraphError(
+          400, "invalidRequest", "The name 'Forms' is reserved at the root of a document library");
+    }
+    StringBuilder path = new StringBuilder(name);
+    for (Item i = parent; i != null && i.parentId != null; i = items.get(i.parentId)) {
+      path.insert(0, i.name + "/");
+    }
+    path.insert(0, drivePaths.get(parent.driveId) + "/");
+    if (path.codePointCount(0, path.length()) > MAX_PATH_CHARS) {
+      throw new GraphError(
+          400,
+          "pathIsTooLong",
+          "The path is too long: the decoded server-relative path may hold at most 400 characters");
+    }
+  }
+
   private static void checkName(String name) {
     for (char c : name.toCharArray()) {
       if (ILLEGAL.indexOf(c) >= 0 || c < 0x20) {
@@ -694,9 +741,6 @@ public final class GraphDriveFake implements AutoCloseable {
     }
     if (name.isEmpty() || !name.equals(name.strip()) || RESERVED.matcher(name).matches()) {
       throw new GraphError(400, "invalidRequest", "The provided name is not allowed: " + name);
-    }
-    if (name.getBytes(StandardCharsets.UTF_16LE).length / 2 > 255) {
-      throw new GraphError(400, "invalidRequest", "The name is longer than 255 characters.");
     }
   }
 
@@ -748,6 +792,7 @@ public final class GraphDriveFake implements AutoCloseable {
     }
     String name = segs.get(segs.size() - 1);
     checkName(name);
+    checkPlace(parent, name);
     Item existing = child(parent, name);
     String conflict = q.getOrDefault("@microsoft.graph.conflictBehavior", "replace");
     Store stored = store(parent, name, existing, conflict, body, null);
@@ -838,6 +883,7 @@ public final class GraphDriveFake implements AutoCloseable {
       throw new GraphError(400, "invalidRequest", "Only folders can be created this way");
     }
     checkName(name);
+    checkPlace(parent, name);
     String conflict = in.path("@microsoft.graph.conflictBehavior").asText("fail");
     Item existing = child(parent, name);
     if (existing != null) {
@@ -871,6 +917,7 @@ public final class GraphDriveFake implements AutoCloseable {
     }
     String name = segs.get(segs.size() - 1);
     checkName(name);
+    checkPlace(parent, name);
     JsonNode item = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body).path("item");
     // an upload session's default is fail (replace is the default of a simple PUT only)
     String conflict = item.path("@microsoft.graph.conflictBehavior").asText("fail");

@@ -81,7 +81,7 @@ class MigrateGraphTest {
         .contains(
             "plan: v2?.txt: refused: 'plan: v2?.txt' contains ':', which OneDrive does not allow")
         .contains("CON: refused: 'CON' is a name OneDrive reserves")
-        .contains("~$draft.docx: refused: '~$draft.docx' starts with '~$'")
+        .contains("~$draft.docx: refused: '~$draft.docx' starts with '~'")
         .contains("site_vti_cnf/page.htm: refused: 'site_vti_cnf' contains '_vti_'")
         .doesNotContain("fine.txt: refused");
 
@@ -95,7 +95,7 @@ class MigrateGraphTest {
         .isEqualTo("plan\uFF1A v2\uFF1F.txt");
     assertThat(graph.content(drive, "names/plan\uFF1A v2\uFF1F.txt")).hasValue("colon".getBytes());
     assertThat(graph.content(drive, "names/CON_")).hasValue("reserved".getBytes());
-    assertThat(graph.content(drive, "names/~\uFF04draft.docx")).hasValue("owner file".getBytes());
+    assertThat(graph.content(drive, "names/\uFF5E$draft.docx")).hasValue("owner file".getBytes());
     assertThat(graph.content(drive, "names/site_vti\uFF3Fcnf/page.htm")).hasValue("vti".getBytes());
     assertThat(graph.content(drive, "names/fine.txt")).hasValue("fine".getBytes());
   }

@@ -168,18 +168,60 @@ public final class GraphStorage implements Storage {
   }
 
   /**
-   * OneDrive's and SharePoint's naming rules ({@link NameRules#sharePoint}), with the 400-character
-   * limit less what the root folder (and, on SharePoint, the library's name) already uses of it.
+   * OneDrive's and SharePoint's naming rules ({@link NameRules#sharePoint}). The 400 characters
+   * count the decoded server-relative path ({@code sites/{site}/{library url}/…}, {@code
+   * personal/{user}/Documents/…}: Microsoft, "Restrictions and limitations in OneDrive and
+   * SharePoint"; the product team's definition, MicrosoftDocs/OfficeDocs-O365ServiceDescriptions
+   * issue #617), so the limit left for a path is 400 less the drive's own path (from its {@code
+   * webUrl}; the library's URL name may differ from its name, "Documents" being "Shared Documents")
+   * and the root folder's. At a library's root a folder {@code Forms} is refused as well. Looks the
+   * drive up once.
    */
   @Override
   public NameRules nameRules() {
-    boolean oneDrive = settings.kind().equals("onedrive");
-    NameRules rules = NameRules.sharePoint(oneDrive ? "OneDrive" : "SharePoint");
-    int used = settings.root().isEmpty() ? 0 : settings.root().length() + 1;
-    if (!oneDrive) {
-      used += settings.library().length() + 1;
+    NameRules known = rules;
+    if (known != null) {
+      return known;
     }
-    return rules.withMaxPathChars(Math.max(1, rules.maxPathChars() - used));
+    boolean oneDrive = settings.kind().equals("onedrive");
+    NameRules r = NameRules.sharePoint(oneDrive ? "OneDrive" : "SharePoint");
+    String prefix = serverRelativePath();
+    int used = prefix.codePointCount(0, prefix.length()) + 1;
+    if (!settings.root().isEmpty()) {
+      used += settings.root().codePointCount(0, settings.root().length()) + 1;
+    }
+    r = r.withMaxPathChars(Math.max(1, r.maxPathChars() - used));
+    if (settings.root().isEmpty()) {
+      r = r.withRootReservedNames(java.util.Set.of("Forms"));
+    }
+    rules = r;
+    return r;
+  }
+
+  private volatile NameRules rules;
+  private volatile String driveWebUrl;
+
+  /**
+   * The drive's decoded server-relative path without its leading slash, from its {@code webUrl}
+   * ({@code https://contoso.sharepoint.com/sites/marketing/Shared%20Documents} gives {@code
+   * sites/marketing/Shared Documents}); when Graph gave none, the usual form for the kind.
+   */
+  String serverRelativePath() {
+    drive();
+    String web = driveWebUrl;
+    if (web != null) {
+      try {
+        String p = URI.create(web).getPath(); // decoded
+        if (p != null && p.length() > 1) {
+          return p.startsWith("/") ? p.substring(1) : p;
+        }
+      } catch (IllegalArgumentException notAUri) {
+        // fall back to the usual form
+      }
+    }
+    return settings.kind().equals("onedrive")
+        ? "personal/" + settings.user().replaceAll("[@.]", "_") + "/Documents"
+        : "sites/" + settings.site() + "/" + settings.library();
   }
 
   @Override
@@ -212,6 +254,7 @@ public final class GraphStorage implements Storage {
           call(
               "look up the OneDrive of " + settings.user(),
               () -> graph.users().byUserId(settings.user()).drive().get());
+      driveWebUrl = drive.getWebUrl();
       return drive.getId();
     }
     String siteUrl =
@@ -231,6 +274,7 @@ public final class GraphStorage implements Storage {
     StringBuilder names = new StringBuilder();
     for (Drive d : drives.getValue()) {
       if (settings.library().equalsIgnoreCase(d.getName())) {
+        driveWebUrl = d.getWebUrl();
         return d.getId();
       }
       names.append(names.isEmpty() ? "" : ", ").append(d.getName());

@@ -468,4 +468,43 @@ class GraphStorageTest extends StorageContract {
       }
     }
   }
+
+  @Test
+  void thePathLimitCountsTheLibrarysServerRelativePathAsTheServiceDoes() throws Exception {
+    fake.addSite("contoso.sharepoint.com", "team", "Documents");
+    try (GraphStorage s = open("sharepoint://contoso.sharepoint.com/team/Documents/q1")) {
+      s.recoveryPause(Duration.ofMillis(20));
+      // the default library's URL is "Shared Documents": sites/team/Shared Documents/q1/...
+      assertThat(s.serverRelativePath()).isEqualTo("sites/team/Shared Documents");
+      int left = 400 - "sites/team/Shared Documents/".length() - "q1/".length();
+      assertThat(s.nameRules().maxPathChars()).isEqualTo(left);
+      String fits = "d/".repeat(20) + "x".repeat(left - 40);
+      assertThat(s.nameRules().problem(fits)).isEmpty();
+      put(s, fits, bytes(10, 1), 1_600_000_000_000L);
+      String over = fits + "y";
+      assertThat(s.nameRules().problem(over)).get().asString().contains("allows at most " + left);
+      // what the scan refuses is what the service would refuse at upload
+      assertThatThrownBy(() -> put(s, over, bytes(10, 1), 1_600_000_000_000L))
+          .isInstanceOf(StorageException.Permanent.class)
+          .hasMessageContaining("pathIsTooLong");
+    }
+  }
+
+  @Test
+  void aFolderFormsIsRefusedAtALibrarysRootOnly() throws Exception {
+    fake.addSite("contoso.sharepoint.com", "forms", "Documents");
+    try (GraphStorage s = open("sharepoint://contoso.sharepoint.com/forms/Documents")) {
+      assertThat(s.nameRules().problem("Forms/a.txt"))
+          .get()
+          .asString()
+          .contains("reserves at the root of a library");
+      assertThatThrownBy(() -> s.mkdirs("Forms"))
+          .isInstanceOf(StorageException.Permanent.class)
+          .hasMessageContaining("invalidRequest");
+      s.mkdirs("in/Forms");
+    }
+    try (GraphStorage s = open("sharepoint://contoso.sharepoint.com/forms/Documents/below")) {
+      assertThat(s.nameRules().problem("Forms/a.txt")).isEmpty();
+    }
+  }
 }
