@@ -101,7 +101,7 @@ public final class Connections {
                 .list());
   }
 
-  /** Whether a project or a job still refers to the connection. */
+  /** Whether a project, a job or a transit cutover (its database servers) still refers to it. */
   public boolean inUse(UUID id) {
     return jdbi.withHandle(
         h ->
@@ -109,7 +109,9 @@ public final class Connections {
                     """
                     select exists(select 1 from projects where default_dest_connection_id = :id)
                       or exists(select 1 from jobs
-                                where source_connection_id = :id or dest_connection_id = :id)""")
+                                where source_connection_id = :id or dest_connection_id = :id)
+                      or exists(select 1 from transits
+                                where server_database_id = :id or transit_database_id = :id)""")
                 .bind("id", id)
                 .mapTo(Boolean.class)
                 .one());

@@ -161,7 +161,9 @@ final class ConnectionsResource {
     ConnectionRow cur = visible(s, ctx, Http.id(ctx, "connectionId"));
     if (s.connections.inUse(cur.id())) {
       throw new ConflictResponse(
-          "connection '" + cur.name() + "' is used by a project or a job; change those first");
+          "connection '"
+              + cur.name()
+              + "' is used by a project, a job or a transit cutover; change those first");
     }
     s.connections.delete(cur.id());
     ctx.status(HttpStatus.NO_CONTENT);

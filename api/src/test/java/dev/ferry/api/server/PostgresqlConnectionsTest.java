@@ -26,6 +26,7 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -236,6 +237,57 @@ class PostgresqlConnectionsTest {
     assertThat(p.status()).as(p.toString()).isEqualTo(400);
     assertThat(p.json().get("fields").get("defaultDestinationConnectionId").asText())
         .contains("not a files location");
+  }
+
+  @Test
+  void oneThatATransitCutoverNamesCannotBeDeleted() throws Exception {
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    String serverDb =
+        admin
+            .post(
+                "/clients/" + client + "/connections",
+                pg("server db " + tag, PgClusters.main(), null))
+            .id();
+    String transitDb =
+        admin
+            .post(
+                "/clients/" + client + "/connections",
+                pg("transit db " + tag, PgClusters.transit(), null))
+            .id();
+    java.nio.file.Files.createDirectories(dir.resolve("server/alpha"));
+    java.nio.file.Files.createDirectories(dir.resolve("transit"));
+    String serverFiles =
+        admin.localConnection(client, "server files " + tag, dir.resolve("server"));
+    String transitFiles =
+        admin.localConnection(client, "transit files " + tag, dir.resolve("transit"));
+    String project = admin.project(client, "transit project " + tag);
+    Res t =
+        admin.post(
+            "/transits",
+            Map.of(
+                "projectId",
+                project,
+                "name",
+                "t " + tag,
+                "server",
+                Map.of("files", Map.of("connectionId", serverFiles), "postgresql", serverDb),
+                "transit",
+                Map.of("files", Map.of("connectionId", transitFiles), "postgresql", transitDb),
+                "accounts",
+                List.of(Map.of("name", "alpha", "databases", List.of("alpha_db")))));
+    assertThat(t.status()).as(t.toString()).isEqualTo(201);
+    for (String db : List.of(serverDb, transitDb)) {
+      Res d = admin.delete("/connections/" + db);
+      assertThat(d.status()).as(d.toString()).isEqualTo(409);
+      assertThat(d.body()).contains("is used by a project, a job or a transit cutover");
+      assertThat(admin.get("/connections/" + db).status()).isEqualTo(200);
+    }
+    String unused =
+        admin
+            .post(
+                "/clients/" + client + "/connections", pg("unused " + tag, PgClusters.main(), null))
+            .id();
+    assertThat(admin.delete("/connections/" + unused).status()).isEqualTo(204);
   }
 
   // --- the server's database moves -----------------------------------------------------------
