@@ -80,6 +80,8 @@ public record CutoverStatus(
    * @param content files of the same size whose contents differ
    * @param changedSinceFreeze source files modified after the freeze
    * @param message why the verification could not run, or null
+   * @param checkedBy how the files' contents were compared, as counts ("412 by md5 (S3 ETag), 3 by
+   *     sha256 read back"), or null (a verification recorded before this was said)
    */
   public record Check(
       int number,
@@ -92,7 +94,8 @@ public record CutoverStatus(
       long size,
       long content,
       long changedSinceFreeze,
-      String message) {
+      String message,
+      String checkedBy) {
     public boolean passed() {
       return message == null && differences == 0;
     }

@@ -494,7 +494,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     try {
       c = checker.verify(new CutoverActivities.VerifyRequest(input.jobId(), n, frozenAt));
     } catch (ActivityFailure f) {
-      c = new CutoverStatus.Check(n, now(), 0, 0, 0, 0, 0, 0, 0, 0, why(f));
+      c = new CutoverStatus.Check(n, now(), 0, 0, 0, 0, 0, 0, 0, 0, why(f), null);
     }
     lastCheck = c;
     if (c.passed()) {

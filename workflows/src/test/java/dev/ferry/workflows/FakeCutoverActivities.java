@@ -61,7 +61,18 @@ final class FakeCutoverActivities implements CutoverActivities {
     Long d = differences.poll();
     long n = d == null ? 0 : d;
     return new CutoverStatus.Check(
-        request.number(), System.currentTimeMillis(), 10, 10_000, n, 0, 0, 0, n, 0, null);
+        request.number(),
+        System.currentTimeMillis(),
+        10,
+        10_000,
+        n,
+        0,
+        0,
+        0,
+        n,
+        0,
+        null,
+        "10 by sha256 read back");
   }
 
   List<String> hooks() {

@@ -29,8 +29,33 @@ public final class Cutovers {
    *     content difference of a file the destination altered when it was copied), altered_accepted
    *     (the same, accepted by the job: listed, not counted against the verification)
    * @param detail what differs (sizes, hashes, times)
+   * @param checkedBy for a content difference, how the contents were compared ("sha256 read back",
+   *     "md5 read back (S3 ETag differs)"); else null
    */
-  public record Difference(String path, String kind, String detail) {}
+  public record Difference(
+      String path,
+      String kind,
+      String detail,
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          String checkedBy) {
+    public Difference(String path, String kind, String detail) {
+      this(path, kind, detail, null);
+    }
+  }
+
+  /**
+   * A file a verification found identical on both sides.
+   *
+   * @param path the path below the job's source (the owner's source folder included)
+   * @param size its size
+   * @param mtimeMillis its source modification time when verified
+   * @param algorithm the hash compared (sha256, md5, quickxor)
+   * @param hash that hash of the source's bytes
+   * @param checkedBy how it was checked
+   */
+  public record VerifiedFile(
+      String path, long size, long mtimeMillis, String algorithm, String hash, String checkedBy) {}
 
   /** Stores the job's hooks for its (new) cutover. */
   public void saveHooks(UUID jobId, Hook freeze, Hook switchHook) {
@@ -83,10 +108,11 @@ public final class Cutovers {
           var batch =
               h.prepareBatch(
                   """
-                  insert into cutover_differences (job_id, check_no, path, kind, detail)
-                  values (?, ?, ?, ?, ?) on conflict do nothing""");
+                  insert into cutover_differences
+                    (job_id, check_no, path, kind, detail, checked_by)
+                  values (?, ?, ?, ?, ?, ?) on conflict do nothing""");
           for (Difference d : differences) {
-            batch.add(jobId, checkNo, d.path(), d.kind(), d.detail());
+            batch.add(jobId, checkNo, d.path(), d.kind(), d.detail(), d.checkedBy());
           }
           if (!differences.isEmpty()) {
             batch.execute();
@@ -100,13 +126,69 @@ public final class Cutovers {
         h ->
             h.createQuery(
                     """
-                    select path, kind, detail from cutover_differences
+                    select path, kind, detail, checked_by from cutover_differences
                     where job_id = ? and check_no = ? order by path, kind limit ? offset ?""")
                 .bind(0, jobId)
                 .bind(1, checkNo)
                 .bind(2, limit)
                 .bind(3, offset)
-                .map((rs, ctx) -> new Difference(rs.getString(1), rs.getString(2), rs.getString(3)))
+                .map(
+                    (rs, ctx) ->
+                        new Difference(
+                            rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)))
+                .list());
+  }
+
+  /** Replaces the files verification {@code checkNo} found identical. */
+  public void replaceVerified(UUID jobId, int checkNo, List<VerifiedFile> files) {
+    jdbi.useTransaction(
+        h -> {
+          h.createUpdate("delete from cutover_verified where job_id = ? and check_no = ?")
+              .bind(0, jobId)
+              .bind(1, checkNo)
+              .execute();
+          for (int from = 0; from < files.size(); from += 1000) {
+            var batch =
+                h.prepareBatch(
+                    """
+                    insert into cutover_verified
+                      (job_id, check_no, path, size, mtime_millis, algorithm, hash, checked_by)
+                    values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing""");
+            for (VerifiedFile f : files.subList(from, Math.min(files.size(), from + 1000))) {
+              batch.add(
+                  jobId,
+                  checkNo,
+                  f.path(),
+                  f.size(),
+                  f.mtimeMillis(),
+                  f.algorithm(),
+                  f.hash(),
+                  f.checkedBy());
+            }
+            batch.execute();
+          }
+        });
+  }
+
+  /** The files verification {@code checkNo} found identical, by path. */
+  public List<VerifiedFile> verified(UUID jobId, int checkNo) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select path, size, mtime_millis, algorithm, hash, checked_by
+                    from cutover_verified where job_id = ? and check_no = ? order by path""")
+                .bind(0, jobId)
+                .bind(1, checkNo)
+                .map(
+                    (rs, ctx) ->
+                        new VerifiedFile(
+                            rs.getString(1),
+                            rs.getLong(2),
+                            rs.getLong(3),
+                            rs.getString(4),
+                            rs.getString(5),
+                            rs.getString(6)))
                 .list());
   }
 

@@ -63,6 +63,14 @@ public final class CachingResolver implements StorageResolver, AutoCloseable {
     }
 
     @Override
+    public void list(
+        Consumer<Entry> sink,
+        Consumer<ListingProblem> problems,
+        java.util.function.BiConsumer<String, dev.ferry.activities.storage.NativeHash> hashes) {
+      s.list(sink, problems, hashes);
+    }
+
+    @Override
     public Optional<String> readLink(String path) {
       return s.readLink(path);
     }

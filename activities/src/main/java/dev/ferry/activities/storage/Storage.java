@@ -52,6 +52,18 @@ public interface Storage extends AutoCloseable {
   }
 
   /**
+   * As {@link #list(Consumer, Consumer)}, telling {@code hashes} the {@link NativeHash} the store
+   * keeps of each file it has one for (none by default: local disks and SFTP keep no hash). A file
+   * without one is simply not told.
+   */
+  default void list(
+      Consumer<Entry> sink,
+      Consumer<ListingProblem> problems,
+      java.util.function.BiConsumer<String, NativeHash> hashes) {
+    list(sink, problems);
+  }
+
+  /**
    * The target of the symbolic link at {@code path}, as stored; empty when there is none (or the
    * store holds no links).
    */

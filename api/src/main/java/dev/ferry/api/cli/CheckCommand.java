@@ -21,16 +21,19 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code ferry check SOURCE DEST}: the cutover's verification gate on its own, like {@code rclone
- * check --download} — every file's presence on both sides, its size and its content (both read and
- * hashed); exit 0 when identical, 1 with every difference listed.
+ * check} — every file's presence on both sides, its size and its content (by the destination's
+ * native hash where it keeps one, else both read and hashed); exit 0 when identical, 1 with every
+ * difference listed.
  */
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
     description = {
-      "Compare SOURCE and DEST in full: every file on both sides, its size and its content (both"
-          + " sides read and hashed, SHA-256). Exit 0 when identical, 1 with the differences"
-          + " listed, 2 for a bad location, 3 when a side cannot be read.",
+      "Compare SOURCE and DEST in full: every file on both sides, its size and its content: by"
+          + " the hash DEST keeps itself where it has one (S3 ETag, Azure Content-MD5, Graph"
+          + " quickXorHash) computed from SOURCE's bytes, else both sides read (SHA-256). Exit 0"
+          + " when identical, 1 with the differences listed, 2 for a bad location, 3 when a side"
+          + " cannot be read.",
       "",
       "Locations are those of 'ferry migrate' (see 'ferry migrate --help')."
     })
@@ -44,7 +47,7 @@ final class CheckCommand implements Callable<Integer> {
   @Option(
       names = "--report",
       paramLabel = "FILE",
-      description = "also write the differences as CSV (path, kind, detail) to FILE")
+      description = "also write the differences as CSV (path, kind, detail, checked_by) to FILE")
   Path report;
 
   @Option(
@@ -72,7 +75,12 @@ final class CheckCommand implements Callable<Integer> {
     CheckService.Result r;
     try (Storage a = locations.open(src, options);
         Storage b = locations.open(dst, options)) {
-      out.println("Comparing " + src + " with " + dst + " (both sides read in full)...");
+      out.println(
+          "Comparing "
+              + src
+              + " with "
+              + dst
+              + " (by the destination's own hash where it keeps one, else both sides read)...");
       r = new CheckService().compare(a, b, Map.of(), Filters.of(options), 0, () -> {});
     } catch (RuntimeException e) {
       err.println("ferry check: cannot compare: " + e.getMessage());
@@ -82,9 +90,9 @@ final class CheckCommand implements Callable<Integer> {
       Path tmp = report.resolveSibling(report.getFileName() + ".partial");
       try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
           Csv csv = Csv.of(w)) {
-        csv.row("path", "kind", "detail");
+        csv.row("path", "kind", "detail", "checked_by");
         for (Difference d : r.differences()) {
-          csv.row(d.path(), d.kind(), d.detail());
+          csv.row(d.path(), d.kind(), d.detail(), d.checkedBy() == null ? "" : d.checkedBy());
         }
       }
       Files.move(tmp, report, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -92,6 +100,7 @@ final class CheckCommand implements Callable<Integer> {
     String size = Units.bytes(r.bytes());
     if (r.differences().isEmpty()) {
       out.printf(Locale.ROOT, "Identical: %,d files (%s) compared.%n", r.files(), size);
+      out.println("Contents checked: " + r.checkedBySummary() + ".");
       return Ferry.EXIT_OK;
     }
     int shown = 0;
@@ -121,6 +130,7 @@ final class CheckCommand implements Callable<Integer> {
         kinds,
         r.files(),
         size);
+    out.println("Contents checked: " + r.checkedBySummary() + ".");
     return Ferry.EXIT_FAILED;
   }
 }

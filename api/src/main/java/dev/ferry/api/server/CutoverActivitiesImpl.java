@@ -147,11 +147,15 @@ final class CutoverActivitiesImpl implements CutoverActivities {
           0,
           0,
           "the job's data is moved by an agent, and the verification runs on the server, which"
-              + " cannot reach the agent's files yet; compare them with `ferry check` at the agent");
+              + " cannot reach the agent's files yet; compare them with `ferry check` at the agent",
+          null);
     }
     long files = 0;
     long bytes = 0;
     List<Cutovers.Difference> all = new ArrayList<>();
+    List<Cutovers.VerifiedFile> verified =
+        java.util.Collections.synchronizedList(new ArrayList<>());
+    Map<String, Long> checkedBy = new java.util.LinkedHashMap<>();
     for (OwnerRow o : s.jobs.owners(job.id())) {
       Long runId =
           s.jdbi.withHandle(
@@ -196,7 +200,17 @@ final class CutoverActivitiesImpl implements CutoverActivities {
                       } catch (RuntimeException e) {
                         // a comparison is read-only: it may end on its own
                       }
-                    });
+                    },
+                    v ->
+                        verified.add(
+                            new Cutovers.VerifiedFile(
+                                prefix + v.path(),
+                                v.size(),
+                                v.mtimeMillis(),
+                                v.algorithm(),
+                                v.hash(),
+                                v.checkedBy())));
+        r.checkedBy().forEach((how, n) -> checkedBy.merge(how, n, Long::sum));
         files += r.files();
         bytes += r.bytes();
         Map<String, String> altered = alteredFiles(o.id());
@@ -205,12 +219,14 @@ final class CutoverActivitiesImpl implements CutoverActivities {
                 d ->
                     all.add(
                         relabel(
-                            new Cutovers.Difference(prefix + d.path(), d.kind(), d.detail()),
+                            new Cutovers.Difference(
+                                prefix + d.path(), d.kind(), d.detail(), d.checkedBy()),
                             altered.get(d.path()))));
       }
       ctx.heartbeat(null);
     }
     cutovers.replaceDifferences(job.id(), request.number(), all);
+    cutovers.replaceVerified(job.id(), request.number(), verified);
     return new CutoverStatus.Check(
         request.number(),
         System.currentTimeMillis(),
@@ -222,7 +238,8 @@ final class CutoverActivitiesImpl implements CutoverActivities {
         count(all, "size"),
         count(all, "content"),
         count(all, "changed_since_freeze"),
-        null);
+        null,
+        CheckService.summary(checkedBy));
   }
 
   static final String ALTERED = "altered";
@@ -284,7 +301,8 @@ final class CutoverActivitiesImpl implements CutoverActivities {
             + d.kind()
             + ": "
             + d.detail()
-            + ")");
+            + ")",
+        d.checkedBy());
   }
 
   private static long count(List<Cutovers.Difference> all, String kind) {

@@ -243,11 +243,11 @@ final class CutoverResource {
         "attachment; filename=\"cutover-" + j.id() + "-check-" + check + ".csv\"");
     Writer w = new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8);
     try (Csv csv = Csv.of(w)) {
-      csv.row("path", "kind", "detail");
+      csv.row("path", "kind", "detail", "checked_by");
       for (int offset = 0; ; offset += 1000) {
         List<Cutovers.Difference> page = cutovers.differences(j.id(), check, 1000, offset);
         for (Cutovers.Difference d : page) {
-          csv.row(d.path(), d.kind(), d.detail());
+          csv.row(d.path(), d.kind(), d.detail(), d.checkedBy() == null ? "" : d.checkedBy());
         }
         if (page.size() < 1000) {
           break;
@@ -303,7 +303,8 @@ final class CutoverResource {
       long bytesCompared,
       long differences,
       Map<String, Long> byKind,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String message) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) String message,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String checkedBy) {}
 
   record StepView(
       String name,
@@ -355,7 +356,8 @@ final class CutoverResource {
                     "size", k.size(),
                     "content", k.content(),
                     "changedSinceFreeze", k.changedSinceFreeze()),
-                k.message()),
+                k.message(),
+                k.checkedBy()),
         c.steps().stream()
             .map(
                 st ->

@@ -44,7 +44,9 @@ class CheckCommandTest {
     assertThat(m.code()).as(m.all()).isZero();
     FerryHarness.Result same = ferry.ferry("check", src.toString(), dst.toString());
     assertThat(same.code()).as(same.all()).isZero();
-    assertThat(same.out()).contains("Identical: 6 files");
+    assertThat(same.out())
+        .contains("Identical: 6 files")
+        .contains("Contents checked: 6 by sha256 read back.");
 
     Files.delete(dst.resolve("d/f0.bin"));
     write(dst.resolve("d/extra.txt"), random(10, 9), MTIME);
@@ -59,8 +61,13 @@ class CheckCommandTest {
         .contains("extra  d/extra.txt")
         .contains("size  d/f1.bin: 5001 bytes at the source, 10 at the destination")
         .contains("content  d/f2.bin: SHA-256")
-        .contains("4 differences (1 missing, 1 extra, 1 size, 1 content) among 6 files");
-    assertThat(Files.readAllLines(report)).hasSize(5).first().isEqualTo("path,kind,detail");
+        .contains("4 differences (1 missing, 1 extra, 1 size, 1 content) among 6 files")
+        .contains("Contents checked: 4 by sha256 read back.");
+    assertThat(Files.readAllLines(report))
+        .hasSize(5)
+        .first()
+        .isEqualTo("path,kind,detail,checked_by");
+    assertThat(Files.readAllLines(report)).anyMatch(l -> l.endsWith(",sha256 read back"));
 
     FerryHarness.Result bad = ferry.ferry("check", "nosuch://x", dst.toString());
     assertThat(bad.code()).as(bad.all()).isEqualTo(2);

@@ -29,6 +29,7 @@ import com.azure.storage.common.policy.RetryPolicyType;
 import dev.ferry.activities.storage.Capabilities;
 import dev.ferry.activities.storage.Entry;
 import dev.ferry.activities.storage.NameRules;
+import dev.ferry.activities.storage.NativeHash;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
@@ -275,6 +276,18 @@ public final class AzureBlobStorage implements Storage {
 
   @Override
   public void list(Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+    list(sink, problems, (p, h) -> {});
+  }
+
+  /**
+   * Lists as {@link #list(Consumer, Consumer)}; a blob with a Content-MD5 (every blob Ferry writes,
+   * and every blob of one Put Blob) has it told as its MD5.
+   */
+  @Override
+  public void list(
+      Consumer<Entry> sink,
+      Consumer<ListingProblem> problems,
+      java.util.function.BiConsumer<String, NativeHash> hashes) {
     String listPrefix = prefix.isEmpty() ? "" : prefix + "/";
     ListBlobsOptions opts =
         new ListBlobsOptions()
@@ -303,11 +316,19 @@ public final class AzureBlobStorage implements Storage {
         continue;
       }
       Long size = item.getProperties().getContentLength();
+      String path = item.getName().substring(listPrefix.length());
       sink.accept(
           Entry.file(
-              item.getName().substring(listPrefix.length()),
+              path,
               size == null ? 0 : size,
               Mtime.of(item.getMetadata(), item.getProperties().getLastModified())));
+      byte[] md5 = item.getProperties().getContentMd5();
+      if (md5 != null && md5.length == 16) {
+        hashes.accept(
+            path,
+            new NativeHash(
+                NativeHash.MD5, java.util.HexFormat.of().formatHex(md5), "Azure Content-MD5"));
+      }
     }
   }
 

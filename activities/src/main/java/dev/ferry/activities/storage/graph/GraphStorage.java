@@ -20,6 +20,7 @@ import com.microsoft.kiota.serialization.JsonParseNodeFactory;
 import dev.ferry.activities.storage.Capabilities;
 import dev.ferry.activities.storage.Entry;
 import dev.ferry.activities.storage.NameRules;
+import dev.ferry.activities.storage.NativeHash;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
@@ -345,6 +346,18 @@ public final class GraphStorage implements Storage {
 
   @Override
   public void list(Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+    list(sink, problems, (p, h) -> {});
+  }
+
+  /**
+   * Lists as {@link #list(Consumer, Consumer)}; a file whose item carries {@code
+   * file.hashes.quickXorHash} has it told (OneDrive and SharePoint compute it for every file).
+   */
+  @Override
+  public void list(
+      Consumer<Entry> sink,
+      Consumer<ListingProblem> problems,
+      java.util.function.BiConsumer<String, NativeHash> hashes) {
     Optional<DriveItem> root = item(settings.root(), "list " + describe());
     if (root.isEmpty() || root.get().getFolder() == null) {
       return; // a root that does not exist lists nothing
@@ -368,6 +381,10 @@ public final class GraphStorage implements Storage {
             todo.push(new Folder(path, i.getId()));
           } else if (i.getFile() != null) {
             sink.accept(entry(path, i));
+            String qx = quickXor(i);
+            if (qx != null && !qx.isEmpty()) {
+              hashes.accept(path, new NativeHash(NativeHash.QUICKXOR, qx, "Graph quickXorHash"));
+            }
           } else {
             problems.accept(
                 new ListingProblem(

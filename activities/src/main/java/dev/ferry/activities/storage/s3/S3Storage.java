@@ -2,6 +2,7 @@ package dev.ferry.activities.storage.s3;
 
 import dev.ferry.activities.storage.Capabilities;
 import dev.ferry.activities.storage.Entry;
+import dev.ferry.activities.storage.NativeHash;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
@@ -89,6 +90,8 @@ public final class S3Storage implements Storage {
   static final int MAX_CONNECTIONS = 64;
 
   static final String MTIME_KEY = "mtime";
+  private static final java.util.regex.Pattern SINGLE_PART_ETAG =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{32}");
   static final String VERIFIED_SINGLE = "md5-etag";
   static final String VERIFIED_MULTIPART = "md5-multipart-etag";
   static final String VERIFIED_CONTENT_MD5 = "content-md5";
@@ -212,6 +215,20 @@ public final class S3Storage implements Storage {
 
   @Override
   public void list(Consumer<Entry> sink, Consumer<ListingProblem> problems) {
+    list(sink, problems, (p, h) -> {});
+  }
+
+  /**
+   * Lists as {@link #list(Consumer, Consumer)}; an object whose ETag is that of a single-part
+   * upload (32 hex digits, no {@code -N} of a multipart upload) has it told as its MD5. S3 makes
+   * that ETag the MD5 of the bytes except under SSE-KMS or customer keys, which a listing does not
+   * show: a comparison that finds such an ETag differ confirms by reading the object.
+   */
+  @Override
+  public void list(
+      Consumer<Entry> sink,
+      Consumer<ListingProblem> problems,
+      java.util.function.BiConsumer<String, NativeHash> hashes) {
     String prefix = settings.prefix().isEmpty() ? "" : settings.prefix() + "/";
     try {
       // The paginator fetches one page (up to 1,000 keys) at a time, as the loop asks for it.
@@ -234,6 +251,10 @@ public final class S3Storage implements Storage {
         }
         long mtime = o.lastModified() == null ? -1 : o.lastModified().toEpochMilli();
         sink.accept(Entry.file(path, o.size() == null ? 0 : o.size(), mtime));
+        String etag = unquote(o.eTag());
+        if (etag != null && SINGLE_PART_ETAG.matcher(etag).matches()) {
+          hashes.accept(path, new NativeHash(NativeHash.MD5, etag.toLowerCase(), "S3 ETag"));
+        }
       }
     } catch (SdkException e) {
       if (e instanceof SdkServiceException se && "NoSuchBucket".equals(S3Errors.errorCode(se))) {
