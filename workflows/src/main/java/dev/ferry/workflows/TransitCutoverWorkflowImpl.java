@@ -854,6 +854,7 @@ public final class TransitCutoverWorkflowImpl implements TransitCutoverWorkflow 
   public TransitStatus reinstall(StepRequest s) {
     step("reinstall", by(s.by()), s.reason());
     reinstallPending = true;
+    state = TransitState.REINSTALLING; // at once: no account moves from now on
     message = "reinstall: the precopy back to the client server starts";
     show();
     return status();

@@ -324,14 +324,15 @@ public final class TransitCommand implements Callable<Integer> {
             .append(c.path("runId").asLong())
             .append("): ")
             .append(c.path("state").asText("running"))
-            .append(", ")
-            .append(Units.count(c.path("filesCopied").asLong()))
             .append(
                 c.path("filesTotal").asLong() > 0
-                    ? " of " + Units.count(c.path("filesTotal").asLong())
+                    ? ", " + Units.count(c.path("filesTotal").asLong()) + " files found"
                     : "")
-            .append(" files, ")
+            .append(", ")
+            .append(Units.count(c.path("filesCopied").asLong()))
+            .append(" copied (")
             .append(Units.bytes(c.path("bytesCopied").asLong()))
+            .append(")")
             .append(
                 c.path("filesFailed").asLong() > 0
                     ? ", " + c.path("filesFailed").asLong() + " failed"

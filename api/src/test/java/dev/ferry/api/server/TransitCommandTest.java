@@ -103,7 +103,11 @@ class TransitCommandTest {
 
     o = ferry(h.adminToken, "transit", "request", id, "--reason", "ticket 1", "--wait");
     assertThat(o.code()).as(o.toString()).isZero();
-    assertThat(o.out()).contains("): ready").contains("precopy (run ").contains("free until ");
+    assertThat(o.out())
+        .contains("): ready")
+        .contains("precopy (run ")
+        .containsPattern("2 files found, 2 copied \\(")
+        .contains("free until ");
 
     o = ferry(clientToken, "transit", "move-account", id, "shop", "--wait");
     assertThat(o.code()).as(o.toString()).isZero();
@@ -117,10 +121,18 @@ class TransitCommandTest {
     o = ferry(h.adminToken, "transit", "reinstall", id);
     assertThat(o.code()).isEqualTo(1);
     assertThat(o.err()).contains("1 account(s) still on the client server (blog)");
+    assertThat(ferry(clientToken, "transit", "move-account", id, "blog", "--wait").code()).isZero();
+    o = ferry(h.adminToken, "transit", "reinstall", id, "--wait");
+    assertThat(o.code()).as(o.toString()).isZero();
+    assertThat(o.out())
+        .as("--wait waits for the precopy back")
+        .contains("): reinstalling")
+        .contains("reinstalled: the precopy back copied")
+        .containsPattern("precopy back \\(run \\d+\\): completed");
 
     o = ferry(clientToken, "transit", "list");
     assertThat(o.code()).isZero();
-    assertThat(o.out()).contains(id).contains("ready").contains("srv9");
+    assertThat(o.out()).contains(id).contains("reinstalling").contains("srv9");
     assertThat(ferry(clientToken, "transit", "finalize", id).code()).isEqualTo(2);
     assertThat(ferry(clientToken, "transit", "jump", id).code()).isEqualTo(2);
   }
