@@ -16,7 +16,7 @@ import io.micrometer.core.instrument.Metrics;
  *
  * <ul>
  *   <li>{@code ferry_files_total{outcome,source,destination}} — files (folders and links included)
- *       recorded with each outcome: transferred, unchanged, skipped, failed.
+ *       recorded with each outcome: transferred, unchanged, altered, skipped, failed.
  *   <li>{@code ferry_files_size_bytes_total{outcome,source,destination}} — their sizes.
  *   <li>{@code ferry_retries_total{source,destination,reason}} — a file tried again, reason {@code
  *       throttled} when the store asked to slow down, {@code error} otherwise.

@@ -117,7 +117,9 @@ public interface Storage extends AutoCloseable {
    * there, creating parent folders as needed and keeping {@code source.mtimeMillis()} where the
    * store can. Partially written data never becomes visible under {@code path}. When {@code verify}
    * is true the connector checks what it stored against the bytes it consumed, by the store's
-   * native means, and throws {@link StorageException.Transient} when they differ.
+   * native means, and throws {@link StorageException.Transient} when they differ — or {@link
+   * StorageException.Altered} when the store committed the file but rewrote its bytes (a SharePoint
+   * library's metadata), which no retry changes.
    *
    * @return how the write was verified and the hash the store reported
    */

@@ -13,15 +13,15 @@ import java.util.Locale;
 
 /**
  * A run's report as CSV (Apache Commons CSV): {@code #}-comment lines with the summary, then a
- * header and one row per file — path, size, outcome (transferred / unchanged / skipped / failed),
- * reason, SHA-256, how the copy was verified, attempts, and the bytes the destination accepted in
- * this run (fewer than the size when an interrupted upload was continued; empty when nothing was
- * written), and the name the file was given at the destination when the destination refuses its own
- * and the run remaps names (empty otherwise: together with path, the rename map); then the hash the
- * destination reports for the stored file and, for a file it stored but altered (outcome {@code
- * altered}), the size it holds and the store's native hash of the bytes sent (the sent size being
- * {@code size}; both empty otherwise). Streamed from the catalog, so a report of millions of rows
- * needs no memory.
+ * header and one row per file — path, size, outcome (transferred / unchanged / altered / skipped /
+ * failed), reason, SHA-256, how the copy was verified, attempts, and the bytes the destination
+ * accepted in this run (fewer than the size when an interrupted upload was continued; empty when
+ * nothing was written), and the name the file was given at the destination when the destination
+ * refuses its own and the run remaps names (empty otherwise: together with path, the rename map);
+ * then the hash the destination reports for the stored file and, for a file it stored but altered
+ * (outcome {@code altered}), the size it holds and the store's native hash of the bytes sent (the
+ * sent size being {@code size}; both empty otherwise). Streamed from the catalog, so a report of
+ * millions of rows needs no memory.
  */
 final class ReportWriter {
   static final String[] HEADER = {

@@ -430,4 +430,56 @@ class ApiGraphTest {
       graph.alterOfficeFiles(false);
     }
   }
+
+  @Test
+  void anAlteredFileTheJobDoesNotAcceptFailsTheVerificationGateUnderItsOwnKind() throws Exception {
+    Path src = dir.resolve("src");
+    write(src.resolve("sheet.xlsx"), "a spreadsheet".getBytes(StandardCharsets.UTF_8));
+    String user = "g" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
+    graph.addUser(user);
+    String client = api.client("Gate " + UUID.randomUUID());
+    Res conn =
+        api.post(
+            "/clients/" + client + "/connections",
+            connection(
+                "onedrive",
+                "onedrive",
+                fake(Map.of("user", user, "root", "Gate", "tenant", GraphDriveFake.TENANT))));
+    String local = api.localConnection(client, "local", src);
+    String job = api.job(api.project(client, "p"), local, conn.id(), Map.of());
+    graph.alterOfficeFiles(true);
+    try {
+      api.run(job, "FULL");
+      JsonNode end = api.awaitEnd(job);
+      assertThat(end.at("/lastRun/state").asText())
+          .as(end.toString())
+          .isEqualTo("COMPLETED_WITH_ERRORS");
+      assertThat(api.post("/jobs/" + job + "/cutover", Map.of()).status()).isEqualTo(201);
+      ApiHarness.await(
+          java.time.Duration.ofSeconds(120),
+          () -> {
+            JsonNode c = api.get("/jobs/" + job + "/cutover").json();
+            return c.get("rounds").size() >= 1 && !c.get("roundRunning").asBoolean();
+          });
+      assertThat(api.post("/jobs/" + job + "/cutover/freeze", Map.of()).status()).isEqualTo(200);
+      JsonNode[] c = new JsonNode[1];
+      ApiHarness.await(
+          java.time.Duration.ofSeconds(120),
+          () -> {
+            c[0] = api.get("/jobs/" + job + "/cutover").json();
+            String st = c[0].get("state").asText();
+            return st.equals("verified") || st.equals("verification_failed");
+          });
+      assertThat(c[0].get("state").asText()).as(c[0].toString()).isEqualTo("verification_failed");
+      assertThat(c[0].at("/lastCheck/differences").asLong()).isEqualTo(1);
+      JsonNode diffs = api.get("/jobs/" + job + "/cutover/differences").json();
+      assertThat(diffs.at("/differences/0/path").asText()).isEqualTo("sheet.xlsx");
+      assertThat(diffs.at("/differences/0/kind").asText()).isEqualTo("altered");
+      assertThat(diffs.at("/differences/0/detail").asText())
+          .contains("altered by the destination")
+          .contains("were sent");
+    } finally {
+      graph.alterOfficeFiles(false);
+    }
+  }
 }
