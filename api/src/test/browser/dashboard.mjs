@@ -5,7 +5,8 @@
 //
 // Environment: FERRY_URL (the dashboard, http://127.0.0.1:PORT/), FERRY_PLAYWRIGHT (the
 // playwright-core folder), ADMIN_TOKEN, CLIENT_TOKEN, SLOW_JOB (a job of client A whose run takes
-// seconds: a bandwidth limit), OTHER_JOB (client B's, already run), CLIENT_A, CLIENT_B (names),
+// seconds: a bandwidth limit), OTHER_JOB (client B's, already run), TRANSIT (client B's transit, ready,
+// its account shop on the transit), CLIENT_A, CLIENT_B (names),
 // SLOW_FILES (its number of files), SLOW_SRC (its source folder), TEMPORAL_UI (the Web UI's
 // address), FERRY_DOWNLOADS (a folder for the CSV).
 
@@ -245,6 +246,19 @@ try {
   await page.goto(URL + '#/agents');
   await until('the agent listed offline', async () => (await page.locator('#agents tr[data-agent-id]', { hasText: 'a-site' }).first().getAttribute('data-status')) === 'Offline');
 
+  // ---- a transit cutover ---------------------------------------------------------------------
+  begin('transits');
+  await page.goto(URL + '#/transits');
+  const card = page.locator(`section.transit[data-transit-id="${env('TRANSIT')}"]`);
+  await card.waitFor();
+  expect((await card.getAttribute('data-state')) === 'ready', 'the transit is ready');
+  expect((await card.locator('tr[data-account="shop"]').getAttribute('data-location')) === 'transit', 'shop is served from the transit');
+  expect((await card.locator('tr[data-account="blog"]').getAttribute('data-location')) === 'server', 'blog is still on the server');
+  expect((await card.locator('.free').textContent()).includes('14 days left'), 'the free window says the days left');
+  expect((await card.locator('tr[data-account="shop"]').textContent()).includes('to the transit: done'), "shop's move is shown");
+  expect((await card.textContent()).includes(env('CLIENT_B')), 'the transit names its client');
+  await shot('11-transits');
+
   // ---- sign out -----------------------------------------------------------------------------
   begin('sign out');
   await page.click('#logout');
@@ -274,6 +288,9 @@ try {
   await until('the agents page to load', async () => (await page.textContent('#agents-summary')).includes('online'));
   expect((await page.locator('#agents tr[data-agent-id]').count()) === 1, "client A's agent is listed");
   await shot('10-client-agents');
+  await page.goto(URL + '#/transits');
+  await until('the transits page to load', async () => (await page.textContent('#transits-summary')).includes('no transit'));
+  expect((await page.locator('section.transit').count()) === 0, "client B's transit is not listed for client A");
   console.log('dashboard: every scenario passed');
 } catch (e) {
   console.error('FAILED: ' + e.message);

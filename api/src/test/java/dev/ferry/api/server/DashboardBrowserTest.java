@@ -96,6 +96,44 @@ class DashboardBrowserTest {
             agentConnection(admin, a, far.resolve("src"), agent),
             agentConnection(admin, a, far.resolve("dst"), agent),
             Map.of("name", "at the site", "agentId", agent));
+    // client B's transit cutover, ready, one of its two accounts moved to the transit
+    Path hosted = dir.resolve("b-server");
+    ApiRunTest.write(hosted.resolve("shop/index.html"), 500, 3);
+    ApiRunTest.write(hosted.resolve("blog/index.html"), 500, 4);
+    ApiHarness.Res created =
+        admin.post(
+            "/transits",
+            Map.of(
+                "projectId",
+                admin.project(b, "hosting"),
+                "name",
+                "srv-42",
+                "server",
+                Map.of("files", Map.of("connectionId", admin.localConnection(b, "b-srv", hosted))),
+                "transit",
+                Map.of(
+                    "files",
+                    Map.of(
+                        "connectionId",
+                        admin.localConnection(b, "b-transit", dir.resolve("b-transit")))),
+                "accounts",
+                java.util.List.of(Map.of("name", "shop"), Map.of("name", "blog"))));
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    String transit = created.id();
+    admin.post("/transits/" + transit + "/request", Map.of());
+    ApiHarness.await(
+        java.time.Duration.ofSeconds(120),
+        () -> admin.get("/transits/" + transit).json().get("state").asText().equals("ready"));
+    admin.post("/transits/" + transit + "/move-account", Map.of("account", "shop"));
+    ApiHarness.await(
+        java.time.Duration.ofSeconds(120),
+        () ->
+            admin
+                .get("/transits/" + transit)
+                .json()
+                .at("/accounts/0/location")
+                .asText()
+                .equals("transit"));
     String clientToken =
         admin
             .post("/tokens", Map.of("name", "A portal", "clientId", a))
@@ -118,6 +156,7 @@ class DashboardBrowserTest {
     env.put("SLOW_JOB", slow);
     env.put("OTHER_JOB", other);
     env.put("WAIT_JOB", waiting);
+    env.put("TRANSIT", transit);
     env.put("CLIENT_A", nameA);
     env.put("CLIENT_B", nameB);
     env.put("SLOW_FILES", String.valueOf(FILES));
@@ -158,6 +197,7 @@ class DashboardBrowserTest {
     assertThat(screenshots.resolve("03-job-paused.png")).exists();
     assertThat(screenshots.resolve("06-cutover.png")).exists();
     assertThat(screenshots.resolve("08-client-jobs.png")).exists();
+    assertThat(screenshots.resolve("11-transits.png")).exists();
     JsonNode cutover = admin.get("/jobs/" + slow + "/cutover").json();
     assertThat(cutover.get("state").asText()).isEqualTo("aborted");
     assertThat(ApiHarness.each(cutover.get("rounds"), "filesCopied")).containsExactly("4", "1");
