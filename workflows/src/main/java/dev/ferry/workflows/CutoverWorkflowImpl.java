@@ -455,6 +455,9 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     showPhase();
   }
 
+  /** How a hook's outcome begins when its worker stopped answering while it ran. */
+  static final String UNKNOWN_OUTCOME = "its outcome is unknown";
+
   private CutoverActivities.HookResult hook(String which) {
     try {
       CutoverActivities.HookResult h =
@@ -469,7 +472,8 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     } catch (ActivityFailure f) {
       String outcome =
           isTimeout(f)
-              ? "its outcome is unknown: the worker running it stopped answering; Ferry does not"
+              ? UNKNOWN_OUTCOME
+                  + ": the worker running it stopped answering; Ferry does not"
                   + " run it again by itself — check what it did"
               : why(f);
       step(which + " hook", FERRY, "failed: " + outcome);
@@ -523,9 +527,14 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     CutoverActivities.HookResult h = hook("switch");
     if (h.ran() && !h.ok()) {
       message =
-          "the switch hook failed ("
-              + h.outcome()
-              + "): users still use the source; check, then switch again or abort";
+          h.outcome() != null && h.outcome().startsWith(UNKNOWN_OUTCOME)
+              ? "the switch hook's outcome is unknown: the server running it stopped answering"
+                  + " while it ran (it is not run again by itself); users may be on the"
+                  + " destination or the source: check what the hook did, then switch again (the"
+                  + " hook runs again) or abort"
+              : "the switch hook failed ("
+                  + h.outcome()
+                  + "): users still use the source; check, then switch again or abort";
       showPhase();
       return;
     }

@@ -416,6 +416,107 @@ class ScaleOutTest {
     throw new AssertionError("bytes still moving 30 s after the pause");
   }
 
+  /**
+   * The switch hook runs in the server; the server is killed (SIGKILL) while the hook runs. A
+   * second server takes over: the hook is not run again by itself (it ran exactly once), the
+   * cutover states the hook's outcome is unknown and that users may be on either side, and stays
+   * where the operator decides; the operator's next switch runs it again, and then it switches.
+   */
+  @Test
+  void aServerKilledDuringTheSwitchHookLeavesItRunOnceAndTheOutcomeStatedAsUnknown()
+      throws Exception {
+    try (dev.ferry.activities.testing.TestDatabase db =
+        new dev.ferry.activities.testing.TestDatabase()) {
+      Process first = server("first", db.config());
+      Api a = api("first", first);
+      Path src = dir.resolve("src");
+      ApiRunTest.write(src.resolve("f.bin"), 10_000, 1);
+      String c = a.client("Switch kill " + UUID.randomUUID());
+      String project = a.project(c, "switch");
+      String job =
+          a.job(
+              project,
+              a.localConnection(c, "src", src),
+              a.localConnection(c, "dst", dir.resolve("dst")),
+              Map.of());
+      Path hooks = dir.resolve("switch.log");
+      Path started = dir.resolve("switch.started");
+      // the hook says it started, then works for a while: the server dies meanwhile
+      String hook =
+          "echo \"$FERRY_HOOK $FERRY_JOB_ID\" >> '"
+              + hooks
+              + "'; touch '"
+              + started
+              + "'; sleep 8; echo done >> '"
+              + hooks
+              + "'";
+      Res start =
+          a.post("/jobs/" + job + "/cutover", Map.of("switchHook", Map.of("command", hook)));
+      assertThat(start.status()).as(start.toString()).isEqualTo(201);
+      awaitCutover(a, job, x -> x.get("rounds").size() == 1 && !x.get("roundRunning").asBoolean());
+      assertThat(a.post("/jobs/" + job + "/cutover/freeze", Map.of()).status()).isEqualTo(200);
+      awaitCutover(a, job, x -> x.get("state").asText().equals("verified"));
+
+      assertThat(a.post("/jobs/" + job + "/cutover/switch", Map.of()).status()).isEqualTo(200);
+      ApiHarness.await(Duration.ofSeconds(60), () -> Files.exists(started));
+      first.destroyForcibly(); // SIGKILL while the hook runs
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      Process second = server("second", db.config());
+      Api b = api("second", second);
+
+      // the hook's activity times out (no heartbeat from the dead server) and is not retried
+      JsonNode cut =
+          awaitCutover(
+              b,
+              job,
+              x ->
+                  x.get("steps").findValuesAsText("name").contains("switch hook")
+                      && x.get("state").asText().equals("verified"));
+      JsonNode hookStep = null;
+      for (JsonNode st : cut.get("steps")) {
+        if (st.get("name").asText().equals("switch hook")) {
+          hookStep = st;
+        }
+      }
+      assertThat(hookStep.get("outcome").asText()).contains("its outcome is unknown");
+      assertThat(cut.get("message").asText())
+          .contains("the switch hook's outcome is unknown")
+          .contains("users may be on the destination or the source")
+          .doesNotContain("users still use the source");
+      // the hook the dead server started finished on its own (long before the timeout)
+      ApiHarness.await(Duration.ofSeconds(30), () -> read(hooks).contains("done"));
+      assertThat(Files.readAllLines(hooks))
+          .as("the hook ran once")
+          .containsExactly("switch " + job, "done");
+
+      // the operator checked and decides: switch again, which runs the hook again
+      Files.delete(started);
+      assertThat(b.post("/jobs/" + job + "/cutover/switch", Map.of()).status()).isEqualTo(200);
+      cut = awaitCutover(b, job, x -> x.get("state").asText().equals("fallback"));
+      assertThat(Files.readAllLines(hooks))
+          .containsExactly("switch " + job, "done", "switch " + job, "done");
+      assertThat(cut.get("steps").findValuesAsText("name"))
+          .containsSubsequence("switch", "switch hook", "switch", "switch hook");
+    }
+  }
+
+  private static JsonNode awaitCutover(
+      Api api, String job, java.util.function.Predicate<JsonNode> cond) {
+    JsonNode[] last = new JsonNode[1];
+    try {
+      ApiHarness.await(
+          Duration.ofSeconds(150),
+          () -> {
+            Res r = api.get("/jobs/" + job + "/cutover");
+            last[0] = r.status() == 200 ? r.json() : null;
+            return last[0] != null && cond.test(last[0]);
+          });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; the cutover last read " + last[0], e);
+    }
+    return last[0];
+  }
+
   private static void drop(DbConfig db) throws Exception {
     DbConfig admin = db.withDatabase("postgres");
     try (Connection c =
