@@ -95,4 +95,31 @@ public interface CutoverActivities {
    */
   @ActivityMethod
   CutoverStatus.Check verify(VerifyRequest request);
+
+  /**
+   * A decommission's deletion at the source.
+   *
+   * @param jobId the job
+   * @param checkNumber the passing verification whose verified files may be deleted
+   */
+  record DeleteRequest(String jobId, int checkNumber) {}
+
+  /**
+   * What a decommission deleted.
+   *
+   * @param deleted files deleted at the source
+   * @param bytes bytes in them
+   * @param kept files kept: changed since the verification, or gone already
+   * @param failed files whose deletion failed
+   * @param summary one sentence, for the step's record
+   */
+  record DeleteResult(long deleted, long bytes, long kept, long failed, String summary) {}
+
+  /**
+   * Deletes at the source the files verification {@code checkNumber} found identical, each only
+   * after reading it again: same size and the same hash as verified (else it is kept); logs every
+   * file's outcome in the catalog. Never deletes a file the verification did not list.
+   */
+  @ActivityMethod
+  DeleteResult deleteVerified(DeleteRequest request);
 }

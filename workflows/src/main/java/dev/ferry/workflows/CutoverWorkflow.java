@@ -28,8 +28,14 @@ public interface CutoverWorkflow {
    *
    * @param by the token's name
    * @param reason a free text, or null
+   * @param deleteSource decommission only: delete at the source the files the last passing
+   *     verification found identical and that are unchanged since (each checked again first)
    */
-  record StepRequest(String by, String reason) {}
+  record StepRequest(String by, String reason, boolean deleteSource) {
+    public StepRequest(String by, String reason) {
+      this(by, reason, false);
+    }
+  }
 
   @WorkflowMethod
   CutoverStatus run(CutoverInput input);
@@ -75,7 +81,11 @@ public interface CutoverWorkflow {
   @UpdateValidatorMethod(updateName = "abort")
   void validateAbort(StepRequest step);
 
-  /** Ends the fallback period: the source is no longer needed. Deletes nothing. */
+  /**
+   * Ends the fallback period: the source is no longer needed. Deletes nothing, unless {@link
+   * StepRequest#deleteSource()}: then the files the last passing verification verified, each
+   * checked again (same size and hash) before it is deleted.
+   */
   @UpdateMethod
   CutoverStatus decommission(StepRequest step);
 

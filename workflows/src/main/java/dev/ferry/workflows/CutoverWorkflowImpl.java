@@ -95,6 +95,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   private boolean switchRequested;
   private boolean abortRequested;
   private boolean decommissionRequested;
+  private boolean decommissionDelete;
   private String abortBy;
   private String abortReason;
   private String phase;
@@ -179,8 +180,16 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         return status();
       }
       if (decommissionRequested) {
+        String deleted = null;
+        if (decommissionDelete
+            && Workflow.getVersion("decommission-delete", Workflow.DEFAULT_VERSION, 1) == 1) {
+          deleted = deleteVerified();
+        }
         state = CutoverState.DECOMMISSIONED;
-        message = "decommissioned: the source is no longer needed (Ferry deleted nothing)";
+        message =
+            deleted == null
+                ? "decommissioned: the source is no longer needed (Ferry deleted nothing)"
+                : "decommissioned: " + deleted;
         showPhase();
         tellSteps();
         return status();
@@ -763,8 +772,36 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   @Override
   public CutoverStatus decommission(StepRequest s) {
     accept("decommission", s);
+    decommissionDelete = s != null && s.deleteSource();
     decommissionRequested = true;
     return status();
+  }
+
+  /**
+   * Deletes at the source the files the last (passing) verification verified; the outcome is
+   * recorded as a step of Ferry's. Returns it as a sentence.
+   */
+  private String deleteVerified() {
+    int check = lastCheck.number();
+    String outcome;
+    try {
+      CutoverActivities.DeleteResult r =
+          Workflow.newActivityStub(
+                  CutoverActivities.class,
+                  ActivityOptions.newBuilder()
+                      .setTaskQueue(SERVER_QUEUE)
+                      .setStartToCloseTimeout(Duration.ofHours(24))
+                      .setHeartbeatTimeout(MigrationWorkflowImpl.KEEPALIVE_TIMEOUT)
+                      .setRetryOptions(RetryOptions.newBuilder(RETRY).setMaximumAttempts(3).build())
+                      .setSummary("decommission: delete the verified files at the source")
+                      .build())
+              .deleteVerified(new CutoverActivities.DeleteRequest(input.jobId(), check));
+      outcome = r.summary();
+    } catch (ActivityFailure f) {
+      outcome = "the deletion at the source failed: " + why(f);
+    }
+    step("source deleted", FERRY, outcome);
+    return outcome;
   }
 
   @Override
@@ -773,6 +810,11 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     if (state != CutoverState.FALLBACK) {
       throw new IllegalStateException(
           "cannot decommission before the switch: the source is still the one in use");
+    }
+    if (s != null && s.deleteSource() && (lastCheck == null || !lastCheck.passed())) {
+      throw new IllegalStateException(
+          "cannot delete the source: no verification passed, so no file is known to be at the"
+              + " destination; decommission without deleting");
     }
   }
 }

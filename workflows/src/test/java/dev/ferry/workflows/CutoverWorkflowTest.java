@@ -176,6 +176,35 @@ class CutoverWorkflowTest {
   }
 
   @Test
+  void aDecommissionThatDeletesTheSourceDeletesWhatTheLastPassingVerificationVerified() {
+    FastOwner.millis = 10;
+    CutoverWorkflow wf = start(null, null, 10, 0);
+    await(() -> wf.status().rounds().size() == 1 && !wf.status().roundRunning());
+    CutoverWorkflow.StepRequest delete = new CutoverWorkflow.StepRequest("ana", null, true);
+    assertThat(refusal(() -> wf.decommission(delete)))
+        .startsWith("cannot decommission before the switch");
+    server.differences.add(2L);
+    wf.freeze(ANA);
+    await(() -> wf.status().state() == CutoverState.VERIFICATION_FAILED);
+    wf.round(ANA); // the final round again: verification 2 passes
+    await(() -> wf.status().state() == CutoverState.VERIFIED);
+    wf.switchOver(ANA);
+    await(() -> wf.status().state() == CutoverState.FALLBACK);
+    wf.decommission(delete);
+    CutoverStatus end = WorkflowStub.fromTyped(wf).getResult(CutoverStatus.class);
+    assertThat(end.state()).isEqualTo(CutoverState.DECOMMISSIONED);
+    assertThat(server.deletions)
+        .as("only the files of the last, passing verification")
+        .containsExactly(new CutoverActivities.DeleteRequest("j", 2));
+    assertThat(end.message()).isEqualTo("decommissioned: " + FakeCutoverActivities.DELETED);
+    assertThat(end.steps())
+        .extracting(st -> st.name() + " by " + st.by())
+        .endsWith("decommission by ana", "source deleted by ferry");
+    assertThat(end.steps().getLast().outcome()).isEqualTo(FakeCutoverActivities.DELETED);
+    Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-decommission-delete");
+  }
+
+  @Test
   void aFailedSwitchHookSwitchesNothingAndIsNotRunAgainByItself() {
     FastOwner.millis = 10;
     CutoverWorkflow wf = start(null, null, 10, 0);

@@ -75,6 +75,16 @@ final class FakeCutoverActivities implements CutoverActivities {
         "10 by sha256 read back");
   }
 
+  static final String DELETED =
+      "deleted 9 verified files (9.0 kB) at the source; kept 1 changed since";
+  final List<DeleteRequest> deletions = new CopyOnWriteArrayList<>();
+
+  @Override
+  public DeleteResult deleteVerified(DeleteRequest request) {
+    deletions.add(request);
+    return new DeleteResult(9, 9_000, 1, 0, DELETED);
+  }
+
   List<String> hooks() {
     return new ArrayList<>(hooksRun);
   }

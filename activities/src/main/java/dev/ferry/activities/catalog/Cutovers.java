@@ -170,6 +170,71 @@ public final class Cutovers {
         });
   }
 
+  /** Records what a decommission did with a verified file ("deleted", "kept: ..."). */
+  public void decommissioned(UUID jobId, int checkNo, String path, String outcome) {
+    jdbi.useHandle(
+        h ->
+            h.createUpdate(
+                    """
+                    update cutover_verified set decommission = ?, decommissioned_at = now()
+                    where job_id = ? and check_no = ? and path = ?""")
+                .bind(0, outcome)
+                .bind(1, jobId)
+                .bind(2, checkNo)
+                .bind(3, path)
+                .execute());
+  }
+
+  /** What decommissions did with the files of verification {@code checkNo}: path → outcome. */
+  public java.util.Map<String, String> decommissions(UUID jobId, int checkNo) {
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select path, decommission from cutover_verified
+                    where job_id = ? and check_no = ? and decommission is not null""")
+                .bind(0, jobId)
+                .bind(1, checkNo)
+                .map((rs, ctx) -> java.util.Map.entry(rs.getString(1), rs.getString(2)))
+                .forEach(e -> out.put(e.getKey(), e.getValue())));
+    return out;
+  }
+
+  /** A verified file with what a decommission did with it. */
+  public record VerifiedRow(
+      String path,
+      long size,
+      String algorithm,
+      String hash,
+      String checkedBy,
+      String decommission,
+      java.time.Instant decommissionedAt) {}
+
+  /** The files verification {@code checkNo} found identical and what decommissions did, by path. */
+  public List<VerifiedRow> verifiedRows(UUID jobId, int checkNo) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    """
+                    select path, size, algorithm, hash, checked_by, decommission,
+                      decommissioned_at
+                    from cutover_verified where job_id = ? and check_no = ? order by path""")
+                .bind(0, jobId)
+                .bind(1, checkNo)
+                .map(
+                    (rs, ctx) ->
+                        new VerifiedRow(
+                            rs.getString(1),
+                            rs.getLong(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getString(5),
+                            rs.getString(6),
+                            rs.getTimestamp(7) == null ? null : rs.getTimestamp(7).toInstant()))
+                .list());
+  }
+
   /** The files verification {@code checkNo} found identical, by path. */
   public List<VerifiedFile> verified(UUID jobId, int checkNo) {
     return jdbi.withHandle(

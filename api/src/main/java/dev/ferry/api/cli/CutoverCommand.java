@@ -115,6 +115,13 @@ public final class CutoverCommand implements Callable<Integer> {
       description = "differences: write them all as CSV to FILE instead of listing them.")
   Path csv;
 
+  @Option(
+      names = "--delete-source",
+      description =
+          "decommission: delete at the source the files the last passing verification verified"
+              + " (each read again first: one changed since is kept).")
+  boolean deleteSource;
+
   @Option(names = "--json", description = "Print the server's JSON answer as it is.")
   boolean json;
 
@@ -127,6 +134,10 @@ public final class CutoverCommand implements Callable<Integer> {
                   + action
                   + "': use one of "
                   + String.join(", ", ACTIONS));
+      return Ferry.EXIT_USAGE;
+    }
+    if (deleteSource && !action.equals("decommission")) {
+      Ferry.err().println("ferry cutover: --delete-source applies to decommission only");
       return Ferry.EXIT_USAGE;
     }
     Map<String, String> env = Ferry.env();
@@ -228,6 +239,9 @@ public final class CutoverCommand implements Callable<Integer> {
     ObjectNode b = JSON.createObjectNode();
     if (reason != null) {
       b.put("reason", reason);
+    }
+    if (deleteSource) {
+      b.put("deleteSource", true);
     }
     return b;
   }

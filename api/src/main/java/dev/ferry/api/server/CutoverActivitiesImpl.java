@@ -37,6 +37,8 @@ import java.util.UUID;
  * destination ({@link CheckService}) and stores the differences in the catalog.
  */
 final class CutoverActivitiesImpl implements CutoverActivities {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(CutoverActivitiesImpl.class);
   private final Services s;
   private final Cutovers cutovers;
   private final StorageResolver storage;
@@ -303,6 +305,132 @@ final class CutoverActivitiesImpl implements CutoverActivities {
             + d.detail()
             + ")",
         d.checkedBy());
+  }
+
+  @Override
+  public DeleteResult deleteVerified(DeleteRequest request) {
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    JobSpecRow job = job(request.jobId());
+    List<Cutovers.VerifiedFile> files = cutovers.verified(job.id(), request.checkNumber());
+    Map<String, String> done = cutovers.decommissions(job.id(), request.checkNumber());
+    long deleted = 0;
+    long bytes = 0;
+    long failed = 0;
+    List<String> kept = new ArrayList<>();
+    java.util.Set<String> handled = new java.util.HashSet<>();
+    for (OwnerRow o : s.jobs.owners(job.id())) {
+      Long runId =
+          s.jdbi.withHandle(
+              h ->
+                  h.createQuery("select max(id) from runs where job_id = ?")
+                      .bind(0, o.id())
+                      .mapTo(Long.class)
+                      .findOne()
+                      .orElse(null));
+      if (runId == null) {
+        continue;
+      }
+      String prefix =
+          o.implicit() || o.sourcePath() == null || o.sourcePath().isEmpty()
+              ? ""
+              : o.sourcePath() + "/";
+      JobRow owner = s.catalog.job(o.id());
+      RunOptions options = s.catalog.options(runId);
+      try (Storage src = storage.open(owner.sourceUri(), options)) {
+        for (Cutovers.VerifiedFile f : files) {
+          if (!f.path().startsWith(prefix) || !handled.add(f.path())) {
+            continue;
+          }
+          String outcome = done.get(f.path());
+          if (outcome == null) {
+            outcome = deleteIfUnchanged(src, f.path().substring(prefix.length()), f);
+            cutovers.decommissioned(job.id(), request.checkNumber(), f.path(), outcome);
+            log.info(
+                "cutover of job {}, decommission: {} at the source: {}",
+                job.id(),
+                f.path(),
+                outcome);
+          }
+          if (outcome.equals("deleted")) {
+            deleted++;
+            bytes += f.size();
+          } else if (outcome.startsWith("kept")) {
+            kept.add(f.path());
+          } else {
+            failed++;
+          }
+          try {
+            ctx.heartbeat(null);
+          } catch (RuntimeException e) {
+            // the deletion goes on: every file is checked again before it is deleted
+          }
+        }
+      }
+    }
+    for (Cutovers.VerifiedFile f : files) {
+      if (handled.add(f.path())) {
+        String outcome = "kept: no owner of the job holds it any more";
+        cutovers.decommissioned(job.id(), request.checkNumber(), f.path(), outcome);
+        kept.add(f.path());
+      }
+    }
+    StringBuilder b =
+        new StringBuilder("deleted ")
+            .append(deleted)
+            .append(" verified file")
+            .append(deleted == 1 ? "" : "s")
+            .append(" (")
+            .append(String.format(java.util.Locale.ROOT, "%,d bytes", bytes))
+            .append(") at the source, as verification ")
+            .append(request.checkNumber())
+            .append(" found them");
+    if (!kept.isEmpty()) {
+      b.append("; kept ")
+          .append(kept.size())
+          .append(" changed or gone since (")
+          .append(String.join(", ", kept.subList(0, Math.min(5, kept.size()))))
+          .append(kept.size() > 5 ? ", ..." : "")
+          .append(")");
+    }
+    if (failed > 0) {
+      b.append("; ").append(failed).append(" could not be deleted (GET .../cutover/verified.csv)");
+    }
+    b.append("; nothing else was deleted");
+    return new DeleteResult(deleted, bytes, kept.size(), failed, b.toString());
+  }
+
+  /**
+   * Deletes {@code path} at the source when it is still what the verification verified (same size,
+   * same hash of its bytes, read again now); says what was done.
+   */
+  private static String deleteIfUnchanged(Storage src, String path, Cutovers.VerifiedFile f) {
+    try {
+      var e = src.stat(path);
+      if (e.isEmpty() || !e.get().isFile()) {
+        return "kept: no longer at the source";
+      }
+      if (e.get().size() != f.size()) {
+        return "kept: changed since the verification ("
+            + e.get().size()
+            + " bytes, verified with "
+            + f.size()
+            + ")";
+      }
+      String now = CheckService.hash(src, path, f.algorithm());
+      if (!now.equals(f.hash())) {
+        return "kept: changed since the verification ("
+            + f.algorithm()
+            + " "
+            + now
+            + ", verified with "
+            + f.hash()
+            + ")";
+      }
+      src.delete(path);
+      return "deleted";
+    } catch (RuntimeException ex) {
+      return "failed: " + ex.getMessage();
+    }
   }
 
   private static long count(List<Cutovers.Difference> all, String kind) {

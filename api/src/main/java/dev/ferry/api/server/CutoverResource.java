@@ -206,9 +206,14 @@ final class CutoverResource {
     }
     Input in = Http.optionalBody(ctx);
     String reason = in.string("reason", false, 2000);
+    Boolean deleteSource = in.bool("deleteSource");
+    if (deleteSource != null && !step.equals("decommission")) {
+      in.error("deleteSource", "applies to decommission only");
+    }
     in.check();
     status(j); // 404 when there is none
-    CutoverWorkflow.StepRequest req = new CutoverWorkflow.StepRequest(who(ctx), reason);
+    CutoverWorkflow.StepRequest req =
+        new CutoverWorkflow.StepRequest(who(ctx), reason, Boolean.TRUE.equals(deleteSource));
     try {
       client()
           .newUntypedWorkflowStub(CutoverWorkflow.workflowId(j.id().toString()))
@@ -252,6 +257,35 @@ final class CutoverResource {
         if (page.size() < 1000) {
           break;
         }
+      }
+    }
+  }
+
+  /**
+   * The files a verification found identical, with the hash of their source bytes and what a
+   * decommission that deletes the source did with each (deleted, kept and why), as CSV.
+   */
+  void verifiedCsv(Context ctx) throws Exception {
+    Http.onlyQuery(ctx, "check");
+    JobSpecRow j = JobsResource.visible(s, ctx, Http.id(ctx, "jobId"));
+    int check = checkNumber(ctx, j);
+    ctx.contentType("text/csv; charset=utf-8");
+    ctx.header(
+        "Content-Disposition",
+        "attachment; filename=\"cutover-" + j.id() + "-verified-" + check + ".csv\"");
+    Writer w = new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8);
+    try (Csv csv = Csv.of(w)) {
+      csv.row(
+          "path", "size", "algorithm", "hash", "checked_by", "decommission", "decommissioned_at");
+      for (Cutovers.VerifiedRow f : cutovers.verifiedRows(j.id(), check)) {
+        csv.row(
+            f.path(),
+            Long.toString(f.size()),
+            f.algorithm(),
+            f.hash(),
+            f.checkedBy(),
+            f.decommission() == null ? "" : f.decommission(),
+            f.decommissionedAt() == null ? "" : f.decommissionedAt().toString());
       }
     }
   }

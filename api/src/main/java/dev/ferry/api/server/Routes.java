@@ -70,6 +70,7 @@ final class Routes {
     d.get(BASE + "/jobs/{jobId}/cutover", cutover::get);
     d.get(BASE + "/jobs/{jobId}/cutover/differences", cutover::differences);
     d.get(BASE + "/jobs/{jobId}/cutover/differences.csv", cutover::differencesCsv);
+    d.get(BASE + "/jobs/{jobId}/cutover/verified.csv", cutover::verifiedCsv);
     d.post(BASE + "/jobs/{jobId}/cutover/{step}", cutover::step);
 
     TransitsResource transits = new TransitsResource(s);

@@ -247,4 +247,70 @@ class CutoverApiTest {
     assertThat(api.post("/jobs/" + job + "/cutover", Map.of()).status()).isEqualTo(201);
     assertThat(step(job, "abort").status()).isEqualTo(200);
   }
+
+  @Test
+  void decommissionDeletesAtTheSourceOnlyTheVerifiedFilesUnchangedSince() throws Exception {
+    Path src = dir.resolve("src");
+    Path dst = dir.resolve("dst");
+    for (int i = 0; i < 6; i++) {
+      ApiRunTest.write(src.resolve("docs/f" + i + ".bin"), 4_000 + i, i);
+    }
+    String s = api.localConnection(client, "src " + UUID.randomUUID(), src);
+    String d = api.localConnection(client, "dst " + UUID.randomUUID(), dst);
+    String job = api.job(project, s, d, Map.of());
+    assertThat(api.post("/jobs/" + job + "/cutover", Map.of()).status()).isEqualTo(201);
+    awaitCutover(job, x -> x.get("rounds").size() == 1 && idle(x));
+
+    // only decommission takes deleteSource, and only after the switch
+    Res wrongStep = api.post("/jobs/" + job + "/cutover/round", Map.of("deleteSource", true));
+    assertThat(wrongStep.status()).as(wrongStep.toString()).isEqualTo(400);
+    assertThat(wrongStep.body()).contains("deleteSource").contains("decommission only");
+    Res early = api.post("/jobs/" + job + "/cutover/decommission", Map.of("deleteSource", true));
+    assertThat(early.status()).isEqualTo(409);
+    assertThat(early.body()).contains("cannot decommission before the switch");
+
+    assertThat(step(job, "freeze").status()).isEqualTo(200);
+    awaitCutover(job, x -> x.get("state").asText().equals("verified"));
+    assertThat(step(job, "switch").status()).isEqualTo(200);
+    awaitCutover(job, x -> x.get("state").asText().equals("fallback"));
+
+    // after the verification: one file changed (same size), one added
+    ApiRunTest.write(src.resolve("docs/f1.bin"), 4_001, 77);
+    ApiRunTest.write(src.resolve("docs/late.bin"), 100, 5);
+    Res dec = api.post("/jobs/" + job + "/cutover/decommission", Map.of("deleteSource", true));
+    assertThat(dec.status()).as(dec.toString()).isEqualTo(200);
+    JsonNode c = awaitCutover(job, x -> x.get("state").asText().equals("decommissioned"));
+
+    try (var left = Files.walk(src)) {
+      assertThat(left.filter(Files::isRegularFile).map(p -> src.relativize(p).toString()))
+          .as("the changed and the new file are kept, the verified ones deleted")
+          .containsExactlyInAnyOrder("docs/f1.bin", "docs/late.bin");
+    }
+    for (int i = 0; i < 6; i++) {
+      assertThat(dst.resolve("docs/f" + i + ".bin")).as("the destination keeps all").exists();
+    }
+    assertThat(c.get("message").asText())
+        .contains("deleted 5 verified files")
+        .contains("kept 1 changed or gone since (docs/f1.bin)")
+        .contains("nothing else was deleted");
+    JsonNode deleted = null;
+    for (JsonNode st : c.get("steps")) {
+      if (st.get("name").asText().equals("source deleted")) {
+        deleted = st;
+      }
+    }
+    assertThat(deleted).as(c.toString()).isNotNull();
+    assertThat(deleted.get("by").asText()).isEqualTo("ferry");
+    assertThat(deleted.get("outcome").asText()).contains("deleted 5 verified files");
+
+    // every file's outcome is kept in the catalog
+    String csv = api.get("/jobs/" + job + "/cutover/verified.csv").body();
+    assertThat(csv.lines())
+        .first()
+        .isEqualTo("path,size,algorithm,hash,checked_by,decommission,decommissioned_at");
+    assertThat(csv.lines().filter(l -> l.contains(",deleted,"))).hasSize(5);
+    assertThat(csv.lines().filter(l -> l.startsWith("docs/f1.bin,")).findFirst().orElseThrow())
+        .contains("kept: changed since the verification (sha256 ");
+    assertThat(csv).doesNotContain("late.bin");
+  }
 }

@@ -127,9 +127,17 @@ class CutoverCommandTest {
 
     Out json = ferry(admin, "cutover", "status", job, "--json");
     assertThat(ApiHarness.JSON.readTree(json.out()).path("fallbackEndsAt").asText()).isNotBlank();
-    Out end = ferry(admin, "cutover", "decommission", job);
+    Out misplaced = ferry(admin, "cutover", "round", job, "--delete-source");
+    assertThat(misplaced.code()).isEqualTo(Ferry.EXIT_USAGE);
+    assertThat(misplaced.err()).contains("--delete-source applies to decommission only");
+    Out end = ferry(admin, "cutover", "decommission", job, "--delete-source");
     assertThat(end.code()).as(end.err()).isZero();
     JsonNode done = awaitState(job, "decommissioned");
+    assertThat(done.path("message").asText()).contains("deleted 5 verified files");
+    try (var left = Files.list(src)) {
+      assertThat(left).as("every verified file deleted at the source").isEmpty();
+    }
+    assertThat(dst.resolve("f0.bin")).exists();
     assertThat(done.path("steps"))
         .extracting(st -> st.path("name").asText())
         .contains("start", "freeze", "switch", "decommission");
