@@ -122,4 +122,28 @@ public interface CutoverActivities {
    */
   @ActivityMethod
   DeleteResult deleteVerified(DeleteRequest request);
+
+  /** A job whose source Ferry makes read-only, or writable again. */
+  record FreezeCall(String jobId) {}
+
+  /**
+   * What Ferry did to the source's permissions.
+   *
+   * @param applied whether it changed any (and so will put them back)
+   * @param outcome what it did, or why it could not, said for the operator
+   */
+  record FreezeResult(boolean applied, String outcome) {}
+
+  /**
+   * Makes the job's source read-only where Ferry can: on a local source of the server's own worker,
+   * removes every write permission (each entry's mode kept in the catalog, to be put back exactly).
+   * Elsewhere (object stores, SFTP, an agent's files) it changes nothing and says so: the freeze
+   * hook or the operator does it.
+   */
+  @ActivityMethod
+  FreezeResult applyFreeze(FreezeCall call);
+
+  /** Puts back the permissions {@link #applyFreeze} removed (abort, decommission). */
+  @ActivityMethod
+  FreezeResult undoFreeze(FreezeCall call);
 }

@@ -169,6 +169,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
     while (true) {
       tellSteps();
       if (abortRequested) {
+        unfreeze(); // only after a freeze Ferry applied itself
         state = CutoverState.ABORTED;
         message =
             "aborted by "
@@ -180,6 +181,7 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         return status();
       }
       if (decommissionRequested) {
+        unfreeze(); // the source is no longer the fallback: as it was before the freeze
         String deleted = null;
         if (decommissionDelete
             && Workflow.getVersion("decommission-delete", Workflow.DEFAULT_VERSION, 1) == 1) {
@@ -291,6 +293,8 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
   }
 
   static final String REMINDER = "reminder";
+  static final String READ_ONLY = "source made read-only";
+  static final String WRITABLE = "source writable again";
   static final String FALLBACK_ENDED = "fallback ended";
 
   private long reminderAt() {
@@ -453,12 +457,21 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
       showPhase();
       return;
     }
+    String ferry = null;
+    if (Workflow.getVersion("ferry-freeze", Workflow.DEFAULT_VERSION, 1) == 1) {
+      CutoverActivities.FreezeResult f = applyFreeze(true);
+      if (f.applied()) {
+        step(READ_ONLY, FERRY, f.outcome());
+      }
+      ferry = f.outcome();
+    }
     state = CutoverState.FROZEN;
     frozenAt = now();
     message =
         (h.ran()
                 ? "frozen by the freeze hook"
                 : "frozen: the operator confirmed the source is read-only")
+            + (ferry == null ? "" : "; " + ferry)
             + "; the final round runs, then the verification";
     roundRequested = true; // the final round
     showPhase();
@@ -466,6 +479,47 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
 
   /** How a hook's outcome begins when its worker stopped answering while it ran. */
   static final String UNKNOWN_OUTCOME = "its outcome is unknown";
+
+  /** Whether Ferry removed the source's write permission and has not put it back. */
+  private boolean ferryFroze() {
+    for (int i = steps.size() - 1; i >= 0; i--) {
+      CutoverStatus.Step st = steps.get(i);
+      if (FERRY.equals(st.by()) && (st.name().equals(READ_ONLY) || st.name().equals(WRITABLE))) {
+        return st.name().equals(READ_ONLY);
+      }
+    }
+    return false;
+  }
+
+  /** Removes (freeze) or puts back the source's write permission; a failure is said, not thrown. */
+  private CutoverActivities.FreezeResult applyFreeze(boolean freeze) {
+    CutoverActivities server =
+        Workflow.newActivityStub(
+            CutoverActivities.class,
+            ActivityOptions.newBuilder(SERVER)
+                .setSummary(freeze ? "make the source read-only" : "make the source writable")
+                .build());
+    CutoverActivities.FreezeCall call = new CutoverActivities.FreezeCall(input.jobId());
+    try {
+      return freeze ? server.applyFreeze(call) : server.undoFreeze(call);
+    } catch (ActivityFailure f) {
+      return new CutoverActivities.FreezeResult(
+          false,
+          (freeze
+                  ? "Ferry could not make the source read-only ("
+                  : "Ferry could not put the source's write permission back (")
+              + why(f)
+              + ")");
+    }
+  }
+
+  /** Puts back what the freeze removed, once, recorded as a step of Ferry's. */
+  private void unfreeze() {
+    if (ferryFroze()) {
+      CutoverActivities.FreezeResult f = applyFreeze(false);
+      step(WRITABLE, FERRY, f.outcome());
+    }
+  }
 
   private CutoverActivities.HookResult hook(String which) {
     try {

@@ -167,7 +167,17 @@ class CutoverWorkflowTest {
         .as("every step told to the webhooks, once")
         .extracting(NotifyActivities.Notice::state)
         .containsExactlyElementsOf(names(end));
-    Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-decommissioned");
+    assertThat(server.freezes)
+        .as("Ferry's freeze, put back at the decommission")
+        .containsExactly("apply", "undo");
+    assertThat(names(end))
+        .containsSubsequence(
+            "freeze",
+            CutoverWorkflowImpl.READ_ONLY,
+            "switch",
+            "decommission",
+            CutoverWorkflowImpl.WRITABLE);
+    Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-decommissioned-v3");
   }
 
   /** Waits until no round runs (a step given meanwhile would wait for it). */
@@ -240,7 +250,32 @@ class CutoverWorkflowTest {
     String round = JobRunWorkflow.workflowId("j", end.rounds().getFirst().jobRunId());
     assertThat(status(round)).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
     assertThat(server.prepared).hasSize(1); // no interval: no round but the first
-    Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-aborted");
+    assertThat(server.freezes).as("never frozen: nothing to put back").isEmpty();
+    Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-aborted-v3");
+  }
+
+  @Test
+  void aFreezeFerryAppliedIsPutBackByAnAbort() {
+    FastOwner.millis = 10;
+    CutoverWorkflow wf = start(null, null, 5, 0);
+    waitIdle(wf);
+    await(() -> wf.status().rounds().size() == 1 && !wf.status().roundRunning());
+    wf.freeze(ANA);
+    await(() -> wf.status().state() == CutoverState.VERIFIED);
+    assertThat(wf.status().steps())
+        .filteredOn(st -> st.name().equals(CutoverWorkflowImpl.READ_ONLY))
+        .extracting(CutoverStatus.Step::outcome)
+        .containsExactly("write permission removed from 3 files and 1 folder under /src");
+    assertThat(server.freezes).containsExactly("apply");
+    wf.abort(new CutoverWorkflow.StepRequest("ana", "not this weekend"));
+    CutoverStatus end = WorkflowStub.fromTyped(wf).getResult(CutoverStatus.class);
+    assertThat(end.state()).isEqualTo(CutoverState.ABORTED);
+    assertThat(server.freezes).containsExactly("apply", "undo");
+    assertThat(end.steps())
+        .filteredOn(st -> st.name().equals(CutoverWorkflowImpl.WRITABLE))
+        .extracting(CutoverStatus.Step::outcome)
+        .containsExactly("write permission put back on 4 entries");
+    Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-freeze-aborted");
   }
 
   private WorkflowExecutionStatus status(String id) {

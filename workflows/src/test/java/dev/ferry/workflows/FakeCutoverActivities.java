@@ -15,6 +15,7 @@ final class FakeCutoverActivities implements CutoverActivities {
   final Deque<Long> deltas = new ConcurrentLinkedDeque<>();
   final Deque<Long> differences = new ConcurrentLinkedDeque<>();
   volatile boolean failSwitchHook;
+  final List<String> freezes = new CopyOnWriteArrayList<>();
 
   FakeCutoverActivities(long... roundDeltas) {
     for (long d : roundDeltas) {
@@ -87,5 +88,17 @@ final class FakeCutoverActivities implements CutoverActivities {
 
   List<String> hooks() {
     return new ArrayList<>(hooksRun);
+  }
+
+  @Override
+  public FreezeResult applyFreeze(FreezeCall call) {
+    freezes.add("apply");
+    return new FreezeResult(true, "write permission removed from 3 files and 1 folder under /src");
+  }
+
+  @Override
+  public FreezeResult undoFreeze(FreezeCall call) {
+    freezes.add("undo");
+    return new FreezeResult(true, "write permission put back on 4 entries");
   }
 }

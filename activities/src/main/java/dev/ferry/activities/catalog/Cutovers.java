@@ -57,6 +57,53 @@ public final class Cutovers {
   public record VerifiedFile(
       String path, long size, long mtimeMillis, String algorithm, String hash, String checkedBy) {}
 
+  /**
+   * Keeps the modes of entries below {@code root} before Ferry's freeze changes them; an entry
+   * already kept (a second freeze after a failed verification) keeps its first, original mode.
+   */
+  public void saveFrozen(
+      UUID jobId, String root, List<dev.ferry.activities.engine.SourceFreezer.Entry> entries) {
+    jdbi.useHandle(
+        h -> {
+          var b =
+              h.prepareBatch(
+                  "insert into cutover_frozen (job_id, root, path, mode) values (?, ?, ?, ?)"
+                      + " on conflict do nothing");
+          for (var e : entries) {
+            b.add(jobId, root, e.path(), e.mode());
+          }
+          b.execute();
+        });
+  }
+
+  /** The roots Ferry froze for the job, each with the entries it changed. */
+  public java.util.Map<String, List<dev.ferry.activities.engine.SourceFreezer.Entry>> frozen(
+      UUID jobId) {
+    java.util.Map<String, List<dev.ferry.activities.engine.SourceFreezer.Entry>> out =
+        new java.util.LinkedHashMap<>();
+    jdbi.useHandle(
+        h ->
+            h.createQuery(
+                    "select root, path, mode from cutover_frozen where job_id = ?"
+                        + " order by root, length(path) desc, path")
+                .bind(0, jobId)
+                .map(
+                    (rs, c) -> {
+                      out.computeIfAbsent(rs.getString(1), k -> new java.util.ArrayList<>())
+                          .add(
+                              new dev.ferry.activities.engine.SourceFreezer.Entry(
+                                  rs.getString(2), rs.getInt(3)));
+                      return null;
+                    })
+                .list());
+    return out;
+  }
+
+  /** Forgets the modes once they are put back. */
+  public void clearFrozen(UUID jobId) {
+    jdbi.useHandle(h -> h.execute("delete from cutover_frozen where job_id = ?", jobId));
+  }
+
   /** Stores the job's hooks for its (new) cutover. */
   public void saveHooks(UUID jobId, Hook freeze, Hook switchHook) {
     jdbi.useHandle(

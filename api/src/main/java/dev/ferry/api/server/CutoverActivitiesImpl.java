@@ -127,6 +127,116 @@ final class CutoverActivitiesImpl implements CutoverActivities {
     return new HookResult(true, o.ok(), o.outcome());
   }
 
+  /**
+   * The folders on this server's disks that are the job's owners' sources, or why Ferry cannot
+   * freeze the source itself.
+   */
+  private List<java.nio.file.Path> localSources(JobSpecRow job, StringBuilder why) {
+    List<java.nio.file.Path> roots = new ArrayList<>();
+    if (job.agentId() != null) {
+      why.append("the job's files are on its agent's machine");
+      return roots;
+    }
+    for (OwnerRow o : s.jobs.owners(job.id())) {
+      String uri = s.catalog.job(o.id()).sourceUri();
+      var loc = dev.ferry.activities.catalog.ConnectionLocation.parse(uri);
+      ConnectionRow c = loc.flatMap(l -> s.connections.find(l.connectionId())).orElse(null);
+      if (c == null || !c.kind().equals("local") || c.settings().get("agentId") != null) {
+        why.append("the source is ")
+            .append(c == null ? uri : c.kind() + " connection '" + c.name() + "'");
+        return List.of();
+      }
+      java.nio.file.Path root = java.nio.file.Path.of(c.settings().get("root"));
+      String path = loc.get().path();
+      roots.add(
+          path.isEmpty()
+              ? root
+              : root.resolve(
+                  dev.ferry.activities.storage.SafePath.require(
+                      path, dev.ferry.activities.storage.local.LocalStorage.BACKSLASH_SEPARATOR)));
+    }
+    return roots;
+  }
+
+  @Override
+  public FreezeResult applyFreeze(FreezeCall call) {
+    JobSpecRow job = job(call.jobId());
+    StringBuilder why = new StringBuilder();
+    List<java.nio.file.Path> roots = localSources(job, why);
+    if (roots.isEmpty()) {
+      return new FreezeResult(
+          false,
+          "Ferry cannot make the source read-only itself ("
+              + (why.isEmpty() ? "no owner to freeze" : why)
+              + "): the freeze hook or you must keep it unchanged");
+    }
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    long files = 0;
+    long folders = 0;
+    for (java.nio.file.Path root : roots) {
+      String key = root.toString();
+      try {
+        dev.ferry.activities.engine.SourceFreezer.Frozen f =
+            dev.ferry.activities.engine.SourceFreezer.freeze(
+                root, entries -> cutovers.saveFrozen(job.id(), key, entries), () -> beat(ctx));
+        files += f.files();
+        folders += f.folders();
+      } catch (java.io.IOException | RuntimeException e) {
+        return new FreezeResult(
+            files + folders > 0 || !cutovers.frozen(job.id()).isEmpty(),
+            "Ferry could not make "
+                + root
+                + " read-only ("
+                + e.getMessage()
+                + "): make it read-only yourself; what Ferry changed is put back on abort or"
+                + " decommission");
+      }
+    }
+    return new FreezeResult(
+        true,
+        "Ferry removed write permission from "
+            + files
+            + (files == 1 ? " file and " : " files and ")
+            + folders
+            + (folders == 1 ? " folder" : " folders")
+            + " under "
+            + roots.stream()
+                .map(Object::toString)
+                .collect(java.util.stream.Collectors.joining(", "))
+            + " (put back on abort or decommission)");
+  }
+
+  @Override
+  public FreezeResult undoFreeze(FreezeCall call) {
+    JobSpecRow job = job(call.jobId());
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    var frozen = cutovers.frozen(job.id());
+    long done = 0;
+    for (var e : frozen.entrySet()) {
+      try {
+        done +=
+            dev.ferry.activities.engine.SourceFreezer.restore(
+                java.nio.file.Path.of(e.getKey()), e.getValue(), () -> beat(ctx));
+      } catch (java.io.IOException ex) {
+        // retried by Temporal: the modes stay in the catalog until every one is back
+        throw new java.io.UncheckedIOException(
+            "could not put back the permissions under " + e.getKey() + ": " + ex.getMessage(), ex);
+      }
+    }
+    cutovers.clearFrozen(job.id());
+    return new FreezeResult(
+        done > 0,
+        "Ferry put back the write permission of " + done + (done == 1 ? " entry" : " entries"));
+  }
+
+  private static void beat(ActivityExecutionContext ctx) {
+    try {
+      ctx.heartbeat(null);
+    } catch (RuntimeException e) {
+      // the freeze finishes what it started: every change is recorded before it is made
+    }
+  }
+
   private String destination(JobSpecRow job) {
     String conn = s.connections.find(job.destConnectionId()).map(ConnectionRow::name).orElse("?");
     return conn + ":/" + job.destPath();

@@ -141,8 +141,10 @@ class CutoverApiTest {
     assertThat(c.get("ready").asBoolean()).as(c.toString()).isTrue();
     assertThat(c.get("estimatedFinalSyncSeconds").isNumber()).isTrue();
 
-    // freeze: the hook runs, the final round and the gate follow; a file the final round could not
-    // see (changed at the destination after it) fails the gate and is named
+    // freeze: the hook runs, Ferry removes the local source's write permission, the final round
+    // and the gate follow; a file the final round could not see (changed at the destination after
+    // it) fails the gate and is named
+    Map<String, Integer> modes = modes(src);
     Res frozen = step(job, "freeze");
     assertThat(frozen.status()).as(frozen.toString()).isEqualTo(200);
     c =
@@ -152,6 +154,13 @@ class CutoverApiTest {
                 x.get("state").asText().startsWith("verif")
                     && !x.get("state").asText().equals("verifying"));
     assertThat(c.get("state").asText()).as(c.toString()).isEqualTo("verified");
+    assertThat(modes(src).values()).allSatisfy(m -> assertThat(m & 0222).isZero());
+    assertThat(c.get("steps").findValuesAsText("outcome"))
+        .anySatisfy(
+            o ->
+                assertThat(o)
+                    .startsWith(
+                        "Ferry removed write permission from 20 files and 2 folders under "));
     assertThat(c.at("/rounds/3/finalRound").asBoolean()).isTrue();
     assertThat(c.at("/lastCheck/filesCompared").asLong()).isEqualTo(20);
     // a late change, then another final round is asked for but the gate is run by hand first
@@ -173,6 +182,8 @@ class CutoverApiTest {
 
     // a source file written after the freeze is named as such, whatever else the gate finds
     Files.copy(src.resolve("docs/f7.bin"), late, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    // someone with the rights writes anyway (the read-only source does not stop its owner)
+    Files.setAttribute(src.resolve("docs/f3.bin"), "unix:mode", 0644);
     ApiRunTest.write(src.resolve("docs/f3.bin"), 300, 33);
     Files.setLastModifiedTime(
         src.resolve("docs/f3.bin"), FileTime.from(Instant.now().plusSeconds(5)));
@@ -221,6 +232,59 @@ class CutoverApiTest {
             "start", "round", "round", "freeze", "verify", "switch", "decommission");
     assertThat(c.get("steps").get(0).get("by").asText()).isNotBlank();
     assertThat(Files.exists(src.resolve("docs/f0.bin"))).as("the source is untouched").isTrue();
+    assertThat(modes(src)).as("the permissions are back as they were").isEqualTo(modes);
+  }
+
+  /** Every entry's permission bits below {@code root}, by relative path. */
+  static Map<String, Integer> modes(Path root) throws Exception {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    try (var walk = Files.walk(root)) {
+      for (Path p : walk.toList()) {
+        out.put(
+            root.relativize(p).toString(),
+            (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                & 07777);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void anAbortAfterTheFreezePutsBackTheSourcesPermissionsExactly() throws Exception {
+    Path src = dir.resolve("frozen-src");
+    Path dst = dir.resolve("frozen-dst");
+    ApiRunTest.write(src.resolve("team/plan.txt"), 1000, 1);
+    ApiRunTest.write(src.resolve("team/secret.txt"), 1000, 2);
+    ApiRunTest.write(src.resolve("readme.txt"), 1000, 3);
+    Files.setAttribute(src.resolve("team"), "unix:mode", 02770); // a group folder
+    Files.setAttribute(src.resolve("team/secret.txt"), "unix:mode", 0600);
+    Files.setAttribute(src.resolve("readme.txt"), "unix:mode", 0444); // read-only already
+    Map<String, Integer> before = modes(src);
+    String s = api.localConnection(client, "src " + UUID.randomUUID(), src);
+    String d = api.localConnection(client, "dst " + UUID.randomUUID(), dst);
+    String job = api.job(project, s, d, Map.of());
+    assertThat(api.post("/jobs/" + job + "/cutover", Map.of()).status()).isEqualTo(201);
+    awaitCutover(job, x -> x.get("rounds").size() == 1 && idle(x));
+    assertThat(step(job, "freeze").status()).isEqualTo(200);
+    JsonNode c = awaitCutover(job, x -> x.get("state").asText().equals("verified"));
+    assertThat(c.get("steps").findValuesAsText("outcome"))
+        .contains(
+            "Ferry removed write permission from 2 files and 2 folders under "
+                + src
+                + " (put back on abort or decommission)");
+    assertThat(modes(src))
+        .containsEntry("team", 02550)
+        .containsEntry("team/secret.txt", 0400)
+        .containsEntry("readme.txt", 0444);
+    Res aborted = api.post("/jobs/" + job + "/cutover/abort", Map.of("reason", "not tonight"));
+    assertThat(aborted.status()).as(aborted.toString()).isEqualTo(200);
+    c = awaitCutover(job, x -> x.get("state").asText().equals("aborted"));
+    assertThat(modes(src)).isEqualTo(before);
+    assertThat(c.get("steps").findValuesAsText("outcome"))
+        .contains("Ferry put back the write permission of 4 entries");
+    assertThat(Files.mismatch(dst.resolve("team/plan.txt"), src.resolve("team/plan.txt")))
+        .as("the destination keeps what was copied")
+        .isEqualTo(-1L);
   }
 
   @Test
