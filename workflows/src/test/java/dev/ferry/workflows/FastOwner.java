@@ -20,18 +20,28 @@ public final class FastOwner implements MigrationWorkflow {
   public Progress run(MigrationInput input) {
     limits = input.limits();
     if (millis > 0) {
-      Workflow.sleep(Duration.ofMillis(millis));
+      try {
+        Workflow.sleep(Duration.ofMillis(millis));
+      } catch (io.temporal.failure.CanceledFailure e) {
+        // as MigrationWorkflowImpl: a cancelled owner reports its end, then ends cancelled
+        Workflow.newDetachedCancellationScope(() -> report(input, JobState.CANCELLED)).run();
+        throw e;
+      }
     }
     Progress end = Progress.created().withState(JobState.COMPLETED);
+    report(input, end.state());
+    return end;
+  }
+
+  private static void report(MigrationInput input, JobState state) {
     try {
       Workflow.newExternalWorkflowStub(
               JobRunWorkflow.class, Workflow.getInfo().getParentWorkflowId().orElseThrow())
-          .ownerDone(new OwnerDone(input.runId(), end.state()));
+          .ownerDone(new OwnerDone(input.runId(), state));
     } catch (RuntimeException e) {
       // as MigrationWorkflowImpl: a report that cannot be delivered (the parent was between two
       // executions) is found by the parent's check of the owners that closed
     }
-    return end;
   }
 
   @Override
