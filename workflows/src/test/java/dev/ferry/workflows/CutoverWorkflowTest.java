@@ -209,9 +209,12 @@ class CutoverWorkflowTest {
     assertThat(end.message()).isEqualTo("decommissioned: " + FakeCutoverActivities.DELETED);
     assertThat(end.steps())
         .extracting(st -> st.name() + " by " + st.by())
-        .endsWith("decommission by ana", "source deleted by ferry");
+        .endsWith(
+            "decommission by ana",
+            CutoverWorkflowImpl.WRITABLE + " by ferry", // before anything is deleted
+            "source deleted by ferry");
     assertThat(end.steps().getLast().outcome()).isEqualTo(FakeCutoverActivities.DELETED);
-    Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-decommission-delete");
+    Histories.record(client, CutoverWorkflow.workflowId("j"), "cutover-decommission-delete-v2");
   }
 
   @Test
