@@ -37,9 +37,9 @@ import picocli.CommandLine.Parameters;
       "  ferry transit move-back TRANSIT ACCOUNT [--wait]",
       "  ferry transit reinstall TRANSIT [--reason TEXT]",
       "  ferry transit finalize TRANSIT --by support|user",
-      "The server is --server or FERRY_SERVER (default http://127.0.0.1:8080), the token",
-      "--token or FERRY_TOKEN (an operator's, or the client's: request, rehearse, reinstall",
-      "and finalize --by support are operator steps).",
+      "The server is --server or FERRY_SERVER (default http://127.0.0.1:8080), the",
+      "token --token or FERRY_TOKEN (an operator's, or the client's: request, rehearse,",
+      "reinstall and finalize --by support are operator steps).",
       "Exit status: 0 done, 1 refused by the transit (the reason is printed), 2 usage,",
       "3 the server could not be reached or refused the token."
     })
