@@ -207,7 +207,8 @@ final class CutoverResource {
     Input in = Http.optionalBody(ctx);
     String reason = in.string("reason", false, 2000);
     Boolean deleteSource = in.bool("deleteSource");
-    if (deleteSource != null && !step.equals("decommission")) {
+    // false asks for nothing: harmless with any step; true only means something to decommission
+    if (Boolean.TRUE.equals(deleteSource) && !step.equals("decommission")) {
       in.error("deleteSource", "applies to decommission only");
     }
     in.check();

@@ -329,6 +329,9 @@ class CutoverApiTest {
     Res wrongStep = api.post("/jobs/" + job + "/cutover/round", Map.of("deleteSource", true));
     assertThat(wrongStep.status()).as(wrongStep.toString()).isEqualTo(400);
     assertThat(wrongStep.body()).contains("deleteSource").contains("decommission only");
+    // false asks for nothing, whatever the step (the document allows it on every step)
+    Res harmless = api.post("/jobs/" + job + "/cutover/verify", Map.of("deleteSource", false));
+    assertThat(harmless.status()).as(harmless.toString()).isEqualTo(409); // not frozen yet
     Res early = api.post("/jobs/" + job + "/cutover/decommission", Map.of("deleteSource", true));
     assertThat(early.status()).isEqualTo(409);
     assertThat(early.body()).contains("cannot decommission before the switch");
