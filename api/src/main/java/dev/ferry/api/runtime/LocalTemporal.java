@@ -234,11 +234,18 @@ public final class LocalTemporal implements AutoCloseable {
     // server that exits at once is started again on new ports (its log says why it stopped).
     List<String> cmd = List.of();
     for (int attempt = 1; ; attempt++) {
-      int port = serverPort();
-      int ui = serverPort();
-      while (ui == port) {
-        ui = serverPort();
+      // every port the server listens on is Ferry's choice, below the ephemeral range: left to
+      // itself the server picks its HTTP API and metrics ports from the kernel, and those could
+      // be taken by the time it binds them ("bind: address already in use", seen under load)
+      java.util.Set<Integer> ports = new java.util.LinkedHashSet<>();
+      while (ports.size() < 4) {
+        ports.add(serverPort());
       }
+      var chosen = ports.iterator();
+      int port = chosen.next();
+      int ui = chosen.next();
+      int http = chosen.next();
+      int metrics = chosen.next();
       cmd =
           List.of(
               binary.toString(),
@@ -250,6 +257,10 @@ public final class LocalTemporal implements AutoCloseable {
               String.valueOf(port),
               "--ui-port",
               String.valueOf(ui),
+              "--http-port",
+              String.valueOf(http),
+              "--metrics-port",
+              String.valueOf(metrics),
               "--db-filename",
               db.toString(),
               "--namespace",
@@ -260,6 +271,7 @@ public final class LocalTemporal implements AutoCloseable {
       for (String attribute : dev.ferry.workflows.FerryAttributes.definitions().keySet()) {
         cmd.addAll(List.of("--search-attribute", attribute + "=Keyword"));
       }
+      long logStart = size(logFile);
       Process p;
       try {
         p =
@@ -271,8 +283,13 @@ public final class LocalTemporal implements AutoCloseable {
         throw new UncheckedIOException("cannot start " + binary + ": " + e.getMessage(), e);
       }
       long deadline = System.nanoTime() + START_WAIT.toNanos();
+      boolean bindFailed = false;
       while (!answers(port) && p.isAlive() && System.nanoTime() < deadline) {
         sleep(20);
+        bindFailed = logSays(logFile, logStart, "address already in use");
+        if (bindFailed) {
+          break; // a port was taken after all: it will not come up; start again on others
+        }
       }
       String why = "it did not accept connections";
       if (answers(port)) {
@@ -315,12 +332,14 @@ public final class LocalTemporal implements AutoCloseable {
                 + lockFile
                 + ") and try again");
       }
-      if (!exited || attempt >= 3) {
+      if ((!exited && !bindFailed) || attempt >= 3) {
         throw new IllegalStateException(
             "the Temporal dev server did not start"
                 + (exited
                     ? " (it stopped " + attempt + " times)"
-                    : " within " + START_WAIT.toSeconds() + " s: " + why)
+                    : bindFailed
+                        ? " (a port it needed was taken, " + attempt + " times)"
+                        : " within " + START_WAIT.toSeconds() + " s: " + why)
                 + "; see "
                 + logFile
                 + tail(logFile)
@@ -545,6 +564,30 @@ public final class LocalTemporal implements AutoCloseable {
       }
     }
     return freePort();
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.exists(file) ? Files.size(file) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** Whether what {@code file} got past {@code from} says {@code what}. */
+  private static boolean logSays(Path file, long from, String what) {
+    try (var ch = java.nio.channels.FileChannel.open(file)) {
+      long n = ch.size() - from;
+      if (n <= 0) {
+        return false;
+      }
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Math.min(n, 1 << 20));
+      ch.read(b, from);
+      return new String(b.array(), 0, b.position(), java.nio.charset.StandardCharsets.UTF_8)
+          .contains(what);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   static int freePort() {
