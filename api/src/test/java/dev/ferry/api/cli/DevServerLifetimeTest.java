@@ -75,11 +75,16 @@ class DevServerLifetimeTest {
     Path src = dir.resolve("src");
     Path dst = dir.resolve("dst");
     // four 1 MiB files at 4 Mbps (0.5 MB/s): about eight seconds, so that a kill after the first
-    // file lands well before the end (at 8 Mbps the run once completed before its kill took effect)
+    // file lands well before the end (at 8 Mbps the run once completed before its kill took
+    // effect);
+    // one at a time, so that the files land two seconds apart (four in parallel landed together,
+    // and the wait below for "some but not half of the bytes transferred" could miss its moment)
     for (int i = 0; i < 4; i++) {
       write(src.resolve("f" + i + ".bin"), random(1 << 20, 40 + i), MTIME);
     }
-    String[] args = {"migrate", src.toString(), dst.toString(), "--bwlimit", "4"};
+    String[] args = {
+      "migrate", src.toString(), dst.toString(), "--bwlimit", "4", "--concurrency", "1"
+    };
     Path db = database(src, dst);
 
     Process first = ferry.start(dir.resolve("first.log"), true, Map.of(), args);
