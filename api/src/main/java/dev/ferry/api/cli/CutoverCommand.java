@@ -141,11 +141,7 @@ public final class CutoverCommand implements Callable<Integer> {
       return Ferry.EXIT_USAGE;
     }
     Map<String, String> env = Ferry.env();
-    String base = server != null ? server : env.getOrDefault("FERRY_SERVER", "");
-    if (base.isBlank()) {
-      base = "http://127.0.0.1:8080";
-    }
-    base = base.replaceAll("/+$", "").replaceAll("/api/v1$", "") + "/api/v1";
+    String base = Api.base(server, env);
     String bearer = token != null ? token : env.get("FERRY_TOKEN");
     if (bearer == null || bearer.isBlank()) {
       Ferry.err()
@@ -356,6 +352,15 @@ public final class CutoverCommand implements Callable<Integer> {
 
   /** The server's API over the JDK's HTTP client (TLS verified against the JDK's CAs). */
   static final class Api {
+    /** The API's base URL: {@code --server}, else FERRY_SERVER, else the local server's. */
+    static String base(String server, Map<String, String> env) {
+      String base = server != null ? server : env.getOrDefault("FERRY_SERVER", "");
+      if (base.isBlank()) {
+        base = "http://127.0.0.1:8080";
+      }
+      return base.replaceAll("/+$", "").replaceAll("/api/v1$", "") + "/api/v1";
+    }
+
     record Answer(int status, String body) {
       String error() {
         try {

@@ -127,11 +127,7 @@ public final class TransitCommand implements Callable<Integer> {
       return Ferry.EXIT_USAGE;
     }
     Map<String, String> env = Ferry.env();
-    String base = server != null ? server : env.getOrDefault("FERRY_SERVER", "");
-    if (base.isBlank()) {
-      base = "http://127.0.0.1:8080";
-    }
-    base = base.replaceAll("/+$", "").replaceAll("/api/v1$", "") + "/api/v1";
+    String base = CutoverCommand.Api.base(server, env);
     String bearer = token != null ? token : env.get("FERRY_TOKEN");
     if (bearer == null || bearer.isBlank()) {
       Ferry.err()
