@@ -1,6 +1,7 @@
 package dev.ferry.workflows;
 
 import io.temporal.activity.ActivityOptions;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -388,7 +389,15 @@ public final class CutoverWorkflowImpl implements CutoverWorkflow {
         Workflow.newCancellationScope(() -> holder.add(Async.function(child::run, run)));
     scope.run();
     Promise<JobRunStatus> result = holder.getFirst();
+    Promise<WorkflowExecution> started = Workflow.getWorkflowExecution(child);
     Workflow.await(() -> result.isCompleted() || abortRequested);
+    if (!result.isCompleted()
+        && Workflow.getVersion("abort-started-round", Workflow.DEFAULT_VERSION, 1) == 1) {
+      // A cancel sent while the round's workflow is being started is lost: the SDK sends it as a
+      // request to cancel an external workflow the server has not created yet, which fails, and
+      // the round then runs to its end. Cancel once Temporal says it started (or could not).
+      Workflow.await(() -> started.isCompleted() || result.isCompleted());
+    }
     if (!result.isCompleted()) {
       scope.cancel(); // abort: the round's owners stop, what they copied stays
     }
