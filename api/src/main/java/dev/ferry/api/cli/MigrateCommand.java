@@ -1,8 +1,9 @@
 package dev.ferry.api.cli;
 
 import dev.ferry.activities.catalog.Jobs;
+import dev.ferry.activities.catalog.OptionRules;
 import dev.ferry.activities.catalog.RunOptions;
-import dev.ferry.activities.engine.Filters;
+import dev.ferry.activities.catalog.ShardOptions;
 import dev.ferry.activities.storage.Locations;
 import dev.ferry.api.server.OwnersInput;
 import dev.ferry.workflows.Limits;
@@ -108,7 +109,9 @@ public final class MigrateCommand implements Callable<Integer> {
       paramLabel = "Mbps",
       defaultValue = "0",
       converter = Numbers.Mbps.class,
-      description = "Bandwidth cap for the whole job in Mbps, e.g. 100 or 2.5 (default: none).")
+      description =
+          "Bandwidth cap for the whole job in Mbps, e.g. 100 or 2.5, at most 1000000 (default:"
+              + " none).")
   double bwlimit;
 
   @Option(
@@ -181,7 +184,7 @@ public final class MigrateCommand implements Callable<Integer> {
       description =
           "Split a source of more than N files and folders into shards along its folder tree,"
               + " each its own workflow (default 400000).")
-  long shardItems = dev.ferry.activities.catalog.ShardOptions.DEFAULT_ITEMS;
+  long shardItems = ShardOptions.DEFAULT_ITEMS;
 
   @Option(
       names = "--split-at",
@@ -283,51 +286,30 @@ public final class MigrateCommand implements Callable<Integer> {
       problems.add("--timezone only applies with --full-speed-window");
     }
     Limits limits = new Limits(concurrency, bwlimit, window);
-    if (concurrency < 1 || concurrency > Limits.MAX_CONCURRENCY) {
-      problems.add(
-          "--concurrency must be between 1 and "
-              + Limits.MAX_CONCURRENCY
-              + " (got "
-              + concurrency
-              + ")");
-    }
-    if (chunkSize < RunOptions.MIN_CHUNK_MIB || chunkSize > RunOptions.MAX_CHUNK_MIB) {
-      problems.add(
-          "--chunk-size must be between "
-              + RunOptions.MIN_CHUNK_MIB
-              + " and "
-              + RunOptions.MAX_CHUNK_MIB
-              + " MiB (got "
-              + chunkSize
-              + "; S3 parts must be at least 5 MiB)");
-    }
-    if (!(bwlimit >= 0) || Double.isInfinite(bwlimit)) {
-      problems.add(
-          "--bwlimit must be 0 (no limit) or a positive number of Mbps (got " + bwlimit + ")");
-    }
-    for (String g : include) {
-      String p = Filters.problem(g);
-      if (p != null) {
-        problems.add("--include '" + g + "' is not a valid pattern: " + p);
-      }
-    }
-    for (String g : exclude) {
-      String p = Filters.problem(g);
-      if (p != null) {
-        problems.add("--exclude '" + g + "' is not a valid pattern: " + p);
-      }
-    }
-    long older = time("--older-than", olderThan, now, problems);
-    long newer = time("--newer-than", newerThan, now, problems);
-    if (older >= 0 && newer >= 0 && newer >= older) {
-      problems.add("--newer-than must be earlier than --older-than, or no file can match");
-    }
-    if (removeEmptyDirs && !deleteSource) {
-      problems.add("--remove-empty-dirs only applies with --delete-source");
-    }
-    if (deleteSource && noVerify) {
-      problems.add(
-          "--delete-source deletes only verified copies: it cannot be combined with --no-verify");
+    // the rules of the options a job of the API has too, the same there (OptionRules)
+    for (OptionRules.Problem p :
+        OptionRules.problems(
+            new OptionRules.Draft(
+                include,
+                exclude,
+                olderThan,
+                newerThan,
+                concurrency,
+                chunkSize,
+                bwlimit,
+                !noVerify,
+                deleteSource,
+                removeEmptyDirs,
+                names,
+                links,
+                retries,
+                shardItems,
+                ShardOptions.DEFAULT_BYTES,
+                splitAt,
+                acceptAltered),
+            OptionRules.Side.CLI,
+            now)) {
+      problems.add(p.line());
     }
     if (report != null) {
       Path parent = report.toAbsolutePath().getParent();
@@ -337,20 +319,7 @@ public final class MigrateCommand implements Callable<Integer> {
         problems.add("--report: the folder " + parent + " does not exist");
       }
     }
-    if (names != null
-        && !names.equals(RunOptions.NAMES_REFUSE)
-        && !names.equals(RunOptions.NAMES_REMAP)) {
-      problems.add("--names must be 'refuse' or 'remap' (got '" + names + "')");
-    }
-    if (links != null && !RunOptions.LINKS.contains(links)) {
-      problems.add("--links must be 'skip', 'follow' or 'preserve' (got '" + links + "')");
-    } else if (RunOptions.LINKS_FOLLOW.equals(links) && deleteSource) {
-      problems.add(
-          "--links follow reaches a file through its links as well as its own path: it cannot be"
-              + " combined with --delete-source");
-    } else if (RunOptions.LINKS_PRESERVE.equals(links)
-        && dst != null
-        && !Locations.holdsLinks(dst)) {
+    if (RunOptions.LINKS_PRESERVE.equals(links) && dst != null && !Locations.holdsLinks(dst)) {
       problems.add(
           "--links preserve recreates symbolic links, and DEST ("
               + dst
@@ -359,14 +328,6 @@ public final class MigrateCommand implements Callable<Integer> {
     }
     if (s3Endpoint != null && !s3Endpoint.matches("https?://.+")) {
       problems.add("--s3-endpoint must be an http:// or https:// URL (got '" + s3Endpoint + "')");
-    }
-    if (retries < 0 || retries > MigrationInput.MAX_RETRIES) {
-      problems.add(
-          "--retries must be between 0 and "
-              + MigrationInput.MAX_RETRIES
-              + " (got "
-              + retries
-              + ")");
     }
     List<Jobs.OwnerSpec> ownerList = null;
     List<Jobs.OwnerSpec> chosen = null;
@@ -403,18 +364,6 @@ public final class MigrateCommand implements Callable<Integer> {
     } else if (!onlyOwners.isEmpty() && ownerList != null) {
       chosen = choose(ownerList, problems);
     }
-    if (acceptAltered != null && !RunOptions.ACCEPT.contains(acceptAltered)) {
-      problems.add("--accept-altered must be none, office or all (got '" + acceptAltered + "')");
-    }
-    if (shardItems < 1) {
-      problems.add("--shard-items must be at least 1 (got " + shardItems + ")");
-    }
-    for (String p : splitAt) {
-      String why = dev.ferry.activities.catalog.ShardOptions.problem(p);
-      if (why != null) {
-        problems.add("--split-at '" + p + "' " + why);
-      }
-    }
     if (!problems.isEmpty()) {
       throw new InvalidOptions(problems);
     }
@@ -422,8 +371,8 @@ public final class MigrateCommand implements Callable<Integer> {
         new RunOptions(
             include,
             exclude,
-            older,
-            newer,
+            OptionRules.millis(olderThan, now),
+            OptionRules.millis(newerThan, now),
             concurrency,
             chunkSize,
             bwlimit,
@@ -433,8 +382,7 @@ public final class MigrateCommand implements Callable<Integer> {
             s3Endpoint,
             names,
             links,
-            new dev.ferry.activities.catalog.ShardOptions(
-                shardItems, dev.ferry.activities.catalog.ShardOptions.DEFAULT_BYTES, splitAt),
+            new ShardOptions(shardItems, ShardOptions.DEFAULT_BYTES, splitAt),
             acceptAltered);
     return new Request(
         src,
@@ -512,18 +460,6 @@ public final class MigrateCommand implements Callable<Integer> {
       cur = t;
     }
     return prev[b.length()];
-  }
-
-  private static long time(String name, String value, Instant now, List<String> problems) {
-    if (value == null) {
-      return -1;
-    }
-    try {
-      return TimeSpec.parse(value, now, ZoneId.systemDefault()).toEpochMilli();
-    } catch (IllegalArgumentException e) {
-      problems.add(name + " " + e.getMessage());
-      return -1;
-    }
   }
 
   /** One or more invalid options, each with a line that says what is allowed. */

@@ -72,7 +72,7 @@ final class CutoverActivitiesImpl implements CutoverActivities {
                                   || r.state().equals("COMPLETED_WITH_ERRORS")));
           RunMode mode = request.finalRound() || copiedBefore ? RunMode.INCREMENTAL : RunMode.FULL;
           try {
-            return s.launcher.prepare(job, mode, s.jobs.owners(job.id()));
+            return s.launcher.prepare(job, mode, null); // every owner it has
           } catch (HttpResponseException e) {
             throw ApplicationFailure.newNonRetryableFailure(
                 e.getMessage(), CutoverWorkflowImpl.CUTOVER_REFUSED);

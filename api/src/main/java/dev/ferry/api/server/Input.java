@@ -204,6 +204,47 @@ final class Input {
     }
   }
 
+  /**
+   * A whole number whose range someone else checks ({@code OptionRules}); "must be a whole number"
+   * for anything else.
+   */
+  Long whole(String field) {
+    JsonNode v = get(field);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isNumber() || !v.canConvertToExactIntegral() || !v.canConvertToLong()) {
+      error(field, "must be a whole number");
+      return null;
+    }
+    return v.longValue();
+  }
+
+  /** A number whose range someone else checks ({@code OptionRules}). */
+  Double number(String field) {
+    JsonNode v = get(field);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isNumber()) {
+      error(field, "must be a number");
+      return null;
+    }
+    return v.doubleValue();
+  }
+
+  /**
+   * A string that should be one of {@code allowed}: returned as spelt there when it matches without
+   * regard to case, else as given, for the caller's rules to refuse with their own message.
+   */
+  String word(String field, List<String> allowed) {
+    String s = string(field, false, 100);
+    if (s == null) {
+      return null;
+    }
+    return allowed.stream().filter(a -> a.equalsIgnoreCase(s)).findFirst().orElse(s);
+  }
+
   Integer integer(String field, int min, int max) {
     JsonNode v = get(field);
     if (v == null) {

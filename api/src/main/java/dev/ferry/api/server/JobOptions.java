@@ -1,15 +1,12 @@
 package dev.ferry.api.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.ferry.activities.catalog.OptionRules;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.catalog.ShardOptions;
-import dev.ferry.activities.engine.Filters;
-import dev.ferry.api.cli.TimeSpec;
 import dev.ferry.workflows.JobRunInput;
-import dev.ferry.workflows.Limits;
 import dev.ferry.workflows.MigrationInput;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.List;
 
 /**
@@ -42,15 +39,10 @@ record JobOptions(
     ShardOptions shards,
     String acceptAltered) {
 
-  static final int MAX_GLOBS = 200;
-
   /**
    * The most owners a job may run at once (Temporal advises against many more pending children).
    */
   static final int MAX_PARALLEL_OWNERS = 1000;
-
-  /** The highest bandwidth cap a job may be given, in Mbps. */
-  static final double MAX_BWLIMIT_MBPS = 1_000_000;
 
   JobOptions {
     maxParallelOwners =
@@ -87,8 +79,10 @@ record JobOptions(
 
   /**
    * {@code base} changed by the request's {@code filters} and {@code options} objects (fields not
-   * given keep their value). Problems go to {@code in}, named {@code filters.x} / {@code
-   * options.x}.
+   * given keep their value). This reads the types; the rules of the values are {@link OptionRules},
+   * the same as {@code ferry migrate}'s. Problems go to {@code in}, named {@code filters.x} /
+   * {@code options.x}; those of an object the request does not change are not reported (the job's
+   * stored options passed them when they were given).
    */
   static JobOptions read(Input in, JobOptions base, Instant now) {
     List<String> include = base.include();
@@ -98,46 +92,41 @@ record JobOptions(
     Input f = in.object("filters");
     if (f != null) {
       if (f.has("include")) {
-        include = globs(f, "include");
+        include = strings(f, "include");
       }
       if (f.has("exclude")) {
-        exclude = globs(f, "exclude");
+        exclude = strings(f, "exclude");
       }
       if (f.has("olderThan")) {
-        older = time(f, "olderThan", now);
+        older = f.string("olderThan", false, 100);
       }
       if (f.has("newerThan")) {
-        newer = time(f, "newerThan", now);
-      }
-      if (older != null && newer != null && !f.hasErrors()) {
-        Instant o = TimeSpec.parse(older, now, ZoneId.systemDefault());
-        Instant n = TimeSpec.parse(newer, now, ZoneId.systemDefault());
-        if (!n.isBefore(o)) {
-          f.error("newerThan", "must be earlier than olderThan, or no file can match");
-        }
+        newer = f.string("newerThan", false, 100);
       }
     }
-    int concurrency = base.concurrency();
+    long concurrency = base.concurrency();
     int maxOwners = base.maxParallelOwners();
-    int chunk = base.chunkSizeMiB();
+    long chunk = base.chunkSizeMiB();
     double bw = base.bwlimitMbps();
     boolean verify = base.verify();
     boolean delete = base.deleteSource();
     boolean removeEmpty = base.removeEmptyDirs();
     String names = base.names();
     String links = base.links();
-    int retries = base.retries();
-    ShardOptions shards = base.shards();
+    long retries = base.retries();
+    long items = base.shards().items();
+    long bytes = base.shards().bytes();
+    List<String> splitAt = base.shards().splitAt();
     String acceptAltered = base.acceptAltered();
     Input o = in.object("options");
     if (o != null) {
-      Integer c = o.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
+      Long c = o.whole("concurrency");
       concurrency = c != null ? c : concurrency;
       Integer mo = o.integer("maxParallelOwners", 1, MAX_PARALLEL_OWNERS);
       maxOwners = mo != null ? mo : maxOwners;
-      Integer ch = o.integer("chunkSizeMiB", RunOptions.MIN_CHUNK_MIB, RunOptions.MAX_CHUNK_MIB);
+      Long ch = o.whole("chunkSizeMiB");
       chunk = ch != null ? ch : chunk;
-      Double b = o.number("bwlimitMbps", 0, MAX_BWLIMIT_MBPS);
+      Double b = o.number("bwlimitMbps");
       bw = b != null ? b : bw;
       Boolean v = o.bool("verify");
       verify = v != null ? v : verify;
@@ -145,115 +134,74 @@ record JobOptions(
       delete = d != null ? d : delete;
       Boolean r = o.bool("removeEmptyDirs");
       removeEmpty = r != null ? r : removeEmpty;
-      String n = o.oneOf("names", false, List.of(RunOptions.NAMES_REFUSE, RunOptions.NAMES_REMAP));
+      String n = o.word("names", List.of(RunOptions.NAMES_REFUSE, RunOptions.NAMES_REMAP));
       names = n != null ? n : names;
-      String l = o.oneOf("links", false, RunOptions.LINKS);
+      String l = o.word("links", RunOptions.LINKS);
       links = l != null ? l : links;
-      Integer rt = o.integer("retries", 0, MigrationInput.MAX_RETRIES);
+      Long rt = o.whole("retries");
       retries = rt != null ? rt : retries;
-      String aa = o.oneOf("acceptAltered", false, RunOptions.ACCEPT);
+      String aa = o.word("acceptAltered", RunOptions.ACCEPT);
       acceptAltered = aa != null ? aa : acceptAltered;
       Input sh = o.object("shards");
       if (sh != null) {
-        shards = shards(sh, shards);
-      }
-      if (!o.hasErrors()) {
-        if (removeEmpty && !delete) {
-          o.error("removeEmptyDirs", "only applies with deleteSource");
-        }
-        if (delete && !verify) {
-          o.error(
-              "deleteSource",
-              "deletes only verified copies: it cannot be combined with verify=false");
-        }
-        if (delete && RunOptions.LINKS_FOLLOW.equals(links)) {
-          o.error(
-              "links",
-              "follow reaches a file through its links as well as its own path: it cannot be"
-                  + " combined with deleteSource");
+        Long i = sh.whole("items");
+        items = i != null ? i : items;
+        Long by = sh.whole("bytes");
+        bytes = by != null ? by : bytes;
+        if (sh.has("splitAt")) {
+          List<String> points = sh.strings("splitAt", Integer.MAX_VALUE, Integer.MAX_VALUE);
+          splitAt = points == null ? List.of() : points;
         }
       }
     }
+    OptionRules.Draft draft =
+        new OptionRules.Draft(
+            include,
+            exclude,
+            older,
+            newer,
+            concurrency,
+            chunk,
+            bw,
+            verify,
+            delete,
+            removeEmpty,
+            names,
+            links,
+            retries,
+            items,
+            bytes,
+            splitAt,
+            acceptAltered);
+    for (OptionRules.Problem p : OptionRules.problems(draft, OptionRules.Side.API, now)) {
+      if ((p.option().field.startsWith("filters.") ? f : o) != null) {
+        in.error(p.field(), p.message());
+      }
+    }
+    // out of range only with a problem reported above, so the request is refused
     return new JobOptions(
         include,
         exclude,
         older,
         newer,
-        concurrency,
+        (int) Math.clamp(concurrency, 0, Integer.MAX_VALUE),
         maxOwners,
-        chunk,
+        (int) Math.clamp(chunk, 0, Integer.MAX_VALUE),
         bw,
         verify,
         delete,
         removeEmpty,
         names,
         links,
-        retries,
-        shards,
+        (int) Math.clamp(retries, 0, Integer.MAX_VALUE),
+        new ShardOptions(items, bytes, splitAt),
         acceptAltered);
   }
 
-  /**
-   * {@code base} changed by an {@code options.shards} object: {@code items} and {@code bytes} (an
-   * owner over either is split), {@code splitAt} (explicit split points).
-   */
-  private static ShardOptions shards(Input sh, ShardOptions base) {
-    Double items = sh.number("items", 1, 1e12);
-    Double bytes = sh.number("bytes", 1, 1e18);
-    List<String> splitAt = base.splitAt();
-    if (sh.has("splitAt")) {
-      List<String> points = sh.strings("splitAt", ShardOptions.MAX_SPLIT_POINTS, 4096);
-      splitAt = points == null ? List.of() : points;
-      for (int i = 0; i < splitAt.size(); i++) {
-        String p = ShardOptions.problem(splitAt.get(i));
-        if (p != null) {
-          sh.error(
-              "splitAt[" + i + "]",
-              "'" + splitAt.get(i) + "' " + p + " (e.g. \"projects/m\" starts a shard there)");
-        }
-      }
-      if (new java.util.HashSet<>(splitAt).size() != splitAt.size()) {
-        sh.error("splitAt", "names a split point twice");
-      }
-    }
-    for (String f : List.of("items", "bytes")) {
-      Double v = f.equals("items") ? items : bytes;
-      if (v != null && v != Math.floor(v)) {
-        sh.error(f, "must be a whole number");
-      }
-    }
-    return new ShardOptions(
-        items != null ? items.longValue() : base.items(),
-        bytes != null ? bytes.longValue() : base.bytes(),
-        splitAt);
-  }
-
-  private static List<String> globs(Input f, String field) {
-    List<String> g = f.strings(field, MAX_GLOBS, 1000);
-    if (g == null) {
-      return List.of();
-    }
-    for (int i = 0; i < g.size(); i++) {
-      String p = Filters.problem(g.get(i));
-      if (p != null) {
-        f.error(field + "[" + i + "]", "'" + g.get(i) + "' is not a valid pattern: " + p);
-      }
-    }
-    return g;
-  }
-
-  private static String time(Input f, String field, Instant now) {
-    String s = f.string(field, false, 100);
-    if (s == null) {
-      return null;
-    }
-    try {
-      TimeSpec.parse(s, now, ZoneId.systemDefault());
-      return s;
-    } catch (IllegalArgumentException e) {
-      f.error(field, e.getMessage());
-      return null;
-    }
+  /** A list of patterns; how many and how long is {@link OptionRules}'. */
+  private static List<String> strings(Input f, String field) {
+    List<String> g = f.strings(field, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    return g == null ? List.of() : g;
   }
 
   /** The options of a run starting at {@code now}. */
@@ -261,12 +209,8 @@ record JobOptions(
     return new RunOptions(
         include,
         exclude,
-        olderThan == null
-            ? -1
-            : TimeSpec.parse(olderThan, now, ZoneId.systemDefault()).toEpochMilli(),
-        newerThan == null
-            ? -1
-            : TimeSpec.parse(newerThan, now, ZoneId.systemDefault()).toEpochMilli(),
+        OptionRules.millis(olderThan, now),
+        OptionRules.millis(newerThan, now),
         concurrency,
         chunkSizeMiB,
         bwlimitMbps,

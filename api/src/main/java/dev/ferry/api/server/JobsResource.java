@@ -175,9 +175,6 @@ final class JobsResource {
     if (relocated) {
       requireNeverRun(cur);
     }
-    if (owners != null || relocated) {
-      requireIdle(cur);
-    }
     JobSpecRow row =
         new JobSpecRow(
             cur.id(),
@@ -196,9 +193,12 @@ final class JobsResource {
     List<Jobs.OwnerSpec> fOwners = owners;
     Views.Location fSrc = src;
     Views.Location fDst = dst;
-    s.jdbi.useTransaction(
-        h -> {
-          JobRules.lock(h, cur.clientId());
+    // no new owners or locations while a run has not ended: checked with the job locked, in the
+    // transaction that writes (JobService), so a run cannot start in between
+    s.jobService.lockedDo(
+        cur,
+        fOwners != null || relocated,
+        (h, locked) -> {
           // as committed now: a connection changed meanwhile, a run started meanwhile
           again(
               p,
@@ -222,8 +222,7 @@ final class JobsResource {
   void delete(Context ctx) {
     Http.onlyQuery(ctx);
     JobSpecRow cur = visible(s, ctx, Http.id(ctx, "jobId"));
-    requireIdle(cur);
-    s.jobs.delete(cur.id());
+    s.jobService.lockedDo(cur, true, (h, locked) -> s.jobs.delete(cur.id()));
     s.syncAgentSecrets();
     ctx.status(HttpStatus.NO_CONTENT);
   }
@@ -266,11 +265,11 @@ final class JobsResource {
     Views.Location dst = new Views.Location(j.destConnectionId(), j.destPath());
     List<JobRules.Sub> subs = JobRules.Sub.ofSpecs(owners);
     again(p, j.agentId(), src, dst, subs); // the owners' folders follow the job's rules
-    requireIdle(j);
     List<Jobs.OwnerSpec> fOwners = owners;
-    s.jdbi.useTransaction(
-        h -> {
-          JobRules.lock(h, j.clientId());
+    s.jobService.lockedDo(
+        j,
+        true,
+        (h, locked) -> {
           again(p, j.agentId(), src, dst, subs);
           s.jobs.replaceOwners(h, j, fOwners);
         });
@@ -284,14 +283,16 @@ final class JobsResource {
     JobSpecRow j = visible(s, ctx, Http.id(ctx, "jobId"));
     Input in = Http.body(ctx);
     String mode = in.oneOf("mode", true, Arrays.stream(RunMode.values()).map(Enum::name).toList());
-    List<OwnerRow> owners = chosenOwners(in, s.jobs.owners(j.id()));
+    List<OwnerRow> all = s.jobs.owners(j.id());
+    List<OwnerRow> owners = chosenOwners(in, all);
     in.check();
     ClientRow client = s.clients.find(j.clientId()).orElseThrow();
     if (!"ACTIVE".equals(client.status())) {
       throw new ConflictResponse(
           "client '" + client.name() + "' is " + client.status() + ": no new runs");
     }
-    JobRunRow run = s.launcher.start(j, RunMode.valueOf(mode), owners);
+    // every owner: those the job has when the run is created (a change of them may come first)
+    JobRunRow run = s.launcher.start(j, RunMode.valueOf(mode), owners == all ? null : owners);
     ctx.status(HttpStatus.CREATED)
         .json(
             Views.run(
@@ -464,21 +465,6 @@ final class JobsResource {
                         null)
                     .waitingFor(AgentWaits.of(s, run)))
         .orElse(null);
-  }
-
-  private void requireIdle(JobSpecRow j) {
-    s.jobRuns
-        .latest(j.id())
-        .filter(r -> r.finishedAt() == null)
-        .ifPresent(
-            r -> {
-              throw new ConflictResponse(
-                  "run "
-                      + r.id()
-                      + " of the job has not ended ("
-                      + r.state()
-                      + "); cancel it or wait");
-            });
   }
 
   /** {@code field: {connectionId, path}}; the connection must belong to the client. */

@@ -69,13 +69,14 @@ final class RunLauncher {
    * that has not ended, 503 when Temporal does not take the run (its owners are then failed).
    */
   JobRunRow start(JobSpecRow job, RunMode mode) {
-    return start(job, mode, s.jobs.owners(job.id()));
+    return start(job, mode, null);
   }
 
   /**
    * Starts a run of {@code owners}, some or all of the job's (a staged start): the job run holds a
    * catalog run for each of them only, so its state, figures and report are theirs; the others keep
-   * their manifests untouched for a later run.
+   * their manifests untouched for a later run. {@code owners} null: every owner the job has when
+   * the run is created.
    */
   JobRunRow start(JobSpecRow job, RunMode mode, List<OwnerRow> owners) {
     JobRunInput in = prepare(job, mode, owners);
@@ -107,27 +108,36 @@ final class RunLauncher {
    * {@link JobRunWorkflow}, not started: {@link #start} starts it, a cutover starts it as the child
    * that is its round. 409 when the job has a run that has not ended.
    */
-  JobRunInput prepare(JobSpecRow job, RunMode mode, List<OwnerRow> owners) {
-    JobOptions options = JobOptions.fromJson(job.options());
-    RunOptions runOptions = options.toRunOptions(Instant.now());
-    String queue = job.agentId() == null ? null : AgentRow.taskQueue(job.agentId());
+  JobRunInput prepare(JobSpecRow given, RunMode mode, List<OwnerRow> owners) {
     // the folders judged and the run created under the lock a change of the job's connections
-    // takes, so a change cannot move a location between this check and the run, nor miss the run
-    JobRuns.Created created =
-        s.jdbi.inTransaction(
-            h -> {
-              if (job.clientId() != null) {
-                JobRules.lock(h, job.clientId());
-              }
-              requireAllowedFolders(job, owners);
-              return s.jobRuns
-                  .create(job.id(), mode, owners, runOptions, options.maxParallelOwners(), queue)
-                  .orElseThrow(
-                      () ->
-                          new ConflictResponse(
-                              "the job has a run that has not ended; pause, resume or cancel it"
-                                  + " first"));
+    // takes and with the job's row locked (JobService), so a change cannot move a location between
+    // this check and the run, nor miss the run, and of two starts at once one creates the run; the
+    // job, its options and its owners as committed now (a change that came first is the one run)
+    Prepared p =
+        s.jobService.locked(
+            given,
+            true,
+            (h, j) -> {
+              List<OwnerRow> chosen = current(owners, s.jobs.owners(h, j.id()));
+              JobOptions o = JobOptions.fromJson(j.options());
+              RunOptions ro = o.toRunOptions(Instant.now());
+              String q = j.agentId() == null ? null : AgentRow.taskQueue(j.agentId());
+              requireAllowedFolders(j, chosen);
+              JobRuns.Created c =
+                  s.jobRuns
+                      .create(j.id(), mode, chosen, ro, o.maxParallelOwners(), q)
+                      .orElseThrow(
+                          () ->
+                              new ConflictResponse(
+                                  "the job has a run that has not ended; pause, resume or cancel"
+                                      + " it first"));
+              return new Prepared(j, o, ro, q, c);
             });
+    JobSpecRow job = p.job();
+    JobOptions options = p.options();
+    RunOptions runOptions = p.runOptions();
+    String queue = p.queue();
+    JobRuns.Created created = p.created();
     BandwidthWindows schedule =
         job.projectId() == null
             ? null
@@ -163,6 +173,33 @@ final class RunLauncher {
         labels,
         rerunBackoffSeconds(),
         true); // the client's webhooks hear how it ends
+  }
+
+  private record Prepared(
+      JobSpecRow job,
+      JobOptions options,
+      RunOptions runOptions,
+      String queue,
+      JobRuns.Created created) {}
+
+  /**
+   * The owners to run as the job has them now: all of them for {@code chosen} null, else those of
+   * {@code chosen} (by id); 409 when one of those is gone meanwhile (a change of the owners came
+   * first).
+   */
+  private static List<OwnerRow> current(List<OwnerRow> chosen, List<OwnerRow> now) {
+    if (chosen == null) {
+      return now;
+    }
+    java.util.Set<java.util.UUID> ids = new java.util.HashSet<>();
+    chosen.forEach(o -> ids.add(o.id()));
+    List<OwnerRow> picked = now.stream().filter(o -> ids.contains(o.id())).toList();
+    if (picked.size() != ids.size()) {
+      throw new ConflictResponse(
+          "the job's owners changed while the run was being started, and some of the owners asked"
+              + " for are gone; start the run again");
+    }
+    return picked;
   }
 
   /**

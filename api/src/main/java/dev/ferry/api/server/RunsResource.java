@@ -6,6 +6,7 @@ import dev.ferry.activities.catalog.JobRunRow;
 import dev.ferry.activities.catalog.JobRuns;
 import dev.ferry.activities.catalog.JobSpecRow;
 import dev.ferry.activities.catalog.LogEntry;
+import dev.ferry.activities.catalog.OptionRules;
 import dev.ferry.activities.catalog.OwnerRunRow;
 import dev.ferry.workflows.Limits;
 import io.javalin.http.Context;
@@ -77,8 +78,19 @@ final class RunsResource {
     JobRunRow r = visibleRun(s, ctx);
     JobSpecRow j = s.jobs.find(r.jobId()).orElseThrow(() -> new NotFoundResponse("job not found"));
     Input in = Http.body(ctx);
-    Integer concurrency = in.integer("concurrency", 1, Limits.MAX_CONCURRENCY);
-    Double bw = in.number("bwlimitMbps", 0, JobOptions.MAX_BWLIMIT_MBPS);
+    // the same rules as a job's options and ferry migrate's (OptionRules)
+    Long streams = in.whole("concurrency");
+    Integer concurrency = null;
+    if (streams != null && OptionRules.concurrency(streams) != null) {
+      in.error("concurrency", OptionRules.concurrency(streams));
+    } else if (streams != null) {
+      concurrency = streams.intValue();
+    }
+    Double bw = in.number("bwlimitMbps");
+    if (bw != null && OptionRules.bwlimit(bw) != null) {
+      in.error("bwlimitMbps", OptionRules.bwlimit(bw));
+      bw = null;
+    }
     if (!in.hasErrors() && concurrency == null && bw == null) {
       in.error("body", "give concurrency, bwlimitMbps or both");
     }

@@ -40,6 +40,7 @@ final class Services {
   final ProgressSampler sampler;
   final LocalRoots roots;
   final JobRules rules;
+  final JobService jobService;
   final dev.ferry.activities.catalog.Webhooks webhooks;
 
   Services(
@@ -65,6 +66,7 @@ final class Services {
     this.endpoints = endpoints;
     this.roots = roots;
     this.rules = new JobRules(this);
+    this.jobService = new JobService(this);
     this.webhooks = new dev.ferry.activities.catalog.Webhooks(jdbi, box);
     this.launcher = new RunLauncher(this, client);
     this.sampler = new ProgressSampler(jobRuns);

@@ -279,7 +279,7 @@ class MigrateLocalTest {
     cases.put(List.of("--chunk-size", "1"), "--chunk-size must be between 5 and 256 MiB (got 1");
     cases.put(
         List.of("--bwlimit", "-3"),
-        "--bwlimit must be 0 (no limit) or a positive number of Mbps (got -3.0)");
+        "--bwlimit must be between 0 and 1000000 Mbps, 0 for no limit (got -3)");
     cases.put(
         List.of("--older-than", "yesterdayish"), "--older-than 'yesterdayish' is neither a date");
     cases.put(List.of("--newer-than", "3x"), "--newer-than '3x' is neither a date");

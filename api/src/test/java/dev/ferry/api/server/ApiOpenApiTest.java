@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.activities.catalog.ConnectionKinds;
+import dev.ferry.activities.catalog.OptionRules;
 import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.api.server.ApiHarness.Res;
 import dev.ferry.workflows.Limits;
@@ -147,8 +148,24 @@ class ApiOpenApiTest {
         .isEqualTo(dev.ferry.workflows.JobRunInput.DEFAULT_MAX_PARALLEL);
     assertThat(options.at("/chunkSizeMiB/minimum").asInt()).isEqualTo(RunOptions.MIN_CHUNK_MIB);
     assertThat(options.at("/chunkSizeMiB/maximum").asInt()).isEqualTo(RunOptions.MAX_CHUNK_MIB);
-    assertThat(schemas.at("/Filters/properties/include/maxItems").asInt())
-        .isEqualTo(JobOptions.MAX_GLOBS);
+    assertThat(options.at("/bwlimitMbps/maximum").asDouble())
+        .isEqualTo(OptionRules.MAX_BWLIMIT_MBPS);
+    assertThat(options.at("/retries/maximum").asInt())
+        .isEqualTo(dev.ferry.workflows.MigrationInput.MAX_RETRIES);
+    assertThat(options.at("/shards/properties/items/maximum").asLong())
+        .isEqualTo(OptionRules.MAX_SHARD_ITEMS);
+    assertThat(options.at("/shards/properties/bytes/maximum").asLong())
+        .isEqualTo(OptionRules.MAX_SHARD_BYTES);
+    assertThat(options.at("/shards/properties/splitAt/maxItems").asInt())
+        .isEqualTo(dev.ferry.activities.catalog.ShardOptions.MAX_SPLIT_POINTS);
+    assertThat(options.at("/shards/properties/splitAt/items/maxLength").asInt())
+        .isEqualTo(OptionRules.MAX_SPLIT_POINT_LENGTH);
+    for (String f : List.of("include", "exclude")) {
+      assertThat(schemas.at("/Filters/properties/" + f + "/maxItems").asInt())
+          .isEqualTo(OptionRules.MAX_GLOBS);
+      assertThat(schemas.at("/Filters/properties/" + f + "/items/maxLength").asInt())
+          .isEqualTo(OptionRules.MAX_GLOB_LENGTH);
+    }
     assertThat(schemas.at("/Owners/properties/owners/maxItems").asInt())
         .isEqualTo(OwnersInput.MAX_OWNERS);
     assertThat(schemas.at("/Location/properties/path/maxLength").asInt())

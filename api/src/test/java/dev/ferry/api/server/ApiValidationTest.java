@@ -118,7 +118,7 @@ class ApiValidationTest {
         r,
         Map.of(
             "options.concurrency", "must be between 1 and 32 (got 0)",
-            "options.chunkSizeMiB", "must be between 5 and 256 (got 300)",
+            "options.chunkSizeMiB", "must be between 5 and 256 MiB (got 300;",
             "options.bwlimitMbps", "must be between 0 and",
             "options.verify", "must be true or false",
             "options.turbo", "unknown field",
@@ -127,7 +127,7 @@ class ApiValidationTest {
             "filters.exclude", "must be a list of strings",
             "owners[1].sourcePath", "overlaps the source path 'a'",
             "destination.path", "'..' segment"));
-    assertThat(r.field("options.names")).contains("must be one of refuse, remap (got 'rename')");
+    assertThat(r.field("options.names")).contains("must be 'refuse' or 'remap' (got 'rename')");
     assertThat(r.field("options.maxParallelOwners"))
         .isEqualTo("must be between 1 and 1000 (got 0)");
     assertThat(r.json().get("fields").has("agentId")).isTrue();

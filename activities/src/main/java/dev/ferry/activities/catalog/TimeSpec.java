@@ -1,4 +1,4 @@
-package dev.ferry.api.cli;
+package dev.ferry.activities.catalog;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,0 +1,92 @@
+package dev.ferry.api.server;
+
+import dev.ferry.activities.catalog.JobSpecRow;
+import io.javalin.http.ConflictResponse;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The rules of a job's life that depend on its runs — no change of its owners or locations, and no
+ * delete, while a run has not ended; one run at a time — each checked in the transaction that makes
+ * the change, with the job's row locked ({@code select … for update}) and, for a job of a client,
+ * the client's lock of {@link JobRules#lock} taken first. Two requests on one job therefore take
+ * turns: a run cannot start between another request's check and its write, and of two run starts at
+ * once exactly one creates the run, the other answers 409 with the reason. Nested calls of the
+ * catalog on the same thread take part in the same transaction (JDBI's handle per thread).
+ */
+final class JobService {
+  /** The work of one locked transaction. */
+  interface Work<T> {
+    T run(Handle h, JobSpecRow job);
+  }
+
+  private final Services s;
+
+  JobService(Services s) {
+    this.s = s;
+  }
+
+  /**
+   * Runs {@code work} in one transaction that holds the client's lock and the row of {@code job}
+   * (as committed now: 409 when it was deleted meanwhile), after refusing with 409 a job that has a
+   * run that has not ended when {@code idle} is true.
+   */
+  <T> T locked(JobSpecRow job, boolean idle, Work<T> work) {
+    return s.jdbi.inTransaction(
+        h -> {
+          if (job.clientId() != null) {
+            JobRules.lock(h, job.clientId());
+          }
+          JobSpecRow now = lockRow(h, job.id());
+          if (idle) {
+            requireIdle(h, job.id());
+          }
+          return work.run(h, now);
+        });
+  }
+
+  /** {@link #locked} without a result. */
+  void lockedDo(JobSpecRow job, boolean idle, java.util.function.BiConsumer<Handle, JobSpecRow> w) {
+    locked(
+        job,
+        idle,
+        (h, j) -> {
+          w.accept(h, j);
+          return null;
+        });
+  }
+
+  /** Locks the job's row until the transaction ends; 409 when the job is gone. */
+  JobSpecRow lockRow(Handle h, UUID jobId) {
+    h.createQuery("select id from jobs where id = ? for update")
+        .bind(0, jobId)
+        .mapTo(UUID.class)
+        .findOne()
+        .orElseThrow(() -> new ConflictResponse("the job was deleted meanwhile"));
+    return s.jobs.find(h, jobId).orElseThrow();
+  }
+
+  /**
+   * 409 naming the run when the job has a run that has not ended (one of its owners' runs has no
+   * end yet); call it with the job's row locked ({@link #lockRow}).
+   */
+  static void requireIdle(Handle h, UUID jobId) {
+    h.createQuery(
+            """
+            select jr.id from job_runs jr
+            where jr.job_id = ?
+              and exists(select 1 from runs r where r.job_run_id = jr.id and r.finished_at is null)
+            order by jr.id desc limit 1""")
+        .bind(0, jobId)
+        .mapTo(Long.class)
+        .findOne()
+        .ifPresent(
+            run -> {
+              throw new ConflictResponse(
+                  "run "
+                      + run
+                      + " of the job has not ended: pause, resume or cancel it, or wait for it to"
+                      + " end");
+            });
+  }
+}
