@@ -82,8 +82,12 @@ public abstract sealed class StorageException extends RuntimeException
     }
   }
 
-  /** A network error, a server error, or bytes that did not verify: worth another attempt. */
-  public static final class Transient extends StorageException {
+  /**
+   * A network error, a server error, or bytes that did not verify: worth another attempt. Two kinds
+   * of it also say that an unfinished upload of the file is of no use to that attempt: {@link
+   * SourceChanged} and {@link UploadLost}.
+   */
+  public static sealed class Transient extends StorageException permits SourceChanged, UploadLost {
     public Transient(String message, Throwable cause) {
       super(message, cause);
     }
@@ -96,6 +100,27 @@ public abstract sealed class StorageException extends RuntimeException
     @Override
     public String kind() {
       return "transient error";
+    }
+  }
+
+  /**
+   * The source gave more or fewer bytes than its entry's size while it was copied: it is being
+   * written to. Retried (it may be still next time), but what an unfinished upload holds of it is
+   * not continued.
+   */
+  public static final class SourceChanged extends Transient {
+    public SourceChanged(String message) {
+      super(message, null);
+    }
+  }
+
+  /**
+   * The store lost or refused the unfinished upload of a file (an expired upload session, parts it
+   * listed but will not take): retried, with a new upload.
+   */
+  public static final class UploadLost extends Transient {
+    public UploadLost(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 

@@ -33,9 +33,9 @@ import dev.ferry.activities.storage.NativeHash;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
-import java.io.IOException;
+import dev.ferry.activities.storage.upload.ChunkedUpload;
+import dev.ferry.activities.storage.upload.SavedUpload;
 import java.io.InputStream;
-import java.io.PushbackInputStream;
 import java.net.URLConnection;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -384,103 +384,156 @@ public final class AzureBlobStorage implements Storage {
     BlockBlobClient blob = container.getBlobClient(name).getBlockBlobClient();
     long expected = source.size();
     int partSize = partSize(options.partSize(), expected);
-    UploadState state = options.resume();
-    SavedBlocks saved = null;
-    if (expected > partSize) {
-      // An earlier attempt's blocks are of use only with its block boundaries: keep its part size.
-      saved = state.load().map(SavedBlocks::parse).orElse(null);
-      if (saved != null
-          && saved.size() == expected
-          && saved.mtimeMillis() == source.mtimeMillis()
-          && saved.partSize() >= 1
-          && saved.partSize() < Integer.MAX_VALUE - 16
-          && (expected + saved.partSize() - 1) / saved.partSize() <= MAX_BLOCKS) {
-        partSize = (int) saved.partSize();
-      } else {
-        saved = null;
-      }
-    }
-    MessageDigest whole = md5();
-    PushbackInputStream in = new PushbackInputStream(data, 1);
-    byte[] buf = new byte[(int) Math.min(partSize, Math.max(expected, 0))];
-    int n = fill(in, buf, path);
-    whole.update(buf, 0, n);
-    long total = n;
-    boolean more = !atEnd(in, path);
     Map<String, String> metadata =
         source.mtimeMillis() >= 0 ? Map.of(MTIME_KEY, Mtime.format(source.mtimeMillis())) : null;
     BlobHttpHeaders headers = new BlobHttpHeaders().setContentType(contentType(path));
-    String etag;
-    if (!more) {
-      checkSize(path, total, expected, false);
-      byte[] md5 = whole.digest();
-      headers.setContentMd5(md5);
-      BlockBlobSimpleUploadOptions upload =
-          new BlockBlobSimpleUploadOptions(BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, 0, n)))
-              .setContentMd5(md5)
-              .setHeaders(headers)
-              .setMetadata(metadata)
-              .setTier(tier);
-      if (state.kept() && state.load().isPresent()) {
-        state.clear(); // blocks of an earlier multi-block attempt: a Put Blob discards them
-      }
-      etag =
-          call(
-                  "upload " + where(path),
-                  true,
-                  () -> blob.uploadWithResponse(upload, null, Context.NONE))
-              .getValue()
-              .getETag();
-      options.sent().accept(n);
-      return verified(blob, path, etag, total, md5, options);
+    var plan = new ChunkedUpload.Plan("azure-blocks", where(path), partSize, 1, true);
+    Blocks blocks = new Blocks(blob, name, path, headers, metadata, options);
+    if (expected > partSize) {
+      return ChunkedUpload.write(plan, blocks, source, data, options);
     }
-    checkSize(path, total + 1, expected, true);
-    Map<String, Long> staged = saved != null ? uncommitted(blob, path, state) : Map.of();
-    if (saved == null && state.kept()) {
-      state.save(new SavedBlocks(expected, source.mtimeMillis(), partSize).format());
-    }
-    String idBase = blockIdBase(name);
-    List<String> ids = new ArrayList<>();
-    try {
-      boolean stagedAny = false;
-      while (n > 0) {
-        byte[] blockMd5 = md5(buf, n);
-        String id = blockId(idBase, ids.size(), blockMd5);
-        Long there = staged.get(id);
-        if (there == null || there != n) {
-          stage(blob, path, id, buf, n, blockMd5, !stagedAny);
-          stagedAny = true;
-          options.sent().accept(n);
-        } // else staged by an earlier attempt with the same index and MD5: not sent again
-        ids.add(id);
-        n = fill(in, buf, path);
-        whole.update(buf, 0, n);
-        total += n;
-        checkSize(path, total, expected, true);
-      }
-      checkSize(path, total, expected, false);
-    } catch (RuntimeException e) {
-      if (!state.kept() || !worthResuming(e)) {
-        clearQuietly(state, e);
-      }
-      throw e;
-    }
-    byte[] md5 = whole.digest();
+    byte[] buf = ChunkedUpload.readWhole(data, (int) Math.max(expected, 0), where(path));
+    byte[] md5 = ChunkedUpload.md5(buf, buf.length);
     headers.setContentMd5(md5);
-    BlockBlobCommitBlockListOptions commit =
-        new BlockBlobCommitBlockListOptions(ids)
+    BlockBlobSimpleUploadOptions upload =
+        new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(buf))
+            .setContentMd5(md5)
             .setHeaders(headers)
             .setMetadata(metadata)
             .setTier(tier);
-    etag =
+    if (options.resume().kept()) {
+      ChunkedUpload.forget(
+          plan, blocks, options.resume()); // an earlier attempt's blocks: discarded
+    }
+    String etag =
         call(
-                "commit " + ids.size() + " blocks of " + where(path),
-                false,
-                () -> blob.commitBlockListWithResponse(commit, null, Context.NONE))
+                "upload " + where(path),
+                true,
+                () -> blob.uploadWithResponse(upload, null, Context.NONE))
             .getValue()
             .getETag();
-    clearQuietly(state, null); // committed: the staged blocks are part of the blob now
-    return verified(blob, path, etag, total, md5, options);
+    options.sent().accept(buf.length);
+    return verified(blob, path, etag, buf.length, md5, options);
+  }
+
+  /**
+   * A block upload of one blob, for {@link ChunkedUpload}: its record ({@code azure-blocks}) holds
+   * the size, mtime and block size; the blocks an earlier attempt staged are found by Get Block
+   * List, their ids saying which index and MD5 each holds (see {@link #blockId}).
+   */
+  private final class Blocks implements ChunkedUpload.Connector<String> {
+    private final BlockBlobClient blob;
+    private final String name;
+    private final String path;
+    private final BlobHttpHeaders headers;
+    private final Map<String, String> metadata;
+    private final WriteOptions options;
+
+    Blocks(
+        BlockBlobClient blob,
+        String name,
+        String path,
+        BlobHttpHeaders headers,
+        Map<String, String> metadata,
+        WriteOptions options) {
+      this.blob = blob;
+      this.name = name;
+      this.path = path;
+      this.headers = headers;
+      this.metadata = metadata;
+      this.options = options;
+    }
+
+    /** An earlier attempt's blocks are of use only with its block boundaries: its part size. */
+    @Override
+    public boolean usable(SavedUpload saved) {
+      return saved.partSize() >= 1
+          && saved.partSize() < Integer.MAX_VALUE - 16
+          && (saved.size() + saved.partSize() - 1) / saved.partSize() <= MAX_BLOCKS;
+    }
+
+    @Override
+    public ChunkedUpload.Session<String> open(long partSize) {
+      return new Staging(this, Map.of());
+    }
+
+    @Override
+    public Optional<ChunkedUpload.Session<String>> resume(SavedUpload saved) {
+      return Optional.of(new Staging(this, uncommitted(blob, path)));
+    }
+  }
+
+  /** The blocks of one upload, staged one after the other, and the blob's MD5 as they are read. */
+  private final class Staging implements ChunkedUpload.Session<String> {
+    private final Blocks file;
+    private final Map<String, Long> staged;
+    private final String idBase;
+    private final MessageDigest whole = ChunkedUpload.newMd5();
+    private long total;
+    private boolean stagedAny;
+
+    Staging(Blocks file, Map<String, Long> staged) {
+      this.file = file;
+      this.staged = staged;
+      this.idBase = blockIdBase(file.name);
+    }
+
+    @Override
+    public void read(byte[] buf, int n) {
+      whole.update(buf, 0, n);
+      total += n;
+    }
+
+    @Override
+    public int stored(ChunkedUpload.Part part) {
+      Long there = staged.get(blockId(idBase, part.index(), part.md5()));
+      // staged by an earlier attempt with the same index and MD5: not sent again
+      return there != null && there == part.length() ? part.length() : 0;
+    }
+
+    @Override
+    public String writePart(ChunkedUpload.Part part, byte[] buf, int from) {
+      String id = blockId(idBase, part.index(), part.md5());
+      BlockBlobStageBlockOptions block =
+          new BlockBlobStageBlockOptions(
+                  id, BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, 0, part.length())))
+              .setContentMd5(part.md5());
+      call(
+          "upload a block of " + where(file.path),
+          !stagedAny,
+          () -> file.blob.stageBlockWithResponse(block, null, Context.NONE));
+      stagedAny = true;
+      return id;
+    }
+
+    @Override
+    public Written complete(List<ChunkedUpload.Sent<String>> parts, Runnable committed) {
+      List<String> ids = new ArrayList<>();
+      for (var p : parts) {
+        ids.add(blockId(idBase, p.part().index(), p.part().md5()));
+      }
+      byte[] md5 = whole.digest();
+      file.headers.setContentMd5(md5);
+      BlockBlobCommitBlockListOptions commit =
+          new BlockBlobCommitBlockListOptions(ids)
+              .setHeaders(file.headers)
+              .setMetadata(file.metadata)
+              .setTier(tier);
+      String etag =
+          call(
+                  "commit " + ids.size() + " blocks of " + where(file.path),
+                  false,
+                  () -> file.blob.commitBlockListWithResponse(commit, null, Context.NONE))
+              .getValue()
+              .getETag();
+      committed.run(); // the staged blocks are part of the blob now
+      return verified(file.blob, file.path, etag, total, md5, file.options);
+    }
+
+    @Override
+    public void abort() {
+      // nothing to do: the service discards uncommitted blocks after a week
+    }
   }
 
   /**
@@ -489,7 +542,7 @@ public final class AzureBlobStorage implements Storage {
    * {@link #blockId}). None when the blob has no block list; when the service cannot tell for a
    * reason that will not pass, the file is sent afresh.
    */
-  private Map<String, Long> uncommitted(BlockBlobClient blob, String path, UploadState state) {
+  private Map<String, Long> uncommitted(BlockBlobClient blob, String path) {
     try {
       BlockList list =
           blob.listBlocksWithResponse(
@@ -514,81 +567,6 @@ public final class AzureBlobStorage implements Storage {
     } catch (RuntimeException e) {
       throw AzureErrors.classify("list the staged blocks of " + where(path), e);
     }
-  }
-
-  /**
-   * Whether staged blocks are worth keeping after {@code e}: yes after network and server errors,
-   * throttling, a stop or anything unexpected; no when the source changed or Azure refused the
-   * upload for good.
-   */
-  private static boolean worthResuming(Throwable e) {
-    if (e instanceof StorageException se) {
-      String m = se.getMessage() == null ? "" : se.getMessage();
-      return se.retryable() && !m.startsWith("source changed");
-    }
-    return true;
-  }
-
-  private static void clearQuietly(UploadState state, Throwable failure) {
-    try {
-      state.clear();
-    } catch (RuntimeException e) {
-      if (failure != null) {
-        failure.addSuppressed(e);
-      } else {
-        throw e;
-      }
-    }
-  }
-
-  /**
-   * What Ferry records about a block upload it started, as one line of text: {@code azure-blocks
-   * size=N mtime=MILLIS part=BYTES}. The blocks themselves are found by Get Block List; their ids
-   * say which index and MD5 each holds.
-   */
-  record SavedBlocks(long size, long mtimeMillis, long partSize) {
-    private static final String TAG = "azure-blocks";
-
-    String format() {
-      return TAG + " size=" + size + " mtime=" + mtimeMillis + " part=" + partSize;
-    }
-
-    /** The record, or null when the text is not one (another connector's, or damaged). */
-    static SavedBlocks parse(String text) {
-      String[] f = text.split(" ");
-      if (f.length != 4
-          || !f[0].equals(TAG)
-          || !f[1].startsWith("size=")
-          || !f[2].startsWith("mtime=")
-          || !f[3].startsWith("part=")) {
-        return null;
-      }
-      try {
-        return new SavedBlocks(
-            Long.parseLong(f[1].substring(5)),
-            Long.parseLong(f[2].substring(6)),
-            Long.parseLong(f[3].substring(5)));
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
-  }
-
-  private void stage(
-      BlockBlobClient blob,
-      String path,
-      String id,
-      byte[] buf,
-      int n,
-      byte[] blockMd5,
-      boolean mayCreateContainer) {
-    BlockBlobStageBlockOptions block =
-        new BlockBlobStageBlockOptions(id, BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, 0, n)))
-            .setContentMd5(blockMd5);
-    call(
-        "upload a block of " + where(path),
-        mayCreateContainer,
-        () -> blob.stageBlockWithResponse(block, null, Context.NONE));
   }
 
   private Written verified(
@@ -687,57 +665,9 @@ public final class AzureBlobStorage implements Storage {
                 .getBytes(StandardCharsets.US_ASCII));
   }
 
-  private static byte[] md5(byte[] buf, int n) {
-    MessageDigest d = md5();
-    d.update(buf, 0, n);
-    return d.digest();
-  }
-
-  private void checkSize(String path, long seen, long expected, boolean soFar) {
-    if (soFar ? seen > expected : seen != expected) {
-      throw new StorageException.Transient(
-          "source changed while being copied to "
-              + where(path)
-              + ": it gave "
-              + (soFar ? "more than " + expected : seen)
-              + " bytes, expected "
-              + expected,
-          null);
-    }
-  }
-
-  private static int fill(InputStream in, byte[] buf, String path) {
-    try {
-      return in.readNBytes(buf, 0, buf.length);
-    } catch (IOException e) {
-      throw new StorageException.Transient("reading the source of " + path + ": " + e, e);
-    }
-  }
-
-  private static boolean atEnd(PushbackInputStream in, String path) {
-    try {
-      int b = in.read();
-      if (b < 0) {
-        return true;
-      }
-      in.unread(b);
-      return false;
-    } catch (IOException e) {
-      throw new StorageException.Transient("reading the source of " + path + ": " + e, e);
-    }
-  }
-
   private static String contentType(String path) {
     String t = URLConnection.guessContentTypeFromName(path);
     return t == null ? "application/octet-stream" : t;
-  }
-
-  private static MessageDigest md5() {
-    try {
-      return MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Override

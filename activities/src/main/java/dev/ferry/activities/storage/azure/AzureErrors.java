@@ -3,12 +3,10 @@ package dev.ferry.activities.storage.azure;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpResponse;
 import com.azure.storage.blob.models.BlobStorageException;
+import dev.ferry.activities.storage.RetryAfter;
 import dev.ferry.activities.storage.StorageException;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 
 /**
  * Turns what the Azure SDK throws into Ferry's {@link StorageException} kinds, keeping the
@@ -175,25 +173,7 @@ final class AzureErrors {
     if (response == null) {
       return null;
     }
-    return parseRetryAfter(response.getHeaderValue("Retry-After"));
-  }
-
-  static Duration parseRetryAfter(String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return Duration.ofSeconds(Math.max(0, Long.parseLong(value.strip())));
-    } catch (NumberFormatException notSeconds) {
-      try {
-        Instant at =
-            ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        Duration d = Duration.between(Instant.now(), at);
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (DateTimeParseException notADate) {
-        return null;
-      }
-    }
+    return RetryAfter.parse(response.getHeaderValue("Retry-After"), Clock.systemUTC()).orElse(null);
   }
 
   /**

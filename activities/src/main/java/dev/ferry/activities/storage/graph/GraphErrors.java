@@ -3,12 +3,10 @@ package dev.ferry.activities.storage.graph;
 import com.microsoft.graph.models.odataerrors.MainError;
 import com.microsoft.graph.models.odataerrors.ODataError;
 import com.microsoft.kiota.ApiException;
+import dev.ferry.activities.storage.RetryAfter;
 import dev.ferry.activities.storage.StorageException;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Set;
 
@@ -193,7 +191,9 @@ final class GraphErrors {
             case 408 -> "the request timed out";
             default -> "Microsoft Graph had a server error";
           };
-      return new StorageException.Transient(what + ": " + words + tail, cause);
+      return status == 416
+          ? new StorageException.UploadLost(what + ": " + words + tail, cause)
+          : new StorageException.Transient(what + ": " + words + tail, cause);
     }
     if (status == 409 && c.equals("resourceModified")) {
       return new StorageException.Transient(
@@ -220,28 +220,10 @@ final class GraphErrors {
     }
     for (var e : headers.entrySet()) {
       if (e.getKey().equalsIgnoreCase("Retry-After") && !e.getValue().isEmpty()) {
-        return parseRetryAfter(e.getValue().iterator().next());
+        return RetryAfter.parse(e.getValue().iterator().next(), Clock.systemUTC()).orElse(null);
       }
     }
     return null;
-  }
-
-  static Duration parseRetryAfter(String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return Duration.ofSeconds(Math.max(0, Long.parseLong(value.strip())));
-    } catch (NumberFormatException notSeconds) {
-      try {
-        Instant at =
-            ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        Duration d = Duration.between(Instant.now(), at);
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (DateTimeParseException notADate) {
-        return null;
-      }
-    }
   }
 
   static String firstLine(String s) {

@@ -21,13 +21,17 @@ import dev.ferry.activities.storage.Capabilities;
 import dev.ferry.activities.storage.Entry;
 import dev.ferry.activities.storage.NameRules;
 import dev.ferry.activities.storage.NativeHash;
+import dev.ferry.activities.storage.RetryAfter;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
+import dev.ferry.activities.storage.upload.ChunkedUpload;
+import dev.ferry.activities.storage.upload.SavedUpload;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -446,11 +450,13 @@ public final class GraphStorage implements Storage {
     if (slash > 0) {
       folderId(full.substring(0, slash));
     }
+    Sessions sessions = new Sessions(path, full, source, options);
+    var plan = new ChunkedUpload.Plan("graph-session", where(path), sessions.fragment, 1, false);
     if (source.size() == 0) {
-      cancelSaved(path, options.resume());
+      ChunkedUpload.forget(plan, sessions, options.resume());
       return emptyUpload(path, full, source, data, options);
     }
-    return sessionUpload(path, full, source, data, options);
+    return ChunkedUpload.write(plan, sessions, source, data, options);
   }
 
   /**
@@ -459,11 +465,7 @@ public final class GraphStorage implements Storage {
    */
   private Written emptyUpload(
       String path, String full, Entry source, InputStream data, WriteOptions options) {
-    int size = 0;
-    byte[] buf = readExactly(data, size, path);
-    requireEnd(data, size, path);
-    QuickXorHash hash = new QuickXorHash();
-    hash.update(buf, 0, size);
+    ChunkedUpload.readWhole(data, 0, where(path));
     String url = itemUrl(full) + "/content";
     DriveItem item =
         call(
@@ -476,8 +478,8 @@ public final class GraphStorage implements Storage {
                     .byDriveItemId("x")
                     .content()
                     .withUrl(url)
-                    .put(new ByteArrayInputStream(buf)));
-    options.sent().accept(size);
+                    .put(new ByteArrayInputStream(new byte[0])));
+    options.sent().accept(0);
     if (source.mtimeMillis() >= 0) {
       DriveItem patch = new DriveItem();
       patch.setFileSystemInfo(fileSystemInfo(source.mtimeMillis()));
@@ -487,7 +489,7 @@ public final class GraphStorage implements Storage {
               "set the modification time of " + where(path),
               () -> graph.drives().byDriveId(drive()).items().byDriveItemId(id).patch(patch));
     }
-    return verified(path, settled(item, full, path), size, hash.base64(), options);
+    return verified(path, settled(item, full, path), 0, new QuickXorHash().base64(), options);
   }
 
   private static FileSystemInfo fileSystemInfo(long mtimeMillis) {
@@ -497,53 +499,55 @@ public final class GraphStorage implements Storage {
     return fsi;
   }
 
-  /** What is saved for an unfinished upload session: no secret but the session's own URL. */
-  record Saved(long size, long mtimeMillis, int fragment, String uploadUrl) {
-    String format() {
-      return "graph-v1 " + size + " " + mtimeMillis + " " + fragment + " " + uploadUrl;
+  /**
+   * The upload sessions of one file, for {@link ChunkedUpload}: parts are fragments, sent in order;
+   * the record ({@code graph-session}) holds the session's upload URL, its only secret being that
+   * URL itself, and is continued for the same fragment size from the session's {@code
+   * nextExpectedRanges}.
+   */
+  private final class Sessions implements ChunkedUpload.Connector<DriveItem> {
+    private final String path;
+    private final String full;
+    private final Entry source;
+    private final WriteOptions options;
+    private final int fragment;
+
+    Sessions(String path, String full, Entry source, WriteOptions options) {
+      this.path = path;
+      this.full = full;
+      this.source = source;
+      this.options = options;
+      this.fragment = fragmentSize(options.partSize());
     }
 
-    static Saved parse(String s) {
-      String[] p = s.split(" ", 5);
-      if (p.length != 5 || !p[0].equals("graph-v1")) {
-        return null;
-      }
-      try {
-        return new Saved(Long.parseLong(p[1]), Long.parseLong(p[2]), Integer.parseInt(p[3]), p[4]);
-      } catch (NumberFormatException e) {
-        return null;
-      }
+    @Override
+    public boolean usable(SavedUpload saved) {
+      return saved.upload() != null && saved.partSize() == fragment;
     }
-  }
 
-  private Written sessionUpload(
-      String path, String full, Entry source, InputStream data, WriteOptions options) {
-    long size = source.size();
-    UploadState state = options.resume();
-    int fragment = fragmentSize(options.partSize());
-    String uploadUrl = null;
-    long from = 0;
-    Optional<String> text = state.load();
-    Saved saved = text.map(Saved::parse).orElse(null);
-    if (text.isPresent()) {
-      if (saved != null
-          && saved.size() == size
-          && saved.mtimeMillis() == source.mtimeMillis()
-          && saved.fragment() == fragment) {
-        long next = nextExpected(saved.uploadUrl(), path);
-        if (next >= 0 && next <= size) {
-          uploadUrl = saved.uploadUrl();
-          from = next;
-          log.info(
-              "continuing the unfinished upload of {} at byte {} of {}", where(path), from, size);
-        } else {
-          state.clear();
-        }
-      } else {
-        cancelSaved(path, state);
+    @Override
+    public void discard(SavedUpload saved) {
+      if (saved.upload() != null) {
+        cancel(saved.upload());
       }
     }
-    if (uploadUrl == null) {
+
+    @Override
+    public Optional<ChunkedUpload.Session<DriveItem>> resume(SavedUpload saved) {
+      long next = nextExpected(saved.upload(), path);
+      if (next < 0 || next > source.size()) {
+        return Optional.empty();
+      }
+      log.info(
+          "continuing the unfinished upload of {} at byte {} of {}",
+          where(path),
+          next,
+          source.size());
+      return Optional.of(new Fragments(this, saved.upload(), next));
+    }
+
+    @Override
+    public ChunkedUpload.Session<DriveItem> open(long partSize) {
       CreateUploadSessionPostRequestBody body = new CreateUploadSessionPostRequestBody();
       DriveItemUploadableProperties props = new DriveItemUploadableProperties();
       props.getAdditionalData().put("@microsoft.graph.conflictBehavior", "replace");
@@ -564,63 +568,75 @@ public final class GraphStorage implements Storage {
                       .createUploadSession()
                       .withUrl(url)
                       .post(body));
-      uploadUrl = session.getUploadUrl();
-      if (size > fragment) { // one fragment has nothing to continue
-        state.save(new Saved(size, source.mtimeMillis(), fragment, uploadUrl).format());
-      }
-    }
-    QuickXorHash hash = new QuickXorHash();
-    byte[] buf = new byte[(int) Math.min(fragment, size)];
-    try {
-      long pos = 0;
-      while (pos < from) { // stored by an earlier attempt: read to hash, not sent again
-        int n = (int) Math.min(buf.length, from - pos);
-        int got = fill(data, buf, n, path);
-        if (got < n) {
-          throw sourceChanged(path, pos + got, size);
-        }
-        hash.update(buf, 0, n);
-        pos += n;
-      }
-      DriveItem done = null;
-      while (pos < size) {
-        // fragments end on multiples of the fragment size, also after continuing mid-fragment
-        int n = (int) Math.min(buf.length - pos % buf.length, size - pos);
-        int got = fill(data, buf, n, path);
-        if (got < n) {
-          throw sourceChanged(path, pos + got, size);
-        }
-        hash.update(buf, 0, n);
-        if (pos + n == size) {
-          requireEnd(data, size, path); // before the last fragment commits the file
-        }
-        done = sendFragment(uploadUrl, buf, n, pos, size, full, path, hash);
-        options.sent().accept(n);
-        pos += n;
-      }
-      if (done == null) {
-        throw new StorageException.Transient(
-            "upload " + where(path) + ": Graph did not return the finished item", null);
-      }
-      state.clear();
-      return verified(path, settled(done, full, path), size, hash.base64(), options);
-    } catch (RuntimeException e) {
-      boolean keep =
-          state.kept()
-              && e instanceof StorageException se
-              && se.retryable()
-              && !se.getMessage().contains(SOURCE_CHANGED)
-              && !se.getMessage().contains(SESSION_LOST)
-              && !se.getMessage().contains("expected other bytes");
-      if (!keep) {
-        cancel(uploadUrl);
-        state.clear();
-      }
-      throw e;
+      return new Fragments(this, session.getUploadUrl(), 0);
     }
   }
 
-  private static final String SOURCE_CHANGED = "source changed";
+  /**
+   * One upload session: fragments from byte {@code from} on are sent (an earlier attempt stored the
+   * bytes before it), the QuickXorHash of every byte as it is read.
+   */
+  private final class Fragments implements ChunkedUpload.Session<DriveItem> {
+    private final Sessions file;
+    private final String uploadUrl;
+    private final long from;
+    private final QuickXorHash hash = new QuickXorHash();
+
+    Fragments(Sessions file, String uploadUrl, long from) {
+      this.file = file;
+      this.uploadUrl = uploadUrl;
+      this.from = from;
+    }
+
+    @Override
+    public String id() {
+      return uploadUrl;
+    }
+
+    @Override
+    public void read(byte[] buf, int n) {
+      hash.update(buf, 0, n);
+    }
+
+    /** A session continued mid-fragment holds that fragment's first bytes: only the rest goes. */
+    @Override
+    public int stored(ChunkedUpload.Part part) {
+      return (int) Math.max(0, Math.min(part.length(), from - part.offset()));
+    }
+
+    @Override
+    public DriveItem writePart(ChunkedUpload.Part part, byte[] buf, int skip) {
+      return sendFragment(
+          uploadUrl,
+          buf,
+          skip,
+          part.length(),
+          part.offset(),
+          file.source.size(),
+          file.full,
+          file.path,
+          hash);
+    }
+
+    @Override
+    public Written complete(List<ChunkedUpload.Sent<DriveItem>> parts, Runnable committed) {
+      DriveItem done = parts.isEmpty() ? null : parts.get(parts.size() - 1).receipt();
+      if (done == null) {
+        throw new StorageException.Transient(
+            "upload " + where(file.path) + ": Graph did not return the finished item", null);
+      }
+      committed.run();
+      long size = file.source.size();
+      return verified(
+          file.path, settled(done, file.full, file.path), size, hash.base64(), file.options);
+    }
+
+    @Override
+    public void abort() {
+      cancel(uploadUrl);
+    }
+  }
+
   private static final String SESSION_LOST = "the upload session was lost";
 
   /** Tries of a fragment answered with a transient 404 before the session is taken as gone. */
@@ -664,6 +680,7 @@ public final class GraphStorage implements Storage {
   private DriveItem sendFragment(
       String uploadUrl,
       byte[] buf,
+      int skip,
       int n,
       long pos,
       long total,
@@ -671,7 +688,7 @@ public final class GraphStorage implements Storage {
       String path,
       QuickXorHash hash) {
     boolean last = pos + n == total;
-    int off = 0;
+    int off = skip;
     int notFound = 0;
     int recoveries = 0;
     while (true) {
@@ -689,7 +706,7 @@ public final class GraphStorage implements Storage {
       boolean recoverable =
           failure instanceof StorageException.NotFound
               || (failure instanceof StorageException.Transient
-                  && !failure.getMessage().contains(SOURCE_CHANGED));
+                  && !(failure instanceof StorageException.SourceChanged));
       if (!recoverable || recoveries++ >= FRAGMENT_RECOVERIES) {
         throw failure;
       }
@@ -707,7 +724,7 @@ public final class GraphStorage implements Storage {
             return stored.get();
           }
         }
-        throw new StorageException.Transient(
+        throw new StorageException.UploadLost(
             "upload "
                 + where(path)
                 + ": "
@@ -718,7 +735,7 @@ public final class GraphStorage implements Storage {
             failure);
       }
       if (next < pos + off || next > pos + n) {
-        throw new StorageException.Transient(
+        throw new StorageException.UploadLost(
             "upload "
                 + where(path)
                 + ": the session expects byte "
@@ -780,18 +797,6 @@ public final class GraphStorage implements Storage {
     }
   }
 
-  private StorageException sourceChanged(String path, long got, long expected) {
-    return new StorageException.Transient(
-        SOURCE_CHANGED
-            + " while being copied to "
-            + where(path)
-            + ": it gave "
-            + (got > expected ? "more than " + expected : got)
-            + " bytes, expected "
-            + expected,
-        null);
-  }
-
   /** Sends one fragment; returns the item when it was the last one, else null. */
   private DriveItem putFragment(
       String uploadUrl, byte[] buf, int off, int n, long pos, long total, String path) {
@@ -836,7 +841,7 @@ public final class GraphStorage implements Storage {
         r.code(),
         code,
         message,
-        GraphErrors.parseRetryAfter(r.header("Retry-After")),
+        RetryAfter.parse(r.header("Retry-After"), Clock.systemUTC()).orElse(null),
         null,
         settings.kind());
   }
@@ -874,19 +879,6 @@ public final class GraphStorage implements Storage {
       }
       return -1; // an answer Ferry cannot read: start again
     }
-  }
-
-  private void cancelSaved(String path, UploadState state) {
-    Optional<String> text = state.load();
-    if (text.isEmpty()) {
-      return;
-    }
-    Saved saved = Saved.parse(text.get());
-    if (saved != null) {
-      log.info("abandoning the unfinished upload of {}: the file changed", where(path));
-      cancel(saved.uploadUrl());
-    }
-    state.clear();
   }
 
   private void cancel(String uploadUrl) {
@@ -947,33 +939,6 @@ public final class GraphStorage implements Storage {
           null);
     }
     return new Written(NATIVE_HASH, stored);
-  }
-
-  private static int fill(InputStream in, byte[] buf, int n, String path) {
-    try {
-      return in.readNBytes(buf, 0, n);
-    } catch (IOException e) {
-      throw new StorageException.Transient("reading the source of " + path + ": " + e, e);
-    }
-  }
-
-  private byte[] readExactly(InputStream in, int size, String path) {
-    byte[] buf = new byte[size];
-    int n = fill(in, buf, size, path);
-    if (n < size) {
-      throw sourceChanged(path, n, size);
-    }
-    return buf;
-  }
-
-  private void requireEnd(InputStream in, long size, String path) {
-    try {
-      if (in.read() >= 0) {
-        throw sourceChanged(path, size + 1, size);
-      }
-    } catch (IOException e) {
-      throw new StorageException.Transient("reading the source of " + path + ": " + e, e);
-    }
   }
 
   // --- folders and deletes ---------------------------------------------------------------------
@@ -1065,10 +1030,5 @@ public final class GraphStorage implements Storage {
   public void close() {
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();
-  }
-
-  /** For tests: the URL of an item's path inside this store. */
-  List<String> debugDriveAndRoot() {
-    return List.of(drive(), settings.root());
   }
 }

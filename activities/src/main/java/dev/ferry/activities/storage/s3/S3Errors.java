@@ -1,14 +1,11 @@
 package dev.ferry.activities.storage.s3;
 
+import dev.ferry.activities.storage.RetryAfter;
 import dev.ferry.activities.storage.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.Optional;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -182,7 +179,8 @@ final class S3Errors {
 
   /** How long the server asked us to wait, from its {@code Retry-After} header; 1 s by default. */
   static Duration retryAfter(SdkServiceException e) {
-    return parseRetryAfter(header(e, "Retry-After"), Instant.now()).orElse(DEFAULT_RETRY_AFTER);
+    return RetryAfter.parse(header(e, "Retry-After"), Clock.systemUTC())
+        .orElse(DEFAULT_RETRY_AFTER);
   }
 
   /** A header of the error response, or null. */
@@ -194,29 +192,6 @@ final class S3Errors {
       }
     }
     return null;
-  }
-
-  /**
-   * Parses a {@code Retry-After} value: delay seconds, or an HTTP date (a date in the past means no
-   * wait). Empty when absent or unreadable.
-   */
-  static Optional<Duration> parseRetryAfter(String value, Instant now) {
-    if (value == null || value.isBlank()) {
-      return Optional.empty();
-    }
-    String v = value.trim();
-    try {
-      long seconds = Long.parseLong(v);
-      return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
-    } catch (NumberFormatException notSeconds) {
-      try {
-        Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        Duration d = Duration.between(now, at);
-        return Optional.of(d.isNegative() ? Duration.ZERO : d);
-      } catch (DateTimeParseException notDate) {
-        return Optional.empty();
-      }
-    }
   }
 
   private static String show(Duration d) {

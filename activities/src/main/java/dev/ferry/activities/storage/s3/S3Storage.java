@@ -6,14 +6,14 @@ import dev.ferry.activities.storage.NativeHash;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageException;
+import dev.ferry.activities.storage.upload.ChunkedUpload;
+import dev.ferry.activities.storage.upload.SavedUpload;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,12 +22,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -95,9 +89,6 @@ public final class S3Storage implements Storage {
   static final String VERIFIED_SINGLE = "md5-etag";
   static final String VERIFIED_MULTIPART = "md5-multipart-etag";
   static final String VERIFIED_CONTENT_MD5 = "content-md5";
-  private static final String SOURCE_CHANGED = "source changed";
-  private static final String PARTS_REFUSED =
-      "the server refused the parts kept from an interrupted upload";
 
   private static final Logger log = LoggerFactory.getLogger(S3Storage.class);
 
@@ -106,29 +97,6 @@ public final class S3Storage implements Storage {
   /** Parts of one file sent at once. */
   static final int PARTS_IN_FLIGHT = 4;
 
-  /** Part buffers being sent, for the whole process: memory stays at most this many parts. */
-  private static final Semaphore PART_BUFFERS = new Semaphore(16);
-
-  /** Part buffers kept for reuse, by size: parts are megabytes each, too big to make anew. */
-  private static final java.util.concurrent.ConcurrentHashMap<
-          Integer, java.util.concurrent.ConcurrentLinkedQueue<byte[]>>
-      FREE_BUFFERS = new java.util.concurrent.ConcurrentHashMap<>();
-
-  private static byte[] takeBuffer(int size) {
-    byte[] b =
-        FREE_BUFFERS
-            .computeIfAbsent(size, k -> new java.util.concurrent.ConcurrentLinkedQueue<>())
-            .poll();
-    return b != null ? b : new byte[size];
-  }
-
-  private static void giveBack(byte[] b) {
-    FREE_BUFFERS
-        .computeIfAbsent(b.length, k -> new java.util.concurrent.ConcurrentLinkedQueue<>())
-        .offer(b);
-  }
-
-  private final ExecutorService partUploads = Executors.newVirtualThreadPerTaskExecutor();
   private final SdkHttpClient http;
   private final S3Client s3;
   private final Optional<DirectPut> directPut;
@@ -328,15 +296,18 @@ public final class S3Storage implements Storage {
     Map<String, String> metadata =
         source.mtimeMillis() >= 0 ? Map.of(MTIME_KEY, formatMtime(source.mtimeMillis())) : Map.of();
     long part = partSize(options.partSize(), size);
+    var plan = new ChunkedUpload.Plan("s3-multipart", where(path), part, PARTS_IN_FLIGHT, true);
+    Multipart upload = new Multipart(key, plan.where(), metadata, options.verify());
     try {
-      if (size <= part && size > MIN_PART && options.resume().kept()) {
-        // A larger part size than an earlier attempt's made this file a single PUT: an upload
-        // that attempt left is of no use. (Smaller files were never multipart: nothing to look up.)
-        abandon(key, path, options.resume());
+      if (size <= part) {
+        if (size > MIN_PART && options.resume().kept()) {
+          // A larger part size than an earlier attempt's made this file a single PUT: an upload
+          // that attempt left is of no use. (Smaller files were never multipart.)
+          ChunkedUpload.forget(plan, upload, options.resume());
+        }
+        return putSingle(key, path, (int) size, data, metadata, options);
       }
-      return size <= part
-          ? putSingle(key, path, (int) size, data, metadata, options)
-          : putMultipart(key, path, source, part, data, metadata, options);
+      return ChunkedUpload.write(plan, upload, source, data, options);
     } catch (SdkException e) {
       throw S3Errors.classify(e, "writing", where(path));
     }
@@ -360,10 +331,9 @@ public final class S3Storage implements Storage {
       Map<String, String> meta,
       WriteOptions options) {
     boolean verify = options.verify();
-    byte[] buf = new byte[size];
-    int n = fill(data, buf, size, path);
-    requireExactSize(data, n, size, path);
-    byte[] md5 = md5(buf, n);
+    byte[] buf = ChunkedUpload.readWhole(data, size, where(path));
+    int n = size;
+    byte[] md5 = ChunkedUpload.md5(buf, n);
     String contentMd5 = Base64.getEncoder().encodeToString(md5);
     DirectPut.Result response;
     if (directPut.isPresent()) {
@@ -403,159 +373,222 @@ public final class S3Storage implements Storage {
   }
 
   /**
-   * A multipart upload, one part at a time. With {@link WriteOptions#resume()} kept, the upload id
-   * is saved before the first part is sent and the upload survives a failure that may pass (a
-   * network error, a throttled request, a crash, a pause): the next write of the same file
-   * continues it, see {@link #resumable}. Parts already stored are not sent again when their size
-   * and ETag match the MD5 of the bytes read for them now; the source is still read in full, since
-   * the engine hashes every byte. A failure that will not pass, or a source that changed, aborts
-   * the upload.
+   * A multipart upload of one file, for {@link ChunkedUpload}, up to {@value #PARTS_IN_FLIGHT}
+   * parts at a time. Its record ({@code s3-multipart}) holds the upload id. An upload is continued
+   * when it is the one recorded (Ferry knows what that upload was started for: S3 cannot tell the
+   * metadata of an unfinished upload) and ListMultipartUploads still lists it for this exact key;
+   * parts already stored are not sent again when their size and ETag match the MD5 of the bytes
+   * read for them now. When the server cannot list uploads or parts (not implemented, not
+   * permitted) the file is uploaded afresh.
    */
-  private Written putMultipart(
-      String key,
-      String path,
-      Entry source,
-      long requestedPart,
-      InputStream data,
-      Map<String, String> meta,
-      WriteOptions options) {
-    long size = source.size();
-    boolean verify = options.verify();
-    UploadState state = options.resume();
-    Resumable resumed = resumable(key, path, source, state);
-    int part = (int) (resumed != null ? resumed.partSize() : requestedPart);
-    String uploadId;
-    Map<Integer, Part> stored;
-    if (resumed != null) {
-      uploadId = resumed.uploadId();
-      stored = resumed.parts();
-    } else {
-      uploadId =
-          s3.createMultipartUpload(r -> r.bucket(settings.bucket()).key(key).metadata(meta))
-              .uploadId();
-      stored = Map.of();
-      try {
-        state.save(new SavedUpload(size, source.mtimeMillis(), part, uploadId).format());
-      } catch (RuntimeException e) {
-        abort(key, uploadId, e);
-        throw e;
+  private final class Multipart implements ChunkedUpload.Connector<CompletedPart> {
+    private final String key;
+    private final String where;
+    private final Map<String, String> meta;
+    private final boolean verify;
+
+    Multipart(String key, String where, Map<String, String> meta, boolean verify) {
+      this.key = key;
+      this.where = where;
+      this.meta = meta;
+      this.verify = verify;
+    }
+
+    @Override
+    public boolean usable(SavedUpload saved) {
+      return saved.upload() != null
+          && saved.partSize() >= MIN_PART
+          && saved.partSize() <= MAX_PART_IN_MEMORY
+          && (saved.size() + saved.partSize() - 1) / saved.partSize() <= MAX_PARTS;
+    }
+
+    @Override
+    public void discard(SavedUpload saved) {
+      if (saved.upload() != null) {
+        abort(key, saved.upload(), null);
       }
     }
-    boolean reusedAny = false;
-    List<Future<CompletedPart>> order = new ArrayList<>();
-    try {
+
+    @Override
+    public ChunkedUpload.Session<CompletedPart> open(long partSize) {
+      try {
+        String id =
+            s3.createMultipartUpload(r -> r.bucket(settings.bucket()).key(key).metadata(meta))
+                .uploadId();
+        return new Upload(this, id, Map.of());
+      } catch (SdkException e) {
+        throw S3Errors.classify(e, "writing", where);
+      }
+    }
+
+    @Override
+    public Optional<ChunkedUpload.Session<CompletedPart>> resume(SavedUpload saved) {
+      String uploadId = saved.upload();
+      try {
+        boolean listed = false;
+        for (MultipartUpload u :
+            s3.listMultipartUploadsPaginator(r -> r.bucket(settings.bucket()).prefix(key))
+                .uploads()) {
+          if (key.equals(u.key()) && uploadId.equals(u.uploadId())) {
+            listed = true;
+            break;
+          }
+        }
+        if (!listed) {
+          return Optional.empty(); // completed, aborted or expired meanwhile
+        }
+        Map<Integer, Part> parts = new HashMap<>();
+        for (Part p :
+            s3.listPartsPaginator(r -> r.bucket(settings.bucket()).key(key).uploadId(uploadId))
+                .parts()) {
+          if (p.partNumber() != null) {
+            parts.put(p.partNumber(), p);
+          }
+        }
+        log.info(
+            "continuing the unfinished upload of {}: {} part(s) already stored",
+            where,
+            parts.size());
+        return Optional.of(new Upload(this, uploadId, parts));
+      } catch (SdkException e) {
+        if (e instanceof SdkServiceException se && "NoSuchUpload".equals(S3Errors.errorCode(se))) {
+          return Optional.empty();
+        }
+        StorageException se = S3Errors.classify(e, "looking up the unfinished upload of", where);
+        if (se.retryable()) {
+          throw se;
+        }
+        log.warn(
+            "cannot continue the unfinished upload of {} ({}); uploading it afresh",
+            where,
+            se.getMessage());
+        abort(key, uploadId, se);
+        return Optional.empty();
+      }
+    }
+  }
+
+  /** One multipart upload: its id and the parts S3 held of it when it was continued, by number. */
+  private final class Upload implements ChunkedUpload.Session<CompletedPart> {
+    private final Multipart file;
+    private final String uploadId;
+    private final Map<Integer, Part> stored;
+    private final AtomicBoolean etagsAreMd5 = new AtomicBoolean(true);
+    private volatile boolean reusedAny;
+
+    Upload(Multipart file, String uploadId, Map<Integer, Part> stored) {
+      this.file = file;
+      this.uploadId = uploadId;
+      this.stored = stored;
+    }
+
+    @Override
+    public String id() {
+      return uploadId;
+    }
+
+    @Override
+    public int stored(ChunkedUpload.Part part) {
+      Part old = stored.get(part.index() + 1);
+      if (old != null
+          && old.size() != null
+          && old.size() == part.length()
+          && part.md5Hex().equalsIgnoreCase(unquote(old.eTag()))) {
+        reusedAny = true; // stored by an earlier attempt, with these very bytes
+        return part.length();
+      }
+      return 0;
+    }
+
+    @Override
+    public CompletedPart writePart(ChunkedUpload.Part part, byte[] buf, int from) {
+      int number = part.index() + 1;
+      int n = part.length();
+      try {
+        var response =
+            s3.uploadPart(
+                r ->
+                    r.bucket(settings.bucket())
+                        .key(file.key)
+                        .uploadId(uploadId)
+                        .partNumber(number)
+                        .contentLength((long) n)
+                        .contentMD5(Base64.getEncoder().encodeToString(part.md5())),
+                body(buf, n));
+        String etag = unquote(response.eTag());
+        boolean isMd5 = etagIsMd5(response.serverSideEncryption(), response.sseCustomerAlgorithm());
+        if (!isMd5) {
+          etagsAreMd5.set(false);
+        }
+        if (file.verify && isMd5 && !part.md5Hex().equalsIgnoreCase(etag)) {
+          throw new StorageException.Transient(
+              "verification failed for "
+                  + file.where
+                  + ": S3 stored part "
+                  + number
+                  + " with ETag "
+                  + etag
+                  + " but the MD5 of its bytes is "
+                  + part.md5Hex(),
+              null);
+        }
+        return CompletedPart.builder().partNumber(number).eTag(response.eTag()).build();
+      } catch (SdkException e) {
+        throw S3Errors.classify(e, "writing", file.where);
+      }
+    }
+
+    @Override
+    public Written complete(List<ChunkedUpload.Sent<CompletedPart>> sent, Runnable committed) {
       List<CompletedPart> parts = new ArrayList<>();
-      MessageDigest ofPartMd5s = md5();
-      AtomicBoolean etagsAreMd5 = new AtomicBoolean(true);
-      long sent = 0;
-      for (int number = 1; sent < size; number++) {
-        int want = (int) Math.min(part, size - sent);
-        // Parts are read here, in order, and sent by up to PARTS_IN_FLIGHT uploads at once; the
-        // process-wide PART_BUFFERS bound keeps memory to a fixed number of parts.
-        acquireBuffer();
-        boolean handedOver = false;
-        byte[] buf = takeBuffer(part);
-        try {
-          int n = fill(data, buf, want, path);
-          if (n < want) {
-            throw sourceChanged(path, sent + n, size);
-          }
-          byte[] md5 = md5(buf, n);
-          String md5Hex = HexFormat.of().formatHex(md5);
-          ofPartMd5s.update(md5);
-          Part old = stored.get(number);
-          sent += n;
-          if (old != null
-              && old.size() != null
-              && old.size() == n
-              && md5Hex.equalsIgnoreCase(unquote(old.eTag()))) {
-            // stored by an earlier attempt, with these very bytes: not sent again
-            order.add(
-                CompletableFuture.completedFuture(
-                    CompletedPart.builder().partNumber(number).eTag(old.eTag()).build()));
-            reusedAny = true;
-            continue;
-          }
-          int partNumber = number;
-          order.add(
-              partUploads.submit(
-                  () -> {
-                    try {
-                      return uploadPart(
-                          key,
-                          path,
-                          uploadId,
-                          partNumber,
-                          buf,
-                          n,
-                          md5,
-                          md5Hex,
-                          verify,
-                          etagsAreMd5,
-                          options);
-                    } finally {
-                      giveBack(buf);
-                      PART_BUFFERS.release();
-                    }
-                  }));
-          handedOver = true;
-        } finally {
-          if (!handedOver) {
-            giveBack(buf);
-            PART_BUFFERS.release();
-          }
-        }
-        // keep at most PARTS_IN_FLIGHT uploads of this file running; a failure surfaces here
-        int running = 0;
-        for (Future<CompletedPart> f : order) {
-          if (!f.isDone()) {
-            running++;
-          }
-        }
-        for (int i = 0; running >= PARTS_IN_FLIGHT && i < order.size(); i++) {
-          if (!order.get(i).isDone()) {
-            await(order.get(i));
-            running--;
-          }
-        }
+      MessageDigest ofPartMd5s = ChunkedUpload.newMd5();
+      for (var s : sent) {
+        ofPartMd5s.update(s.part().md5());
+        int number = s.part().index() + 1;
+        parts.add(
+            s.receipt() != null
+                ? s.receipt()
+                : CompletedPart.builder()
+                    .partNumber(number)
+                    .eTag(stored.get(number).eTag())
+                    .build());
       }
-      for (Future<CompletedPart> f : order) {
-        parts.add(await(f));
-      }
-      boolean allMd5 = etagsAreMd5.get();
-      requireExactSize(data, sent, size, path);
       CompleteMultipartUploadResponse done;
       try {
         done =
             s3.completeMultipartUpload(
                 r ->
                     r.bucket(settings.bucket())
-                        .key(key)
+                        .key(file.key)
                         .uploadId(uploadId)
                         .multipartUpload(m -> m.parts(parts)));
-      } catch (SdkServiceException e) {
-        String code = S3Errors.errorCode(e);
+      } catch (SdkException e) {
+        String code = e instanceof SdkServiceException se ? S3Errors.errorCode(se) : null;
         if (reusedAny && ("InvalidPart".equals(code) || "InvalidPartOrder".equals(code))) {
           // the server would not take a part it listed: start this file afresh next time
-          throw new StorageException.Transient(
-              PARTS_REFUSED + " of " + where(path) + " (" + code + "); starting the upload again",
+          throw new StorageException.UploadLost(
+              "the server refused the parts kept from an interrupted upload of "
+                  + file.where
+                  + " ("
+                  + code
+                  + "); starting the upload again",
               e);
         }
-        throw e;
+        throw S3Errors.classify(e, "writing", file.where);
       }
-      state.clear(); // the upload is complete: nothing left to resume
+      committed.run();
       String etag = unquote(done.eTag());
-      if (!verify) {
+      if (!file.verify) {
         return new Written("none", etag);
       }
-      if (!allMd5 || !etagIsMd5(done.serverSideEncryption(), null)) {
+      if (!etagsAreMd5.get() || !etagIsMd5(done.serverSideEncryption(), null)) {
         return new Written(VERIFIED_CONTENT_MD5, etag);
       }
       String expected = HexFormat.of().formatHex(ofPartMd5s.digest()) + "-" + parts.size();
       if (!expected.equalsIgnoreCase(etag)) {
         throw new StorageException.Transient(
             "verification failed for "
-                + where(path)
+                + file.where
                 + ": S3 stored multipart ETag "
                 + etag
                 + " but the bytes sent give "
@@ -563,256 +596,11 @@ public final class S3Storage implements Storage {
             null);
       }
       return new Written(VERIFIED_MULTIPART, etag);
-    } catch (RuntimeException | Error e) {
-      // parts already on their way are good parts for a resume: let them land before deciding
-      for (Future<CompletedPart> f : order) {
-        try {
-          f.get();
-        } catch (Exception ignored) {
-          // the first failure is the one reported
-        }
-      }
-      if (!state.kept() || !worthResuming(e)) {
-        abort(key, uploadId, e);
-        clearQuietly(state, e);
-      }
-      throw e;
-    }
-  }
-
-  private CompletedPart uploadPart(
-      String key,
-      String path,
-      String uploadId,
-      int number,
-      byte[] buf,
-      int n,
-      byte[] md5,
-      String md5Hex,
-      boolean verify,
-      AtomicBoolean etagsAreMd5,
-      WriteOptions options) {
-    var response =
-        s3.uploadPart(
-            r ->
-                r.bucket(settings.bucket())
-                    .key(key)
-                    .uploadId(uploadId)
-                    .partNumber(number)
-                    .contentLength((long) n)
-                    .contentMD5(Base64.getEncoder().encodeToString(md5)),
-            body(buf, n));
-    options.sent().accept(n);
-    String etag = unquote(response.eTag());
-    boolean isMd5 = etagIsMd5(response.serverSideEncryption(), response.sseCustomerAlgorithm());
-    if (!isMd5) {
-      etagsAreMd5.set(false);
-    }
-    if (verify && isMd5 && !md5Hex.equalsIgnoreCase(etag)) {
-      throw new StorageException.Transient(
-          "verification failed for "
-              + where(path)
-              + ": S3 stored part "
-              + number
-              + " with ETag "
-              + etag
-              + " but the MD5 of its bytes is "
-              + md5Hex,
-          null);
-    }
-    return CompletedPart.builder().partNumber(number).eTag(response.eTag()).build();
-  }
-
-  private static void acquireBuffer() {
-    try {
-      PART_BUFFERS.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StorageException.Transient("interrupted while waiting to send a part", e);
-    }
-  }
-
-  /** The result of a part upload; its failure is rethrown as it was raised. */
-  private static CompletedPart await(Future<CompletedPart> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StorageException.Transient("interrupted while sending parts", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new StorageException.Transient("sending a part: " + e.getCause(), e.getCause());
-    }
-  }
-
-  /**
-   * Whether an upload that failed with {@code e} may be continued by a later attempt: yes after
-   * network errors, server errors, throttling, a stop (pause, cancel) or anything else that is not
-   * a request S3 refused for good; no when the source changed while it was read or S3 refused the
-   * upload (or its reused parts) for good.
-   */
-  private static boolean worthResuming(Throwable e) {
-    if (e instanceof StorageException se) {
-      String m = se.getMessage() == null ? "" : se.getMessage();
-      return se.retryable() && !m.startsWith(SOURCE_CHANGED) && !m.startsWith(PARTS_REFUSED);
-    }
-    if (e instanceof SdkException sdk) {
-      return S3Errors.classify(sdk, "writing", "").retryable();
-    }
-    return true; // a stop request or an unexpected error: the parts stored are still good
-  }
-
-  /**
-   * The unfinished upload an earlier attempt left for this file, if it can be continued, with its
-   * stored parts. It must be the one recorded in {@code state} (Ferry knows what that upload was
-   * started for: S3 cannot tell the metadata of an unfinished upload), for the same size and
-   * modification time, and still listed by ListMultipartUploads for this exact key. An upload
-   * recorded for another size or time is aborted. When the server cannot list uploads or parts (not
-   * implemented, not permitted) the file is uploaded afresh.
-   */
-  private Resumable resumable(String key, String path, Entry source, UploadState state) {
-    Optional<String> text = state.load();
-    if (text.isEmpty()) {
-      return null;
-    }
-    SavedUpload saved = SavedUpload.parse(text.get());
-    if (saved == null) {
-      state.clear();
-      return null;
-    }
-    if (saved.size() != source.size()
-        || saved.mtimeMillis() != source.mtimeMillis()
-        || saved.partSize() < MIN_PART
-        || saved.partSize() > MAX_PART_IN_MEMORY
-        || (source.size() + saved.partSize() - 1) / saved.partSize() > MAX_PARTS) {
-      // started for another version of the file: of no use now
-      log.info(
-          "aborting the unfinished upload of {}: it was started for another version of the file",
-          where(path));
-      abort(key, saved.uploadId(), null);
-      state.clear();
-      return null;
-    }
-    try {
-      boolean listed = false;
-      for (MultipartUpload u :
-          s3.listMultipartUploadsPaginator(r -> r.bucket(settings.bucket()).prefix(key))
-              .uploads()) {
-        if (key.equals(u.key()) && saved.uploadId().equals(u.uploadId())) {
-          listed = true;
-          break;
-        }
-      }
-      if (!listed) {
-        state.clear(); // completed, aborted or expired meanwhile
-        return null;
-      }
-      Map<Integer, Part> parts = new HashMap<>();
-      for (Part p :
-          s3.listPartsPaginator(
-                  r -> r.bucket(settings.bucket()).key(key).uploadId(saved.uploadId()))
-              .parts()) {
-        if (p.partNumber() != null) {
-          parts.put(p.partNumber(), p);
-        }
-      }
-      log.info(
-          "continuing the unfinished upload of {}: {} part(s) already stored",
-          where(path),
-          parts.size());
-      return new Resumable(saved.uploadId(), saved.partSize(), parts);
-    } catch (SdkException e) {
-      if (e instanceof SdkServiceException se && "NoSuchUpload".equals(S3Errors.errorCode(se))) {
-        state.clear();
-        return null;
-      }
-      StorageException se =
-          S3Errors.classify(e, "looking up the unfinished upload of", where(path));
-      if (se.retryable()) {
-        throw se;
-      }
-      log.warn(
-          "cannot continue the unfinished upload of {} ({}); uploading it afresh",
-          where(path),
-          se.getMessage());
-      abort(key, saved.uploadId(), se);
-      state.clear();
-      return null;
-    }
-  }
-
-  /** Aborts and forgets the unfinished upload recorded for this file, if there is one. */
-  private void abandon(String key, String path, UploadState state) {
-    Optional<String> text = state.load();
-    if (text.isEmpty()) {
-      return;
-    }
-    SavedUpload saved = SavedUpload.parse(text.get());
-    if (saved != null) {
-      log.info(
-          "aborting the unfinished upload of {}: it is now written in one request", where(path));
-      abort(key, saved.uploadId(), null);
-    }
-    state.clear();
-  }
-
-  /** An unfinished upload to continue: its id, part size, and the parts S3 holds by number. */
-  private record Resumable(String uploadId, long partSize, Map<Integer, Part> parts) {}
-
-  /**
-   * What Ferry records about a multipart upload it started, as one line of text: {@code
-   * s3-multipart size=N mtime=MILLIS part=BYTES upload=ID}. The upload id is last because it is the
-   * server's text.
-   */
-  record SavedUpload(long size, long mtimeMillis, long partSize, String uploadId) {
-    private static final String TAG = "s3-multipart";
-
-    String format() {
-      return TAG
-          + " size="
-          + size
-          + " mtime="
-          + mtimeMillis
-          + " part="
-          + partSize
-          + " upload="
-          + uploadId;
     }
 
-    /** The record, or null when the text is not one (another connector's, or damaged). */
-    static SavedUpload parse(String text) {
-      String[] f = text.split(" ", 5);
-      if (f.length != 5
-          || !f[0].equals(TAG)
-          || !f[1].startsWith("size=")
-          || !f[2].startsWith("mtime=")
-          || !f[3].startsWith("part=")
-          || !f[4].startsWith("upload=")
-          || f[4].length() == "upload=".length()) {
-        return null;
-      }
-      try {
-        return new SavedUpload(
-            Long.parseLong(f[1].substring(5)),
-            Long.parseLong(f[2].substring(6)),
-            Long.parseLong(f[3].substring(5)),
-            f[4].substring(7));
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
-  }
-
-  private static void clearQuietly(UploadState state, Throwable failure) {
-    try {
-      state.clear();
-    } catch (RuntimeException e) {
-      failure.addSuppressed(e);
+    @Override
+    public void abort() {
+      S3Storage.this.abort(file.key, uploadId, null);
     }
   }
 
@@ -825,42 +613,6 @@ public final class S3Storage implements Storage {
         failure.addSuppressed(e);
       }
     }
-  }
-
-  /** Reads up to {@code want} bytes into {@code buf}; fewer only at the end of the stream. */
-  private int fill(InputStream data, byte[] buf, int want, String path) {
-    try {
-      return data.readNBytes(buf, 0, want);
-    } catch (IOException e) {
-      throw new StorageException.Transient(
-          "could not read the source of " + where(path) + ": " + S3Errors.rootCause(e), e);
-    }
-  }
-
-  private void requireExactSize(InputStream data, long got, long size, String path) {
-    if (got < size) {
-      throw sourceChanged(path, got, size);
-    }
-    try {
-      if (data.read() != -1) {
-        throw sourceChanged(path, -1, size);
-      }
-    } catch (IOException e) {
-      throw new StorageException.Transient(
-          "could not read the source of " + where(path) + ": " + S3Errors.rootCause(e), e);
-    }
-  }
-
-  private StorageException sourceChanged(String path, long got, long size) {
-    return new StorageException.Transient(
-        SOURCE_CHANGED
-            + " while writing "
-            + where(path)
-            + ": expected "
-            + size
-            + " bytes, got "
-            + (got < 0 ? "more" : String.valueOf(got)),
-        null);
   }
 
   /**
@@ -929,7 +681,6 @@ public final class S3Storage implements Storage {
 
   @Override
   public void close() {
-    partUploads.shutdown();
     s3.close();
     http.close();
   }
@@ -980,19 +731,5 @@ public final class S3Storage implements Storage {
     return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
         ? etag.substring(1, etag.length() - 1)
         : etag;
-  }
-
-  private static byte[] md5(byte[] buf, int n) {
-    MessageDigest md = md5();
-    md.update(buf, 0, n);
-    return md.digest();
-  }
-
-  private static MessageDigest md5() {
-    try {
-      return MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

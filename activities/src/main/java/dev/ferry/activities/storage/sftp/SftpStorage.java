@@ -523,8 +523,8 @@ public final class SftpStorage implements Storage {
         }
         options.sent().accept(n);
         if (n != source.size()) {
-          throw new StorageException.Transient(
-              "source changed: it gave " + n + " bytes, expected " + source.size(), null);
+          throw new StorageException.SourceChanged(
+              "source changed: it gave " + n + " bytes, expected " + source.size());
         }
         String hash = null;
         String verifiedBy = "none";

@@ -147,10 +147,6 @@ class AzureSettingsTest {
           .isInstanceOf(StorageException.Permanent.class)
           .hasMessageContaining(code);
     }
-    assertThat(AzureErrors.parseRetryAfter("12")).isEqualTo(Duration.ofSeconds(12));
-    assertThat(AzureErrors.parseRetryAfter("Thu, 01 Jan 1970 00:00:00 GMT"))
-        .isEqualTo(Duration.ZERO);
-    assertThat(AzureErrors.parseRetryAfter("soon")).isNull();
   }
 
   @Test

@@ -39,6 +39,7 @@ class GraphStorageTest extends StorageContract {
   }
 
   private String user;
+  private final Map<GraphStorage, String> drives = new java.util.IdentityHashMap<>();
 
   private GraphStorage open(String location) {
     return GraphStorage.fromSettings(GraphSettings.fromUri(URI.create(location), fake.env()));
@@ -47,14 +48,16 @@ class GraphStorageTest extends StorageContract {
   @Override
   protected GraphStorage newStorage() {
     user = "u" + UUID.randomUUID().toString().substring(0, 8) + "@contoso.example";
-    fake.addUser(user);
+    String drive = fake.addUser(user);
     GraphStorage s = open("onedrive://" + user + "/ferry/root");
+    drives.put(s, drive);
     s.recoveryPause(Duration.ofMillis(20));
     return s;
   }
 
+  /** The id of the drive of {@code s}, one {@link #newStorage} made. */
   private String drive(GraphStorage s) {
-    return s.debugDriveAndRoot().get(0);
+    return java.util.Objects.requireNonNull(drives.get(s), "not a storage of newStorage()");
   }
 
   /**
@@ -247,7 +250,10 @@ class GraphStorageTest extends StorageContract {
       // the third fragment fails (500, not retried by the SDK): two fragments are stored
       AtomicLong sent1 = new AtomicLong();
       failThird(s, e, data, state, part, sent1);
-      assertThat(state.load()).get().asString().startsWith("graph-v1 " + data.length);
+      assertThat(state.load())
+          .get()
+          .asString()
+          .startsWith("graph-session size=" + data.length + " ");
       long storedBefore = 2 * part;
       assertThat(sent1.get()).isEqualTo(storedBefore);
       long receivedAfterFirst = fake.bytesReceived() - received0;
@@ -263,6 +269,36 @@ class GraphStorageTest extends StorageContract {
           .isEqualTo(data.length - storedBefore);
       assertThat(state.load()).isEmpty();
       assertThat(read(s, "resume.bin")).isEqualTo(data);
+    }
+  }
+
+  /** A session a catalog kept in Graph's record from before the chunked-upload driver. */
+  @Test
+  void aSessionSavedInTheFormerGraphV1RecordIsStillContinued() throws Exception {
+    try (GraphStorage s = newStorage()) {
+      byte[] data = bytes(6 * 327_680 + 7, 9);
+      Entry e = Entry.file("resume.bin", data.length, 1_600_000_000_000L);
+      Storage.UploadState state = Storage.UploadState.inMemory();
+      long part = 2 * 327_680;
+      failThird(s, e, data, state, part, new AtomicLong()); // (failThird writes resume.bin)
+      var saved = dev.ferry.activities.storage.upload.SavedUpload.parse(state.load().orElseThrow());
+      state.save(
+          "graph-v1 "
+              + saved.size()
+              + " "
+              + saved.mtimeMillis()
+              + " "
+              + saved.partSize()
+              + " "
+              + saved.upload());
+
+      AtomicLong sent = new AtomicLong();
+      Storage.Written w =
+          s.write("resume.bin", e, new ByteArrayInputStream(data), options(part, state, sent));
+      assertThat(w.verifiedBy()).isEqualTo("quickxorhash");
+      assertThat(sent.get()).isEqualTo(data.length - 2 * part); // continued, not restarted
+      assertThat(read(s, "resume.bin")).isEqualTo(data);
+      assertThat(fake.versions(drive(s), "ferry/root/resume.bin")).isEqualTo(1);
     }
   }
 
@@ -367,10 +403,9 @@ class GraphStorageTest extends StorageContract {
     try (GraphStorage s = newStorage()) {
       fake.pageSize(7);
       try {
-        List<String> drive = s.debugDriveAndRoot();
         for (int i = 0; i < 30; i++) {
           fake.putFile(
-              drive.get(0),
+              drive(s),
               "ferry/root/many/f" + i + ".txt",
               new byte[] {1},
               Instant.ofEpochSecond(1_600_000_000L));

@@ -334,18 +334,4 @@ class S3ErrorsTest {
         .hasMessage(
             "network error while writing s3://b/p/f.txt: SocketTimeoutException: Read timed out");
   }
-
-  @Test
-  void retryAfterParsing() {
-    Instant now = Instant.parse("2026-01-01T00:00:00Z");
-    assertThat(S3Errors.parseRetryAfter("7", now)).contains(Duration.ofSeconds(7));
-    assertThat(S3Errors.parseRetryAfter(" 0 ", now)).contains(Duration.ZERO);
-    assertThat(S3Errors.parseRetryAfter("Thu, 01 Jan 2026 00:00:42 GMT", now))
-        .contains(Duration.ofSeconds(42));
-    assertThat(S3Errors.parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", now))
-        .contains(Duration.ZERO);
-    assertThat(S3Errors.parseRetryAfter("soon", now)).isEmpty();
-    assertThat(S3Errors.parseRetryAfter("-3", now)).isEmpty();
-    assertThat(S3Errors.parseRetryAfter(null, now)).isEmpty();
-  }
 }
