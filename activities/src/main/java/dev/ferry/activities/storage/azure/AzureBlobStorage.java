@@ -49,6 +49,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -126,7 +127,8 @@ public final class AzureBlobStorage implements Storage {
     this.tier = tier == null ? null : AccessTier.fromString(tier);
     this.location = location;
     int prefixBytes = prefix.isEmpty() ? 0 : (prefix + "/").getBytes(StandardCharsets.UTF_8).length;
-    this.capabilities = new Capabilities(false, true, NATIVE_HASH, MAX_NAME_CHARS - prefixBytes);
+    this.capabilities =
+        new Capabilities(false, 1, NATIVE_HASH, MAX_NAME_CHARS - prefixBytes, false, true);
   }
 
   /**
@@ -232,10 +234,11 @@ public final class AzureBlobStorage implements Storage {
   /**
    * Why Azure would not store {@code name} as given, or empty when it would. The rule: at most
    * {@value #MAX_NAME_CHARS} characters counted as UTF-16 code units (Java's {@code
-   * String.length()}), at most {@value #MAX_SEGMENTS} segments, and no segment ending in {@code .}
-   * (the service silently drops trailing dots, so {@code a.} would be stored as {@code a}). The
-   * capability {@code maxPathBytes} declares the same limit in UTF-8 bytes less the prefix, which
-   * is never looser: the engine refuses longer paths at scan time, and this check catches the rest.
+   * String.length()}), at most {@value #MAX_SEGMENTS} segments, no control character
+   * (U+0000–U+001F, U+0080–U+009F), and no segment ending in {@code .} (the service silently drops
+   * trailing dots, so {@code a.} would be stored as {@code a}). The capability {@code maxPathBytes}
+   * declares the same limit in UTF-8 bytes less the prefix, which is never looser: the engine
+   * refuses longer paths at scan time, and this check catches the rest.
    */
   static Optional<String> nameProblem(String name) {
     if (name.length() > MAX_NAME_CHARS) {
@@ -252,6 +255,17 @@ public final class AzureBlobStorage implements Storage {
               + segments.length
               + " path segments; Azure allows at most "
               + MAX_SEGMENTS);
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < 0x20 || C1_CONTROLS.indexOf(c) >= 0) {
+        // documented as not allowed; Azurite stores one, then cannot list the container
+        return Optional.of(
+            String.format(
+                Locale.ROOT,
+                "the name contains the control character U+%04X, which Azure does not allow",
+                (int) c));
+      }
     }
     for (String s : segments) {
       if (s.endsWith(".")) {
