@@ -127,7 +127,12 @@ public final class GraphStorage implements Storage {
     return v == null ? "0.1.0" : v;
   }
 
-  private static final Capabilities CAPABILITIES = new Capabilities(true, true, NATIVE_HASH, 0);
+  /**
+   * Folders; times to the second (OneDrive keeps {@code fileSystemInfo} times in whole seconds);
+   * resumable upload sessions. Path length is a name rule (400 characters), not a byte limit.
+   */
+  private static final Capabilities CAPABILITIES =
+      new Capabilities(true, 1000, NATIVE_HASH, 0, false, true);
 
   private final GraphSettings settings;
   private final GraphServiceClient graph;

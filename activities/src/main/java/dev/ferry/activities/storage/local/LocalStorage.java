@@ -42,9 +42,12 @@ import java.util.function.Consumer;
 public final class LocalStorage implements Storage {
   static final String TEMP_PREFIX = ".ferry-partial-";
 
-  /** Folders, times and symbolic links; verified by reading the written file back. */
+  /**
+   * Folders, times (to the millisecond) and symbolic links; verified by reading the written file
+   * back. A cut-off write is started afresh.
+   */
   public static final Capabilities CAPABILITIES =
-      new Capabilities(true, true, "sha256-reread", 0, true);
+      new Capabilities(true, 1, "sha256-reread", 0, true, false);
 
   /**
    * Whether this machine's file system reads {@code \} as a folder separator (Windows): there a

@@ -114,7 +114,8 @@ public final class S3Storage implements Storage {
             ? 0
             : (settings.prefix() + "/").getBytes(StandardCharsets.UTF_8).length;
     this.capabilities =
-        new Capabilities(false, true, VERIFIED_SINGLE, Math.max(1, MAX_KEY_BYTES - prefixBytes));
+        new Capabilities(
+            false, 1, VERIFIED_SINGLE, Math.max(1, MAX_KEY_BYTES - prefixBytes), false, true);
   }
 
   /**

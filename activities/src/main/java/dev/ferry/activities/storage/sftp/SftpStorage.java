@@ -50,9 +50,12 @@ import org.apache.sshd.sftp.common.SftpException;
 public final class SftpStorage implements Storage {
   static final String TEMP_PREFIX = ".ferry-partial-";
 
-  /** Folders, times (whole seconds) and symbolic links; verified by reading the file back. */
+  /**
+   * Folders, times (whole seconds: SFTP version 3 carries no fraction) and symbolic links; verified
+   * by reading the file back. A cut-off write is started afresh.
+   */
   public static final Capabilities CAPABILITIES =
-      new Capabilities(true, true, "sha256-reread", 0, true);
+      new Capabilities(true, 1000, "sha256-reread", 0, true, false);
 
   private final SftpSettings settings;
   private final SftpChannels channels;

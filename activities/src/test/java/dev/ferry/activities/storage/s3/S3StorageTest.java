@@ -7,6 +7,7 @@ import dev.ferry.activities.storage.Entry;
 import dev.ferry.activities.storage.Storage;
 import dev.ferry.activities.storage.StorageContract;
 import dev.ferry.activities.storage.StorageException;
+import dev.ferry.activities.testing.HostileNames;
 import dev.ferry.activities.testing.S3ProxyServer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -40,6 +41,12 @@ class S3StorageTest extends StorageContract {
   @Override
   protected Storage newStorage() {
     return new S3Storage(server.settings(freshBucket(), "root/sub"));
+  }
+
+  /** s3proxy stores an object as a file: a 255-byte name is too long for it (not for S3). */
+  @Override
+  protected boolean testServerTakes(String path) {
+    return !HostileNames.LONGEST.contains(path);
   }
 
   private static Storage.Written write(Storage s, String path, byte[] data, boolean verify) {
