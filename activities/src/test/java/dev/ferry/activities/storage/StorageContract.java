@@ -528,7 +528,7 @@ public abstract class StorageContract {
                         new ByteArrayInputStream(data),
                         VERIFY))
             .as(c.toString())
-            .isInstanceOf(StorageException.class)
+            .isInstanceOf(StorageException.SourceChanged.class)
             .hasMessageContaining("changed")
             .hasMessageContaining("expected " + c.declared())
             .matches(e -> ((StorageException) e).retryable(), "is retryable");

@@ -372,13 +372,13 @@ public final class LocalStorage implements Storage {
       }
       options.sent().accept(n);
       if (n != source.size()) {
-        throw new StorageException.Transient(
-            "the source gave "
+        throw new StorageException.SourceChanged(
+            "source changed while being copied to "
+                + target
+                + ": it gave "
                 + n
                 + " bytes, expected "
-                + source.size()
-                + ": it changed while being copied",
-            null);
+                + source.size());
       }
       String hash = null;
       String verifiedBy = "none";
