@@ -1,7 +1,12 @@
 package dev.ferry.api.server;
 
+import dev.ferry.activities.catalog.ClientRow;
+import dev.ferry.activities.catalog.JobRunRow;
 import dev.ferry.activities.catalog.JobSpecRow;
+import dev.ferry.activities.catalog.OwnerRow;
+import dev.ferry.workflows.RunMode;
 import io.javalin.http.ConflictResponse;
+import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -54,6 +59,33 @@ final class JobService {
           w.accept(h, j);
           return null;
         });
+  }
+
+  /**
+   * Starts a run of {@code owners} (null: every owner the job has then) as {@link
+   * RunLauncher#start} does: 409 when the job's client is not active, or when the job has a run
+   * that has not ended (checked with the job locked, in the transaction that creates the run).
+   */
+  JobRunRow start(JobSpecRow job, RunMode mode, List<OwnerRow> owners) {
+    ClientRow client = s.clients.find(job.clientId()).orElseThrow();
+    if (!"ACTIVE".equals(client.status())) {
+      throw new ConflictResponse(
+          "client '" + client.name() + "' is " + client.status() + ": no new runs");
+    }
+    return s.launcher.start(job, mode, owners);
+  }
+
+  /**
+   * 409 when the job has run: its source and destination (and, with a {@code local} side, its
+   * agent) cannot change, its manifest describes them. Checked before and again in {@link #locked}.
+   */
+  void requireNeverRun(JobSpecRow job) {
+    if (s.jobs.hasRuns(job.id())) {
+      throw new ConflictResponse(
+          "source and destination cannot change once the job has run (its manifest describes"
+              + " them; a local folder is a folder of the machine that runs the job, so its agentId"
+              + " cannot change either); create a new job");
+    }
   }
 
   /** Locks the job's row until the transaction ends; 409 when the job is gone. */

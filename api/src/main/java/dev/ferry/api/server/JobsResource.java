@@ -1,7 +1,6 @@
 package dev.ferry.api.server;
 
 import dev.ferry.activities.catalog.AgentRow;
-import dev.ferry.activities.catalog.ClientRow;
 import dev.ferry.activities.catalog.ConnectionKind;
 import dev.ferry.activities.catalog.ConnectionLocation;
 import dev.ferry.activities.catalog.ConnectionRow;
@@ -16,7 +15,6 @@ import dev.ferry.activities.catalog.RunOptions;
 import dev.ferry.activities.storage.SafePath;
 import dev.ferry.workflows.JobState;
 import dev.ferry.workflows.RunMode;
-import io.javalin.http.ConflictResponse;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.NotFoundResponse;
@@ -31,7 +29,8 @@ import java.util.UUID;
 /**
  * {@code /projects/{projectId}/jobs} and {@code /jobs}: what to move, where, how; runs and the
  * pause / resume / cancel actions. A job's source and destination cannot change once it has run
- * (its manifest describes them); everything else can.
+ * (its manifest describes them); everything else can. Reads and answers HTTP; the rules of a job
+ * that depend on its runs are {@link JobService}'s, checked with the job locked.
  */
 final class JobsResource {
   static final List<String> STATES = Arrays.stream(JobState.values()).map(Enum::name).toList();
@@ -173,7 +172,7 @@ final class JobsResource {
                     || !ConnectionLocation.normalize(dst.path()).equals(cur.destPath()))
             || machineMoved(cur, agent, src, dst);
     if (relocated) {
-      requireNeverRun(cur);
+      s.jobService.requireNeverRun(cur);
     }
     JobSpecRow row =
         new JobSpecRow(
@@ -207,7 +206,7 @@ final class JobsResource {
               fDst,
               fOwners != null ? subs : JobRules.Sub.ofRows(s.jobs.owners(cur.id())));
           if (relocated) {
-            requireNeverRun(cur);
+            s.jobService.requireNeverRun(cur);
           }
           s.jobs.update(h, row);
           if (fOwners != null) {
@@ -286,13 +285,8 @@ final class JobsResource {
     List<OwnerRow> all = s.jobs.owners(j.id());
     List<OwnerRow> owners = chosenOwners(in, all);
     in.check();
-    ClientRow client = s.clients.find(j.clientId()).orElseThrow();
-    if (!"ACTIVE".equals(client.status())) {
-      throw new ConflictResponse(
-          "client '" + client.name() + "' is " + client.status() + ": no new runs");
-    }
     // every owner: those the job has when the run is created (a change of them may come first)
-    JobRunRow run = s.launcher.start(j, RunMode.valueOf(mode), owners == all ? null : owners);
+    JobRunRow run = s.jobService.start(j, RunMode.valueOf(mode), owners == all ? null : owners);
     ctx.status(HttpStatus.CREATED)
         .json(
             Views.run(
@@ -533,15 +527,6 @@ final class JobsResource {
 
   private JobRules.Side side(String field, Views.Location l) {
     return new JobRules.Side(field, s.connections.find(l.connectionId()).orElse(null), l.path());
-  }
-
-  private void requireNeverRun(JobSpecRow j) {
-    if (s.jobs.hasRuns(j.id())) {
-      throw new ConflictResponse(
-          "source and destination cannot change once the job has run (its manifest describes"
-              + " them; a local folder is a folder of the machine that runs the job, so its agentId"
-              + " cannot change either); create a new job");
-    }
   }
 
   /**
