@@ -646,8 +646,12 @@ public final class DatabaseMover {
     private final Thread reader;
 
     private Tail(InputStream in) {
+      // a platform thread: a virtual one waits for a carrier, and under load its last lines came
+      // after text() had given up on them (a refused table was then reported as a transient
+      // failure of pg_restore)
       reader =
-          Thread.ofVirtual()
+          Thread.ofPlatform()
+              .daemon()
               .name("ferry-pg-stderr")
               .start(
                   () -> {
@@ -676,9 +680,10 @@ public final class DatabaseMover {
       return new Tail(in);
     }
 
+    /** All the process wrote (its last KiB), once it has closed stderr: call after it ended. */
     String text() {
       try {
-        reader.join(2000);
+        reader.join(30_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
