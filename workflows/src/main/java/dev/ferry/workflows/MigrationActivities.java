@@ -85,5 +85,17 @@ public final class MigrationActivities {
      */
     @ActivityMethod
     Progress finish(long runId, Progress progress);
+
+    /**
+     * Records the run's end in the catalog and nothing else: run by {@code ferry server} for a
+     * cancelled run whose agent does not answer, so that the cancel does not wait for a machine
+     * that may never come back (the agent-side finish, which may tidy the agent's folders, is not
+     * run). The note, when given, becomes the run's message.
+     */
+    @ActivityMethod
+    Progress recordEnd(RecordEnd end);
   }
+
+  /** {@link Catalog#recordEnd}'s input: the run, its last figures and state, the run's message. */
+  public record RecordEnd(long runId, Progress progress, String note) {}
 }

@@ -3,11 +3,13 @@ package dev.ferry.workflows;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -73,6 +75,11 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   // that one a dead worker had taken (a killed `ferry migrate`) is run again within the heartbeat
   // timeout instead of after its start-to-close timeout.
   static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * How long a cancelled run waits for its agent to take up the run's end before the server does.
+   */
+  static final Duration AGENT_ANSWERS = Duration.ofSeconds(20);
 
   private static final ActivityOptions CATALOG =
       ActivityOptions.newBuilder()
@@ -507,15 +514,54 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
       return progress;
     }
     showPhase(FerryAttributes.FINISHING);
-    progress =
-        Workflow.newActivityStub(
-                MigrationActivities.Catalog.class,
-                ActivityOptions.newBuilder(finishOptions)
-                    .setSummary("finish: record the end (" + FerryAttributes.phase(s) + ")")
-                    .build())
-            .finish(input.runId(), progress);
+    String summary = "finish: record the end (" + FerryAttributes.phase(s) + ")";
+    if (s == JobState.CANCELLED
+        && input.dataTaskQueue() != null
+        && Workflow.getVersion("cancel-without-agent", Workflow.DEFAULT_VERSION, 1) == 1) {
+      progress = finishCancelledOnAgent(summary);
+    } else {
+      progress =
+          Workflow.newActivityStub(
+                  MigrationActivities.Catalog.class,
+                  ActivityOptions.newBuilder(finishOptions).setSummary(summary).build())
+              .finish(input.runId(), progress);
+    }
     showPhase(FerryAttributes.phase(progress.state()));
     return progress;
+  }
+
+  /**
+   * A cancelled run of an agent's job ends at the agent when it answers within {@link
+   * #AGENT_ANSWERS}; otherwise (its machine is gone, the very reason the run is being cancelled)
+   * the server records the end, so that the job is free for another run or another agent.
+   */
+  private Progress finishCancelledOnAgent(String summary) {
+    try {
+      return Workflow.newActivityStub(
+              MigrationActivities.Catalog.class,
+              ActivityOptions.newBuilder(finishOptions)
+                  .setScheduleToStartTimeout(AGENT_ANSWERS)
+                  .setSummary(summary)
+                  .build())
+          .finish(input.runId(), progress);
+    } catch (ActivityFailure f) {
+      if (!(f.getCause() instanceof TimeoutFailure t)
+          || t.getTimeoutType() != TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) {
+        throw f;
+      }
+    }
+    return Workflow.newActivityStub(
+            MigrationActivities.Catalog.class,
+            ActivityOptions.newBuilder(CATALOG)
+                .setSummary(summary + " on the server: the agent did not answer")
+                .build())
+        .recordEnd(
+            new MigrationActivities.RecordEnd(
+                input.runId(),
+                progress,
+                "cancelled while its agent did not answer: the server recorded the end (the"
+                    + " agent's own finishing steps, such as removing emptied source folders, were"
+                    + " not run)"));
   }
 
   /** Records this shard's state and figures in the catalog (the scan report lists shards). */

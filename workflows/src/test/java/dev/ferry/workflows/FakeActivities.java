@@ -178,4 +178,9 @@ final class FakeActivities
     finished = progress;
     return progress;
   }
+
+  @Override
+  public Progress recordEnd(MigrationActivities.RecordEnd end) {
+    return finish(end.runId(), end.progress().withMessage(end.note()));
+  }
 }

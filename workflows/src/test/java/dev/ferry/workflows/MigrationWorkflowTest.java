@@ -226,6 +226,51 @@ class MigrationWorkflowTest {
   }
 
   @Test
+  void aCancelledRunWhoseAgentIsGoneIsEndedByTheServer() {
+    env = TestWorkflowEnvironment.newInstance();
+    acts = new FakeActivities(2, 10);
+    Worker worker = env.newWorker(MigrationWorkflow.TASK_QUEUE, WorkerSettings.options().build());
+    worker.registerWorkflowImplementationTypes(MigrationWorkflowImpl.class);
+    worker.registerActivitiesImplementations(acts); // the server's worker; no agent polls its queue
+    env.start();
+    client = env.getWorkflowClient();
+    MigrationWorkflow wf =
+        client.newWorkflowStub(
+            MigrationWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId("wf-test")
+                .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
+                .build());
+    WorkflowClient.start(
+        wf::run,
+        new MigrationInput(
+            "job", 1, RunMode.FULL, new Limits(4, 0), null, "ferry-agent-gone", null, null));
+    // the scan is on the agent's queue, which nobody polls (a cancel racing the state's record
+    // could meet a Temporal test server race: wait for the record first)
+    waitFor(() -> acts.states.contains(JobState.SCANNING) && scanScheduled());
+    WorkflowStub.fromTyped(wf).cancel();
+    // the end waits AGENT_ANSWERS for the agent to take it up (in real time: the test server
+    // does not skip time while an activity waits on a queue), then the server records it
+    assertThatThrownBy(this::result).hasCauseInstanceOf(CanceledFailure.class);
+    assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED);
+    assertThat(acts.scansStarted.get()).as("the scan waited on the agent's queue").isZero();
+    assertThat(acts.finished.state()).isEqualTo(JobState.CANCELLED);
+    assertThat(acts.finished.message()).contains("agent did not answer");
+    Histories.record(client, "wf-test", "migration-cancelled-agent-gone");
+  }
+
+  private boolean scanScheduled() {
+    return client.fetchHistory("wf-test").getEvents().stream()
+        .anyMatch(
+            e ->
+                e.hasActivityTaskScheduledEventAttributes()
+                    && e.getActivityTaskScheduledEventAttributes()
+                        .getActivityType()
+                        .getName()
+                        .equals("Scan"));
+  }
+
+  @Test
   void aBatchThatCannotSucceedFailsTheRunWithItsReason() {
     FakeActivities failing = new FakeActivities(2, 10);
     failing.failTransfers = true;

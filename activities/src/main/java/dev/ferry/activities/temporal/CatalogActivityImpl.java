@@ -35,4 +35,14 @@ public final class CatalogActivityImpl implements MigrationActivities.Catalog {
   public Progress finish(long runId, Progress progress) {
     return KeepAlive.call(() -> finisher.finish(runId, progress.state(), progress.message()));
   }
+
+  @Override
+  public Progress recordEnd(MigrationActivities.RecordEnd end) {
+    return KeepAlive.call(
+        () ->
+            catalog.finish(
+                end.runId(),
+                end.progress().state(),
+                end.note() != null ? end.note() : end.progress().message()));
+  }
 }

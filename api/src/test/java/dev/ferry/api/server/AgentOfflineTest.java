@@ -119,4 +119,57 @@ class AgentOfflineTest {
     assertThat(end.get("lastRun").get("files").get("failed").asLong()).isZero();
     assertThat(api.get("/agents/" + id).json().get("status").asText()).isEqualTo("Online");
   }
+
+  @Test
+  void aRunWhoseAgentIsGoneIsCancelledAtOnceAndTheJobCanRunAgain() throws Exception {
+    String client = api.client("Gone " + UUID.randomUUID());
+    String code =
+        api.post("/agents/registration-codes", Map.of("clientId", client, "name", "gone-site"))
+            .json()
+            .get("code")
+            .asText();
+    Path home = dir.resolve("gone-home");
+    Process gone =
+        AgentProcess.start(
+            h, home, "agent", "--register", code, "--server", h.base().replace("/api/v1", ""));
+    try {
+      String id = AgentTlsTest.awaitOnline(h, client, gone, home);
+      Path src = dir.resolve("gone-src");
+      Files.createDirectories(src);
+      for (int i = 0; i < 24; i++) {
+        byte[] b = new byte[256 << 10];
+        new java.util.Random(i).nextBytes(b);
+        Files.write(src.resolve("f" + i + ".bin"), b);
+      }
+      Path dst = dir.resolve("gone-dst");
+      String job =
+          api.job(
+              api.project(client, "p"),
+              api.localConnection(client, "src", src),
+              api.localConnection(client, "dst", dst),
+              Map.of("agentId", id, "options", Map.of("bwlimitMbps", 2, "concurrency", 1)));
+      long run = api.run(job, "FULL");
+      ApiHarness.await(Duration.ofSeconds(60), () -> AgentRegistrationTest.count(dst) >= 2);
+      gone.destroyForcibly(); // the agent's machine is gone for good: the operator gives up on it
+      gone.waitFor();
+
+      long asked = System.nanoTime();
+      assertThat(api.post("/jobs/" + job + "/cancel", null).status()).isEqualTo(202);
+      JsonNode end = api.awaitEnd(job);
+      Duration took = Duration.ofNanos(System.nanoTime() - asked);
+      JsonNode last = end.get("lastRun");
+      assertThat(last.get("id").asLong()).isEqualTo(run);
+      assertThat(last.get("state").asText()).as(end.toString()).isEqualTo("CANCELLED");
+      assertThat(took)
+          .as("a cancel does not wait for the absent agent")
+          .isLessThan(Duration.ofSeconds(45));
+      // what was copied before stays; the job is idle again and can be given another run
+      assertThat(AgentRegistrationTest.count(dst)).isGreaterThanOrEqualTo(2);
+      assertThat(api.post("/jobs/" + job + "/runs", Map.of("mode", "INCREMENTAL")).status())
+          .isEqualTo(201);
+    } finally {
+      gone.destroyForcibly();
+      gone.waitFor();
+    }
+  }
 }
