@@ -132,11 +132,37 @@ public final class AzureBlobStorage implements Storage {
   }
 
   /**
+   * Refuses a connection string whose {@code AccountKey} is not base64, naming the setting and
+   * never the key.
+   */
+  static void requireBase64Key(String connectionString) {
+    for (String part : connectionString.split(";")) {
+      int eq = part.indexOf('=');
+      if (eq > 0 && part.substring(0, eq).trim().equalsIgnoreCase("AccountKey")) {
+        try {
+          Base64.getDecoder().decode(part.substring(eq + 1).trim());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "the AccountKey in "
+                  + AzureSettings.CONNECTION_STRING
+                  + " is not a valid account key (expected base64, as the portal's Access keys"
+                  + " page shows it): copy the connection string again");
+        }
+      }
+    }
+  }
+
+  /**
    * A connector for {@code settings}. Makes no request: bad credentials show on the first call.
    *
    * @throws IllegalArgumentException when the connection string or endpoint is malformed
    */
   public static AzureBlobStorage fromSettings(AzureSettings settings) {
+    if (settings.credentials() instanceof AzureSettings.ConnectionString cs) {
+      // the SDK decodes the key only when it signs the first request, and that failure read as
+      // "could not reach Azure", retried for minutes
+      requireBase64Key(cs.value());
+    }
     BlobServiceClientBuilder b =
         new BlobServiceClientBuilder().httpClient(SharedHttp.CLIENT).retryOptions(NO_RETRIES);
     try {

@@ -71,6 +71,24 @@ class AzureErrorsTest {
   }
 
   @Test
+  void aConnectionStringWhoseKeyIsNotBase64IsRefusedAtOnceWithoutQuotingIt() {
+    String bad =
+        "DefaultEndpointsProtocol=http;AccountName="
+            + AzuriteServer.ACCOUNT
+            + ";AccountKey=not*base64*secret;BlobEndpoint="
+            + AzuriteServer.get().endpoint();
+    AzureSettings settings =
+        new AzureSettings(
+            freshContainer(), "", new AzureSettings.ConnectionString(bad), null, null);
+    assertThatThrownBy(() -> AzureBlobStorage.fromSettings(settings))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("AccountKey in AZURE_STORAGE_CONNECTION_STRING is not a valid")
+        .hasMessageContaining("copy the connection string again")
+        .message()
+        .doesNotContain("not*base64*secret");
+  }
+
+  @Test
   void aMissingBlobIsNotFound() {
     try (AzureBlobStorage s = storage(AzuriteServer.get().settings(freshContainer(), "p"))) {
       // No container yet: the service says ContainerNotFound.
