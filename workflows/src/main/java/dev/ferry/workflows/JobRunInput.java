@@ -24,6 +24,9 @@ import java.util.List;
  *     next), or null for {@link #DEFAULT_RERUN_BACKOFF_SECONDS}
  * @param notifyWebhooks whether the run tells its client's webhooks how it ends ({@link
  *     NotifyActivities}, served by {@code ferry server}): true for the API's runs, null otherwise
+ * @param maxReruns how many automatic reruns an owner that fails as a whole gets (0 to {@link
+ *     JobRunWorkflowImpl#MAX_RERUNS}), or null for {@link JobRunWorkflowImpl#MAX_RERUNS}: a plain
+ *     {@code ferry migrate} (one owner, the user at the terminal with {@code --retries}) has 0
  */
 public record JobRunInput(
     String jobId,
@@ -38,13 +41,52 @@ public record JobRunInput(
     String summary,
     Labels labels,
     Integer rerunBackoffSeconds,
-    Boolean notifyWebhooks) {
+    Boolean notifyWebhooks,
+    Integer maxReruns) {
 
   /** The window when a job does not say. */
   public static final int DEFAULT_MAX_PARALLEL = 8;
 
   /** The wait before an owner's first rerun: then 1, 2 and 4 minutes. */
   public static final int DEFAULT_RERUN_BACKOFF_SECONDS = 60;
+
+  public JobRunInput(
+      String jobId,
+      long jobRunId,
+      RunMode mode,
+      Limits limits,
+      int maxParallel,
+      BandwidthWindows schedule,
+      String dataTaskQueue,
+      Integer retries,
+      Carried carried,
+      String summary,
+      Labels labels,
+      Integer rerunBackoffSeconds,
+      Boolean notifyWebhooks) {
+    this(
+        jobId,
+        jobRunId,
+        mode,
+        limits,
+        maxParallel,
+        schedule,
+        dataTaskQueue,
+        retries,
+        carried,
+        summary,
+        labels,
+        rerunBackoffSeconds,
+        notifyWebhooks,
+        null);
+  }
+
+  /** The automatic reruns in force. */
+  public int maxRerunsOrDefault() {
+    return maxReruns == null
+        ? JobRunWorkflowImpl.MAX_RERUNS
+        : Math.max(0, Math.min(JobRunWorkflowImpl.MAX_RERUNS, maxReruns));
+  }
 
   public JobRunInput(
       String jobId,

@@ -206,7 +206,8 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
                 input.summary(),
                 input.labels(),
                 input.rerunBackoffSeconds(),
-                input.notifyWebhooks()));
+                input.notifyWebhooks(),
+                input.maxReruns()));
         return status();
       }
       // Owners may have ended while others started: wait only when there is nothing to do now.
@@ -328,7 +329,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
               + (o.name() == null ? "" : " — owner " + o.name())
               + " ("
               + mode(o)
-              + (o.rerun() == 0 ? "" : ", rerun " + o.rerun() + " of " + MAX_RERUNS)
+              + (o.rerun() == 0 ? "" : ", rerun " + o.rerun() + " of " + input.maxRerunsOrDefault())
               + ")");
     }
     if (labels != null) {
@@ -353,7 +354,7 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
                 input.dataTaskQueue(),
                 input.retries(),
                 labels,
-                rerunsOn() ? MAX_RERUNS - o.rerun() : null));
+                rerunsOn() ? input.maxRerunsOrDefault() - o.rerun() : null));
     closing.put(o.runId(), result);
     // A child that closes without reporting (terminated, timed out) still frees its slot.
     result.handle(
@@ -426,7 +427,10 @@ public final class JobRunWorkflowImpl implements JobRunWorkflow {
   private void handleFailures() {
     while (!failures.isEmpty()) {
       Failed f = failures.poll();
-      if (cancelling || f.owner().rerun() >= MAX_RERUNS || !rerunnable(f.type()) || !rerunsOn()) {
+      if (cancelling
+          || f.owner().rerun() >= input.maxRerunsOrDefault()
+          || !rerunnable(f.type())
+          || !rerunsOn()) {
         tally = tally.ended(JobState.FAILED);
         if (!cancelling) {
           tell(NotifyActivities.OWNER_FAILED, f.owner().ownerId(), "FAILED", f.reason());

@@ -33,6 +33,8 @@ class JobRunWorkflowTest {
   // scans to fail (by run id: how many times, -1 always) in the next start()'s owners
   private java.util.Map<Long, Integer> scanFailures = java.util.Map.of();
   private String scanFailureType = "FerryTransient";
+  // the next start()'s automatic reruns, or null for the default
+  private Integer maxReruns;
 
   private JobRunWorkflow start(
       int n, int maxParallel, Limits limits, BandwidthWindows schedule, boolean fast) {
@@ -86,7 +88,10 @@ class JobRunWorkflowTest {
             retries,
             null,
             null,
-            null));
+            null,
+            null,
+            null,
+            maxReruns));
     return wf;
   }
 
@@ -405,6 +410,29 @@ class JobRunWorkflowTest {
     assertThat(catalog.reruns).isEmpty();
     assertThat(listed(rerunId("o3", 1))).isFalse();
     assertThat(owners.scansStarted).as("one attempt").hasValue(3);
+  }
+
+  @Test
+  void withoutRerunsAnOwnerFailingAsAWholeFailsAtOnceWithItsCatalogRunEnded() {
+    // a plain 'ferry migrate': one owner, its --retries inside the run and no automatic reruns
+    maxReruns = 0;
+    scanFailures = java.util.Map.of(1L, -1);
+    start(1, 1, new Limits(4, 0), null, false, 0);
+    JobRunWorkflow wf =
+        client.newWorkflowStub(JobRunWorkflow.class, JobRunWorkflow.workflowId("job", 7));
+    JobRunStatus end = WorkflowStub.fromTyped(wf).getResult(JobRunStatus.class);
+    assertThat(end.failed()).isEqualTo(1);
+    assertThat(end.reruns()).isZero();
+    assertThat(catalog.reruns).isEmpty();
+    assertThat(owners.scansStarted).as("one attempt").hasValue(1);
+    assertThat(status(JobRunWorkflow.ownerWorkflowId("job", 7, "o1")))
+        .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED);
+    assertThat(listed(rerunId("o1", 1))).isFalse();
+    // the owner was told no rerun follows: it ended its catalog run itself
+    assertThat(input(JobRunWorkflow.ownerWorkflowId("job", 7, "o1"))).contains("\"rerunsLeft\":0");
+    Histories.record(client, JobRunWorkflow.workflowId("job", 7), "jobrun-no-reruns");
+    Histories.record(
+        client, JobRunWorkflow.ownerWorkflowId("job", 7, "o1"), "migration-owner-no-reruns");
   }
 
   @Test

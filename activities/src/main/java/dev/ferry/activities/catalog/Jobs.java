@@ -124,6 +124,24 @@ public final class Jobs {
         });
   }
 
+  /**
+   * Gives a job of {@code ferry migrate} that ran as itself (before its runs were job runs of one
+   * owner) the manifest of its earlier runs: the job's own manifest rows move to its implicit owner
+   * {@code ownerId} when the owner has none yet, so its first job run stays incremental. Returns
+   * how many rows moved.
+   */
+  public int adoptManifest(UUID jobId, UUID ownerId) {
+    return jdbi.withHandle(
+        h ->
+            h.createUpdate(
+                    """
+                    update manifest set job_id = :owner where job_id = :job
+                      and not exists (select 1 from manifest where job_id = :owner)""")
+                .bind("owner", ownerId)
+                .bind("job", jobId)
+                .execute());
+  }
+
   private static String below(String uri, String path) {
     if (path.isEmpty()) {
       return uri;

@@ -3,25 +3,23 @@ package dev.ferry.api.cli;
 import dev.ferry.activities.catalog.Catalog;
 import dev.ferry.activities.catalog.Database;
 import dev.ferry.activities.catalog.DbConfig;
+import dev.ferry.activities.catalog.JobRuns;
+import dev.ferry.activities.catalog.OwnerRunRow;
 import dev.ferry.activities.catalog.ReportRow;
 import dev.ferry.activities.catalog.RunRow;
 import dev.ferry.api.runtime.FerryHome;
 import dev.ferry.api.runtime.FerryRuntime;
 import dev.ferry.api.runtime.JobLock;
 import dev.ferry.api.runtime.LocalTemporal;
-import dev.ferry.api.runtime.SearchAttributeSetup;
-import dev.ferry.workflows.FerryAttributes;
+import dev.ferry.workflows.JobRunStatus;
+import dev.ferry.workflows.JobRunWorkflow;
 import dev.ferry.workflows.JobState;
-import dev.ferry.workflows.Labels;
-import dev.ferry.workflows.MigrationInput;
-import dev.ferry.workflows.MigrationWorkflow;
 import dev.ferry.workflows.Progress;
 import dev.ferry.workflows.RunMode;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -169,79 +167,25 @@ final class MigrationRunner {
       WorkflowClient client,
       LocalTemporal.Mode mode)
       throws IOException {
-    long runId = -1;
-    String workflowId = null;
-    Optional<RunRow> unfinished = catalog.unfinishedRun(jobId);
-    if (unfinished.isPresent()) {
-      RunRow old = unfinished.get();
-      if (old.workflowId() != null
-          && old.mode() == req.mode()
-          && isRunning(client, old.workflowId())) {
-        runId = old.id();
-        workflowId = old.workflowId();
-        out.println(
-            "Resuming run " + runId + ", which was interrupted; files already copied are kept.");
-      } else {
-        if (old.workflowId() != null && isRunning(client, old.workflowId())) {
-          client.newUntypedWorkflowStub(old.workflowId()).terminate("superseded by a new run");
-        }
-        catalog.finish(old.id(), JobState.FAILED, "interrupted: the process running it stopped");
-        out.println(
-            "Run "
-                + old.id()
-                + " was interrupted earlier; starting a new run that skips what it copied.");
-      }
-    }
-    if (runId < 0) {
-      runId = catalog.createRun(jobId, req.mode(), req.options());
-      workflowId = MigrationWorkflow.workflowId(jobId.toString(), runId);
-      catalog.setWorkflowId(runId, workflowId);
-      // search attributes (FerryJobId, FerryRunId, FerryPhase...) when the namespace has them
-      Labels labels =
-          SearchAttributeSetup.ready(client)
-              ? new Labels(
-                  jobId.toString(),
-                  String.valueOf(runId),
-                  null,
-                  null,
-                  null,
-                  null,
-                  FerryAttributes.KIND_OWNER)
-              : null;
-      WorkflowOptions.Builder options =
-          WorkflowOptions.newBuilder()
-              .setWorkflowId(workflowId)
-              .setTaskQueue(MigrationWorkflow.TASK_QUEUE)
-              .setStaticSummary("Ferry: " + req.source() + " → " + req.dest());
-      if (labels != null) {
-        options.setTypedSearchAttributes(
-            FerryAttributes.atStart(labels, FerryAttributes.phase(JobState.CREATED)));
-      }
-      MigrationWorkflow wf = client.newWorkflowStub(MigrationWorkflow.class, options.build());
-      WorkflowClient.start(
-          wf::run,
-          new MigrationInput(
-              jobId.toString(),
-              runId,
-              req.mode(),
-              req.limits(),
-              null,
-              null,
-              req.retries(),
-              labels));
-    }
+    // one job run (a JobRunWorkflow) of one owner, the job's whole source: the shape of --owners
+    // and of the API's runs
+    long jobRunId = new OwnersRunner(out, err).open(req, jobId, catalog, client);
+    OwnerRunRow owner = new JobRuns(catalog.jdbi()).ownerRuns(jobRunId).getFirst();
+    long runId = owner.run().id();
+    String workflowId = JobRunWorkflow.workflowId(jobId.toString(), jobRunId);
+    String ownerWorkflowId =
+        JobRunWorkflow.ownerWorkflowId(jobId.toString(), jobRunId, owner.owner().id().toString());
     WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
-    CompletableFuture<Progress> result = stub.getResultAsync(Progress.class);
+    CompletableFuture<JobRunStatus> result = stub.getResultAsync(JobRunStatus.class);
 
     AtomicBoolean interrupted = new AtomicBoolean();
     Thread hook = cancelOnSignals(stub, result, interrupted);
-    Progress end = null;
     String failureType = null;
-    Retries retries = new Retries(client, workflowId);
+    Retries retries = new Retries(client, ownerWorkflowId);
     try (ProgressView view = new ProgressView(out, Boolean.getBoolean("ferry.tty"))) {
       for (int tick = 0; ; tick++) {
         try {
-          end = result.get(500, TimeUnit.MILLISECONDS);
+          result.get(500, TimeUnit.MILLISECONDS);
           break;
         } catch (TimeoutException e) {
           if (tick % 4 == 3) {
@@ -258,15 +202,16 @@ final class MigrationRunner {
           Thread.currentThread().interrupt();
           return Ferry.EXIT_CANCELLED;
         } catch (java.util.concurrent.ExecutionException e) {
-          // a cancelled run ends CANCELED, a failed one FAILED with its type; the catalog has
-          // the run's state and reason either way
-          failureType = failureType(e.getCause());
-          if (failureType == null && !cancelled(e.getCause())) {
+          // a cancelled job run ends CANCELED; the catalog has the run's state and reason
+          if (!cancelled(e.getCause())) {
             err.println("ferry: the run ended abnormally: " + e.getCause().getMessage());
           }
           break;
         }
       }
+      // the owner's run ends with the job run's (a cancelled one within a moment of it)
+      OwnersRunner.awaitEnded(new JobRuns(catalog.jdbi()), jobRunId);
+      failureType = ownerFailureType(client, catalog.run(runId));
       try {
         view.finish(catalog.run(runId));
       } catch (RuntimeException dbBlip) {
@@ -274,7 +219,7 @@ final class MigrationRunner {
       }
     }
     try {
-      int code = summarize(catalog, runId, end, failureType, req.report());
+      int code = summarize(catalog, runId, failureType, req.report());
       out.println(
           "Workflow "
               + workflowId
@@ -400,6 +345,26 @@ final class MigrationRunner {
     }
   }
 
+  /**
+   * The type of the failure the owner's workflow (that of its last attempt, which its catalog run
+   * names) failed with, when its run failed; null otherwise.
+   */
+  private static String ownerFailureType(WorkflowClient client, RunRow run) {
+    if (run.state() != JobState.FAILED || run.workflowId() == null) {
+      return null;
+    }
+    try {
+      client
+          .newUntypedWorkflowStub(run.workflowId())
+          .getResult(10, TimeUnit.SECONDS, Progress.class);
+      return null;
+    } catch (TimeoutException e) {
+      return null;
+    } catch (RuntimeException e) {
+      return failureType(e);
+    }
+  }
+
   /** The type of the application failure a workflow failed with, if any. */
   private static String failureType(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
@@ -455,14 +420,14 @@ final class MigrationRunner {
         over > 0 ? "; " + over + " over the threshold (one folder's files are never cut)" : "");
   }
 
-  private int summarize(Catalog catalog, long runId, Progress end, String failureType, Path report)
+  private int summarize(Catalog catalog, long runId, String failureType, Path report)
       throws IOException {
     RunRow run = catalog.run(runId);
     double secs =
         ((run.finishedAt() == null ? java.time.Instant.now() : run.finishedAt()).toEpochMilli()
                 - run.startedAt().toEpochMilli())
             / 1000.0;
-    JobState state = end != null ? end.state() : run.state();
+    JobState state = run.state();
     Catalog.Renamed altered = catalog.altered(runId, 20);
     long accepted = altered.count() == 0 ? 0 : catalog.alteredAccepted(runId);
     out.print(

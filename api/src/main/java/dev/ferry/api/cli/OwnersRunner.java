@@ -68,42 +68,8 @@ final class OwnersRunner {
       Started started,
       java.util.function.BooleanSupplier interrupted)
       throws IOException {
-    Jobs jobs = new Jobs(catalog.jdbi());
     JobRuns jobRuns = new JobRuns(catalog.jdbi());
-    long jobRunId = -1;
-    Optional<JobRunRow> last = jobRuns.latest(jobId);
-    if (last.isPresent() && last.get().finishedAt() == null) {
-      JobRunRow old = last.get();
-      String wf = JobRunWorkflow.workflowId(jobId.toString(), old.id());
-      if (old.mode() == req.mode() && MigrationRunner.isRunning(client, wf)) {
-        jobRunId = old.id();
-        out.println(
-            "Resuming run " + jobRunId + ", which was interrupted; files already copied are kept.");
-      } else {
-        if (MigrationRunner.isRunning(client, wf)) {
-          client.newUntypedWorkflowStub(wf).terminate("superseded by a new run");
-        }
-        jobRuns.failUnfinished(old.id(), "interrupted: the process running it stopped");
-        out.println(
-            "Run "
-                + old.id()
-                + " was interrupted earlier; starting a new run that skips what it copied.");
-      }
-    }
-    if (jobRunId < 0) {
-      jobs.replaceOwners(jobId, req.source(), req.dest(), req.owners());
-      Set<String> chosen = new HashSet<>();
-      req.chosen().forEach(o -> chosen.add(o.sourcePath()));
-      List<OwnerRow> owners =
-          jobs.owners(jobId).stream().filter(o -> chosen.contains(o.sourcePath())).toList();
-      jobRunId =
-          jobRuns
-              .create(jobId, req.mode(), owners, req.options(), req.limits().concurrency(), null)
-              .orElseThrow(
-                  () -> new IllegalStateException("the migration has a run that has not ended"))
-              .jobRunId();
-      start(req, jobId, jobRunId, client, owners.size());
-    }
+    long jobRunId = open(req, jobId, catalog, client);
     String workflowId = JobRunWorkflow.workflowId(jobId.toString(), jobRunId);
     WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
     CompletableFuture<JobRunStatus> result = stub.getResultAsync(JobRunStatus.class);
@@ -146,8 +112,95 @@ final class OwnersRunner {
     return summarize(jobRuns, run, owners, req.report(), workflowId, mode, interrupted);
   }
 
+  /**
+   * The job run this command drives, for both shapes of {@code ferry migrate}: the one left running
+   * by an earlier command that was cut off (its workflow still runs in Temporal: resumed, not
+   * started again), else a new one, created in the catalog and started as a {@link JobRunWorkflow}.
+   * A plain migrate ({@code req.owners()} null) is a job of one owner, the job's implicit owner
+   * (its whole source); with {@code --owners} the owners of the file, or those {@code --only-owner}
+   * names. Returns the job run's id.
+   */
+  long open(MigrateCommand.Request req, UUID jobId, Catalog catalog, WorkflowClient client) {
+    boolean single = req.owners() == null;
+    Jobs jobs = new Jobs(catalog.jdbi());
+    JobRuns jobRuns = new JobRuns(catalog.jdbi());
+    if (single) {
+      retireOwnRun(jobId, catalog, client);
+    }
+    Optional<JobRunRow> last = jobRuns.latest(jobId);
+    if (last.isPresent() && last.get().finishedAt() == null) {
+      JobRunRow old = last.get();
+      String wf = JobRunWorkflow.workflowId(jobId.toString(), old.id());
+      List<OwnerRunRow> oldOwners = jobRuns.ownerRuns(old.id());
+      // a plain run resumes a plain run, an owners' run an owners' run
+      boolean sameShape =
+          single == (oldOwners.size() == 1 && oldOwners.getFirst().owner().implicit());
+      String shown =
+          String.valueOf(single && sameShape ? oldOwners.getFirst().run().id() : old.id());
+      if (sameShape && old.mode() == req.mode() && MigrationRunner.isRunning(client, wf)) {
+        out.println(
+            "Resuming run " + shown + ", which was interrupted; files already copied are kept.");
+        return old.id();
+      }
+      if (MigrationRunner.isRunning(client, wf)) {
+        client.newUntypedWorkflowStub(wf).terminate("superseded by a new run");
+      }
+      jobRuns.failUnfinished(old.id(), "interrupted: the process running it stopped");
+      out.println(
+          "Run "
+              + shown
+              + " was interrupted earlier; starting a new run that skips what it copied.");
+    }
+    List<OwnerRow> owners;
+    if (single) {
+      jobs.replaceOwners(jobId, req.source(), req.dest(), List.of());
+      owners = jobs.owners(jobId);
+      // the manifest of the runs this migration made before they were job runs
+      jobs.adoptManifest(jobId, owners.getFirst().id());
+    } else {
+      jobs.replaceOwners(jobId, req.source(), req.dest(), req.owners());
+      Set<String> chosen = new HashSet<>();
+      req.chosen().forEach(o -> chosen.add(o.sourcePath()));
+      owners = jobs.owners(jobId).stream().filter(o -> chosen.contains(o.sourcePath())).toList();
+    }
+    long jobRunId =
+        jobRuns
+            .create(jobId, req.mode(), owners, req.options(), req.limits().concurrency(), null)
+            .orElseThrow(
+                () -> new IllegalStateException("the migration has a run that has not ended"))
+            .jobRunId();
+    start(req, jobId, jobRunId, client, owners.size(), single);
+    return jobRunId;
+  }
+
+  /**
+   * A run this migration started as a workflow of its own, before its runs were job runs, and that
+   * never ended (the command was cut off): stopped and ended as interrupted; the new job run skips
+   * what it copied (its manifest goes to the job's owner).
+   */
+  private void retireOwnRun(UUID jobId, Catalog catalog, WorkflowClient client) {
+    Optional<RunRow> own = catalog.unfinishedRun(jobId);
+    if (own.isEmpty()) {
+      return;
+    }
+    RunRow old = own.get();
+    if (old.workflowId() != null && MigrationRunner.isRunning(client, old.workflowId())) {
+      client.newUntypedWorkflowStub(old.workflowId()).terminate("superseded by a new run");
+    }
+    catalog.finish(old.id(), JobState.FAILED, "interrupted: the process running it stopped");
+    out.println(
+        "Run "
+            + old.id()
+            + " was interrupted earlier; starting a new run that skips what it copied.");
+  }
+
   private void start(
-      MigrateCommand.Request req, UUID jobId, long jobRunId, WorkflowClient client, int owners) {
+      MigrateCommand.Request req,
+      UUID jobId,
+      long jobRunId,
+      WorkflowClient client,
+      int owners,
+      boolean single) {
     String id = JobRunWorkflow.workflowId(jobId.toString(), jobRunId);
     Labels labels =
         SearchAttributeSetup.ready(client)
@@ -190,7 +243,12 @@ final class OwnersRunner {
             req.retries(),
             null,
             summary,
-            labels));
+            labels,
+            null,
+            null,
+            // a plain migrate gives up after its --retries, as the user at the terminal expects;
+            // the owners of --owners are rerun as a job's are
+            single ? 0 : null));
   }
 
   /** One line per owner that has ended since the last call. */
@@ -239,7 +297,7 @@ final class OwnersRunner {
    * The owners once every one has ended (a cancelled parent marks those not started within a moment
    * of its end).
    */
-  private static List<OwnerRunRow> awaitEnded(JobRuns jobRuns, long jobRunId) {
+  static List<OwnerRunRow> awaitEnded(JobRuns jobRuns, long jobRunId) {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (true) {
       List<OwnerRunRow> owners = jobRuns.ownerRuns(jobRunId);
