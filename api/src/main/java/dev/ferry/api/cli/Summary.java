@@ -16,7 +16,9 @@ final class Summary {
 
   /**
    * {@code s} safe to print on a terminal: control characters (a name may hold an ESC that would
-   * move the cursor or recolour the screen) are shown as their Unicode control pictures.
+   * move the cursor or recolour the screen) are shown as escapes, {@code \x1b}, {@code \x7f},
+   * {@code \x85}. Not as their Unicode control pictures: {@code --names remap} maps a control
+   * character to its picture ("ctl\x01.txt -> ctl␁.txt"), and the rename would read as none.
    */
   static String printable(String s) {
     if (s == null) {
@@ -26,12 +28,8 @@ final class Summary {
     s.codePoints()
         .forEach(
             c -> {
-              if (c < 0x20) {
-                b.appendCodePoint(0x2400 + c);
-              } else if (c == 0x7f) {
-                b.append('\u2421');
-              } else if (c >= 0x80 && c < 0xa0) {
-                b.append('\ufffd');
+              if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+                b.append(String.format(Locale.ROOT, "\\x%02x", c));
               } else {
                 b.appendCodePoint(c);
               }

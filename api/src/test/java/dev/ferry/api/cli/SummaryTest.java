@@ -82,8 +82,12 @@ class SummaryTest {
   }
 
   @Test
-  void controlCharactersInNamesReachTheTerminalAsPictures() {
-    assertThat(Summary.printable("a\u001b[31mred\u0001.txt")).isEqualTo("a\u241b[31mred\u2401.txt");
+  void controlCharactersInNamesReachTheTerminalAsEscapes() {
+    assertThat(Summary.printable("a\u001b[31mred\u0001.txt")).isEqualTo("a\\x1b[31mred\\x01.txt");
+    assertThat(Summary.printable("del\u007f c1\u0085")).isEqualTo("del\\x7f c1\\x85");
+    // a remapped name holds the control picture itself: source and destination differ on screen
+    assertThat(Summary.printable("ctl\u0001.txt") + " -> " + Summary.printable("ctl\u2401.txt"))
+        .isEqualTo("ctl\\x01.txt -> ctl\u2401.txt");
     assertThat(Summary.printable("plain/naïve.txt")).isEqualTo("plain/naïve.txt");
   }
 }
