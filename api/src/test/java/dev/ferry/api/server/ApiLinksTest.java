@@ -166,7 +166,8 @@ class ApiLinksTest {
     Res unknown = api.patch("/jobs/" + ok.id(), Map.of("options", Map.of("links", "copy")));
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.json().at("/fields/options.links").asText())
-        .contains("skip, follow, preserve");
+        .contains("'skip', 'follow' or 'preserve'")
+        .contains("got 'copy'");
     Res withDelete =
         api.patch(
             "/jobs/" + ok.id(), Map.of("options", Map.of("links", "follow", "deleteSource", true)));
