@@ -80,4 +80,11 @@ public interface MigrationWorkflow {
    */
   @SignalMethod
   void batchProgress(BatchProgress progress);
+
+  /**
+   * A shard of this large owner reports what it has done so far (as its batches report theirs);
+   * figures of a shard that has ended are ignored (its result counts).
+   */
+  @SignalMethod
+  void shardProgress(ShardProgress progress);
 }

@@ -123,6 +123,14 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private boolean isShard;
   // An owner split into shards: the shards' workflows running (to pass pause, resume and limits on)
   private final List<MigrationWorkflow> runningShards = new ArrayList<>();
+  // ...what each shard running has done so far (ShardProgress signals), and the shards ended
+  private final Map<Integer, BatchResult> liveShards = new HashMap<>();
+  private final java.util.Set<Integer> endedShards = new java.util.HashSet<>();
+  // A shard passes its figures up to its owner as its batches report (version 1 of
+  // "shard-progress"; recorded shards do not), one signal at a time
+  private boolean shardUp;
+  private boolean sendingUp;
+  private boolean moreUp;
 
   @Override
   public Progress run(MigrationInput in) {
@@ -172,6 +180,10 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
   private Progress runOwner(MigrationInput in) {
     input = in;
     isShard = in.shard() != null;
+    shardUp =
+        isShard
+            && Workflow.getInfo().getParentWorkflowId().isPresent()
+            && Workflow.getVersion("shard-progress", Workflow.DEFAULT_VERSION, 1) == 1;
     limits = in.limits();
     if (in.carried() != null) {
       progress = in.carried().progress();
@@ -654,6 +666,8 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
           inFlight--;
           // by identity: a stub's equals() is a call to the workflow, not an object method
           runningShards.removeIf(c -> c == child);
+          liveShards.remove(s.index());
+          endedShards.add(s.index());
           if (failure == null) {
             progress = withShard(progress, p);
             showDetails();
@@ -741,6 +755,9 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
         p = p.withInFlight(b);
       }
     }
+    for (BatchResult b : liveShards.values()) {
+      p = p.withInFlight(b);
+    }
     return p;
   }
 
@@ -749,7 +766,57 @@ public final class MigrationWorkflowImpl implements MigrationWorkflow {
     if (live.containsKey(p.fromSeq())) {
       live.put(p.fromSeq(), p.soFar());
       showDetails();
+      passUp();
     }
+  }
+
+  @Override
+  public void shardProgress(ShardProgress p) {
+    if (!endedShards.contains(p.index())) {
+      liveShards.put(p.index(), p.soFar());
+      showDetails();
+    }
+  }
+
+  /**
+   * A shard tells its owner's workflow its figures so far ({@link ShardProgress}): one signal in
+   * flight at a time, and one more after it when figures moved meanwhile, so a shard sends no more
+   * often than its batches report.
+   */
+  private void passUp() {
+    if (!shardUp) {
+      return;
+    }
+    if (sendingUp) {
+      moreUp = true;
+      return;
+    }
+    sendingUp = true;
+    String owner = Workflow.getInfo().getParentWorkflowId().orElseThrow();
+    Async.procedure(
+        () -> {
+          try {
+            do {
+              moreUp = false;
+              Progress p = progress();
+              Workflow.newExternalWorkflowStub(MigrationWorkflow.class, owner)
+                  .shardProgress(
+                      new ShardProgress(
+                          input.shard().index(),
+                          new BatchResult(
+                              p.filesTransferred(),
+                              p.bytesTransferred(),
+                              p.filesUnchanged(),
+                              p.filesSkipped(),
+                              p.filesFailed(),
+                              false)));
+            } while (moreUp);
+          } catch (RuntimeException e) {
+            // the owner has ended, or this shard is being cancelled: its result is what counts
+          } finally {
+            sendingUp = false;
+          }
+        });
   }
 
   @Override

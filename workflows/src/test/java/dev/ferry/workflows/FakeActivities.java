@@ -49,6 +49,15 @@ final class FakeActivities
 
   final List<ShardEnd> shardEnds = new CopyOnWriteArrayList<>();
 
+  /**
+   * When set, each batch tells its run's workflow, as the real transfer does, that it has done half
+   * its files ({@link BatchProgress}) once it runs.
+   */
+  volatile io.temporal.client.WorkflowClient reportTo;
+
+  /** Ends the batches running now (their wait) at once. */
+  volatile boolean release;
+
   FakeActivities(int batches, long batchMillis) {
     this.batches = batches;
     this.batchMillis = batchMillis;
@@ -141,9 +150,18 @@ final class FakeActivities
           "access denied by s3://bucket", MigrationActivities.ACCESS_DENIED);
     }
     long until = System.currentTimeMillis() + batchMillis;
+    boolean reported = false;
     try {
-      while (System.currentTimeMillis() < until) {
+      while (System.currentTimeMillis() < until && !release) {
         Activity.getExecutionContext().heartbeat(null);
+        if (!reported && reportTo != null) {
+          reported = true;
+          reportTo
+              .newUntypedWorkflowStub(Activity.getExecutionContext().getInfo().getWorkflowId())
+              .signal(
+                  "batchProgress",
+                  new BatchProgress(batch.fromSeq(), new BatchResult(500, 5000, 0, 0, 0, false)));
+        }
         Thread.sleep(20);
       }
     } catch (ActivityCompletionException e) {

@@ -90,6 +90,11 @@ public final class FastOwner implements MigrationWorkflow {
   }
 
   @Override
+  public void shardProgress(ShardProgress p) {
+    // nor shards
+  }
+
+  @Override
   public void limitsFromJob(Limits l) {
     limits = l;
     if (!Workflow.isReplaying()) {

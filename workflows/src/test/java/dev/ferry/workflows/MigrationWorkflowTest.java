@@ -137,6 +137,37 @@ class MigrationWorkflowTest {
   }
 
   @Test
+  void aLargeOwnersFiguresMoveWhileItsShardsRunBeforeAnyEnds() throws Exception {
+    FakeActivities fakes = new FakeActivities(6, 600_000);
+    fakes.shards = 3;
+    MigrationWorkflow wf = start(fakes, RunMode.INCREMENTAL);
+    fakes.reportTo = client; // each batch reports half its files done once it runs
+    // two batches in each shard, each half done: the owner's query and details see all six
+    waitFor(() -> wf.progress().filesTransferred() == 3000);
+    assertThat(acts.shardEnds)
+        .as("no shard has ended")
+        .filteredOn(e -> e.progress().state().terminal())
+        .isEmpty();
+    assertThat(wf.progress().bytesTransferred()).isEqualTo(30_000);
+    String details =
+        client
+            .newUntypedWorkflowStub("wf-test")
+            .query("__temporal_workflow_metadata", io.temporal.api.sdk.v1.WorkflowMetadata.class)
+            .getCurrentDetails();
+    assertThat(details).contains("3,000 of 6,000 files done");
+    // once the shards end their results replace what they reported: nothing counted twice
+    fakes.release = true;
+    fakes.batchMillis = 10;
+    Progress p = result();
+    assertThat(p.state()).isEqualTo(JobState.COMPLETED);
+    assertThat(p.filesTransferred()).isEqualTo(6000);
+    assertThat(wf.progress().filesTransferred()).isEqualTo(6000);
+    Histories.record(client, "wf-test", "migration-sharded-owner-progress");
+    Histories.record(
+        client, MigrationWorkflowImpl.shardWorkflowId("wf-test", 1), "migration-shard-progress");
+  }
+
+  @Test
   void cancellingALargeOwnerCancelsItsShards() {
     FakeActivities fakes = new FakeActivities(4, 60_000);
     fakes.shards = 2;
