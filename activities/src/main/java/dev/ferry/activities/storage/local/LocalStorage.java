@@ -357,8 +357,13 @@ public final class LocalStorage implements Storage {
     Path target = resolve(path);
     // One temporary name per target: a copy cut off by a crash is replaced by the next attempt.
     Path tmp = target.resolveSibling(TEMP_PREFIX + partialName(target.getFileName().toString()));
+    boolean moved = false;
     try {
-      Files.createDirectories(target.getParent());
+      // Checked first: on a folder that exists, createDirectories throws and catches two
+      // exceptions (mkdir's EEXIST) — per file, the largest share of a small file's CPU here.
+      if (!Files.isDirectory(target.getParent())) {
+        Files.createDirectories(target.getParent());
+      }
       MessageDigest sent = sha256();
       long n;
       try (OutputStream out =
@@ -395,6 +400,7 @@ public final class LocalStorage implements Storage {
         Files.setLastModifiedTime(tmp, FileTime.fromMillis(source.mtimeMillis()));
       }
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      moved = true;
       return new Written(verifiedBy, hash);
     } catch (IOException e) {
       throw classify("write " + target, e);
@@ -402,7 +408,9 @@ public final class LocalStorage implements Storage {
       throw classify("write " + target, e.getCause());
     } finally {
       try {
-        Files.deleteIfExists(tmp);
+        if (!moved) { // once moved there is nothing left, and unlink's ENOENT is another exception
+          Files.deleteIfExists(tmp);
+        }
       } catch (IOException ignored) {
         // best effort: a leftover partial file is hidden from listings by its prefix
       }
