@@ -99,6 +99,29 @@ final class JobService {
   }
 
   /**
+   * 409 when a transit cutover copies its accounts' files with the job (its copy to the transit or
+   * back): the transit needs it for as long as it exists. Call it with the job's row locked.
+   */
+  static void requireNoTransit(Handle h, UUID jobId) {
+    h.createQuery(
+            """
+            select name, case when out_job_id = :job then 'to the transit' else 'back' end
+            from transits where out_job_id = :job or back_job_id = :job limit 1""")
+        .bind("job", jobId)
+        .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)})
+        .findOne()
+        .ifPresent(
+            t -> {
+              throw new ConflictResponse(
+                  "the job copies the files of transit '"
+                      + t[0]
+                      + "' ("
+                      + t[1]
+                      + "): it cannot be deleted while the transit exists");
+            });
+  }
+
+  /**
    * 409 naming the run when the job has a run that has not ended (one of its owners' runs has no
    * end yet); call it with the job's row locked ({@link #lockRow}).
    */

@@ -221,7 +221,13 @@ final class JobsResource {
   void delete(Context ctx) {
     Http.onlyQuery(ctx);
     JobSpecRow cur = visible(s, ctx, Http.id(ctx, "jobId"));
-    s.jobService.lockedDo(cur, true, (h, locked) -> s.jobs.delete(cur.id()));
+    s.jobService.lockedDo(
+        cur,
+        true,
+        (h, locked) -> {
+          JobService.requireNoTransit(h, cur.id());
+          s.jobs.delete(cur.id());
+        });
     s.syncAgentSecrets();
     ctx.status(HttpStatus.NO_CONTENT);
   }

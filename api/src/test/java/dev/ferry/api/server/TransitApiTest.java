@@ -192,6 +192,14 @@ class TransitApiTest {
     assertThat(t.at("/windows/freeDays").asInt()).isEqualTo(14);
     assertThat(t.get("accounts")).hasSize(3);
     assertThat(location(t, "alpha")).isEqualTo("server");
+    // the transit's jobs live as long as it does
+    for (String which : List.of("toTransit", "back")) {
+      Res del = admin.delete("/jobs/" + t.at("/jobs/" + which).asText());
+      assertThat(del.status()).as(del.toString()).isEqualTo(409);
+      assertThat(del.body())
+          .contains("copies the files of transit 'srv1 to new infrastructure'")
+          .contains("cannot be deleted while the transit exists");
+    }
 
     // scoping and order
     assertThat(otherApi.get("/transits/" + id).status()).isEqualTo(404);
