@@ -441,6 +441,7 @@ class MigrateControlTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Tag("exclusive") // restarts the PostgreSQL the other test JVM uses too
   void aPostgresRestartMidRunIsSurvived() throws Exception {
     var version = restartablePostgres();
     org.junit.jupiter.api.Assumptions.assumeTrue(
