@@ -41,18 +41,22 @@ class AgentOfflineTest {
     }
   }
 
-  @Test
-  void aRunOfAnAgentThatDiesWaitsSayingWhyAndCarriesOnWhenItIsBack() throws Exception {
-    String client = api.client("Offline " + UUID.randomUUID());
+  /** Starts {@code ferry agent} in {@code home}, registered for {@code client} as {@code name}. */
+  private static Process register(String client, String name, Path home) throws Exception {
     String code =
-        api.post("/agents/registration-codes", Map.of("clientId", client, "name", "flaky-site"))
+        api.post("/agents/registration-codes", Map.of("clientId", client, "name", name))
             .json()
             .get("code")
             .asText();
+    return AgentProcess.start(
+        h, home, "agent", "--register", code, "--server", h.base().replace("/api/v1", ""));
+  }
+
+  @Test
+  void aRunOfAnAgentThatDiesWaitsSayingWhyAndCarriesOnWhenItIsBack() throws Exception {
+    String client = api.client("Offline " + UUID.randomUUID());
     Path home = dir.resolve("agent-home");
-    agent =
-        AgentProcess.start(
-            h, home, "agent", "--register", code, "--server", h.base().replace("/api/v1", ""));
+    agent = register(client, "flaky-site", home);
     String id = AgentTlsTest.awaitOnline(h, client, agent, home);
 
     // 24 files of 256 KiB at 2 Mbps: about 25 s of copying
@@ -123,15 +127,8 @@ class AgentOfflineTest {
   @Test
   void aRunWhoseAgentIsGoneIsCancelledAtOnceAndTheJobCanRunAgain() throws Exception {
     String client = api.client("Gone " + UUID.randomUUID());
-    String code =
-        api.post("/agents/registration-codes", Map.of("clientId", client, "name", "gone-site"))
-            .json()
-            .get("code")
-            .asText();
     Path home = dir.resolve("gone-home");
-    Process gone =
-        AgentProcess.start(
-            h, home, "agent", "--register", code, "--server", h.base().replace("/api/v1", ""));
+    Process gone = register(client, "gone-site", home);
     try {
       String id = AgentTlsTest.awaitOnline(h, client, gone, home);
       Path src = dir.resolve("gone-src");
